@@ -1,0 +1,12 @@
+/* aet-commands.h — the `aet` subcommands, one file each (aet-cmd-*.c).
+ * Each takes the arguments after `aet` (argv[0] is the subcommand name) and
+ * returns the process exit status. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+int aet_cmd_version (int argc, char **argv);
+
+G_END_DECLS

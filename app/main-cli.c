@@ -1,0 +1,60 @@
+/* main-cli.c — `aet`, the command-line front end: dispatch to a subcommand. */
+#define G_LOG_DOMAIN "aet"
+
+#include <glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aet-cli.h"
+#include "aet-commands.h"
+#include "aet-config.h"
+
+typedef struct
+{
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+} Command;
+
+static const Command commands[] = {
+  { "version", aet_cmd_version, "the version of AET Studio and of its libraries" },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: aet COMMAND [OPTION…]\n\nAET Studio %s — atomic electron tomography.\n\n"
+                "Commands:\n", AET_VERSION);
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\n`aet COMMAND --help` describes each command's options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return AET_EXIT_USAGE;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      print_usage (stdout);
+      return AET_EXIT_OK;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("aet %s\n", AET_VERSION);
+      return AET_EXIT_OK;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+
+  fprintf (stderr, "aet: error: %s: no such command (see `aet --help`)\n", argv[1]);
+  return AET_EXIT_USAGE;
+}

@@ -1,0 +1,29 @@
+/* aet-file-util.h — small helpers every reader and writer shares.
+ *
+ * Saves are atomic: a writer writes to a temporary file beside the target
+ * (same folder, so rename(2) is atomic) and renames it over the target only
+ * when everything is written.  A crash mid-save leaves the old file intact
+ * and at worst a stray ".name.XXXXXX.tmp" beside it.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A fresh, unique temporary path beside `target`, created empty (so no one
+ * else takes it).  Caller owns the string and must either commit or
+ * discard it. */
+char *aet_temp_path_for (const char *target, GError **error);
+/* Renames tmp over target (fsyncs first). On failure unlinks tmp. */
+gboolean aet_temp_commit (const char *tmp, const char *target, GError **error);
+/* Removes tmp, ignoring errors (for failure paths). */
+void aet_temp_discard (const char *tmp);
+
+/* The file's basename for messages (static per call: caller owns). */
+char *aet_display_name (const char *path);
+
+/* The lowercase extension without the dot ("mrc"), "" if none. Caller owns. */
+char *aet_path_extension (const char *path);
+
+G_END_DECLS
