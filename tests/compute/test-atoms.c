@@ -1,5 +1,8 @@
 #include "aet-atoms.h"
 #include "aet-elements.h"
+#include "aet-atom-density.h"
+
+#include <math.h>
 
 static void
 test_append_and_columns (void)
@@ -56,6 +59,38 @@ test_element_symbols (void)
   g_assert_cmpstr (aet_element_symbol (500), ==, "X");
 }
 
+static void
+test_gaussian_density_centre_and_mass (void)
+{
+  /* One atom at an off-grid position: the density's centroid is the atom's
+   * position and its integral is amplitude·(2π)^{3/2}σ³, for 1 and 3 threads. */
+  for (guint threads = 1; threads <= 3; threads += 2)
+    {
+      g_autoptr (AetAtoms) a = aet_atoms_new (1);
+      aet_atoms_append (a, 78, 5.13, 4.02, 6.77);
+      g_autoptr (AetVolume) v = aet_volume_new (32, 30, 36, 0.357);
+      aet_render_gaussian_atoms (a, v, 4.0, 2.0, NULL, threads);
+      gdouble m = 0, c[3] = { 0 };
+      for (gint k = 0; k < v->nz; k++)
+        for (gint j = 0; j < v->ny; j++)
+          for (gint i = 0; i < v->nx; i++)
+            {
+              gdouble x = v->data[aet_volume_index (v, i, j, k)];
+              m += x;
+              c[0] += x * i * v->voxel_size;
+              c[1] += x * j * v->voxel_size;
+              c[2] += x * k * v->voxel_size;
+            }
+      gdouble sigma = aet_b_to_sigma (4.0);
+      g_assert_cmpfloat_with_epsilon (sigma, 0.450, 0.001);
+      gdouble expect = 2.0 * pow (2 * G_PI, 1.5) * pow (sigma / v->voxel_size, 3);
+      g_assert_cmpfloat_with_epsilon (m / expect, 1.0, 1e-3);
+      g_assert_cmpfloat_with_epsilon (c[0] / m, 5.13, 1e-4);
+      g_assert_cmpfloat_with_epsilon (c[1] / m, 4.02, 1e-4);
+      g_assert_cmpfloat_with_epsilon (c[2] / m, 6.77, 1e-4);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -63,5 +98,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/atoms/append-and-columns", test_append_and_columns);
   g_test_add_func ("/compute/atoms/dup-filter-centroid", test_dup_filter_centroid);
   g_test_add_func ("/compute/elements/symbols", test_element_symbols);
+  g_test_add_func ("/compute/atom-density/centre-and-mass", test_gaussian_density_centre_and_mass);
   return g_test_run ();
 }
