@@ -187,7 +187,7 @@ aet_analysis_run (AetAtoms *atoms, const AetAnalysisOptions *options, AetJob *jo
   if (!(nn > 0.5))
     {
       g_set_error (error, AET_ERROR, AET_ERROR_DATA,
-                   "analysis: the atoms have no neighbours within 4 Å");
+                   "analysis: the atoms have no neighbours within 5 Å");
       return NULL;
     }
 
@@ -336,23 +336,43 @@ aet_analysis_run (AetAtoms *atoms, const AetAnalysisOptions *options, AetJob *jo
           return NULL;
         }
     }
-  else if (an->interface_facet >= 0)
+  else
     {
-      const AetFacet *f = &g_array_index (an->facets, AetFacet, an->interface_facet);
-      for (int c = 0; c < 3; c++)
-        hkl[c] = -f->miller[c];
+      /* into the particle from the interface: along the interface facet's
+       * index when it is {100}, {110} or {111} (denser planes, clear
+       * layers), else along the one of those closest to the interface normal */
+      const AetFacet *f = an->interface_facet >= 0
+                          ? &g_array_index (an->facets, AetFacet, an->interface_facet)
+                          : NULL;
+      if (f != NULL && f->miller[0] * f->miller[0] + f->miller[1] * f->miller[1]
+                       + f->miller[2] * f->miller[2] <= 3)
+        for (int c = 0; c < 3; c++)
+          hkl[c] = -f->miller[c];
+      else
+        {
+          gdouble inward[3], best = -2;
+          for (int c = 0; c < 3; c++)
+            inward[c] = -an->interface_normal[c];
+          for (gint h = -1; h <= 1; h++)
+            for (gint k = -1; k <= 1; k++)
+              for (gint l = -1; l <= 1; l++)
+                {
+                  if (h == 0 && k == 0 && l == 0)
+                    continue;
+                  gdouble hc[3] = { h, k, l }, hs[3];
+                  aet_lattice_fit_to_sample (&an->lattice, hc, hs);
+                  if (dot3 (hs, inward) > best)
+                    {
+                      best = dot3 (hs, inward);
+                      hkl[0] = h, hkl[1] = k, hkl[2] = l;
+                    }
+                }
+        }
       has_hkl = TRUE;
     }
-  gdouble expected = 0;
-  if (has_hkl)
-    {
-      gdouble hc[3] = { hkl[0], hkl[1], hkl[2] };
-      aet_lattice_fit_to_sample (&an->lattice, hc, ldir);
-      expected = aet_lattice_plane_spacing (an->lattice.a, hkl);
-    }
-  else
-    for (int c = 0; c < 3; c++)
-      ldir[c] = -an->interface_normal[c];
+  gdouble hc[3] = { hkl[0], hkl[1], hkl[2] };
+  aet_lattice_fit_to_sample (&an->lattice, hc, ldir);
+  gdouble expected = aet_lattice_plane_spacing (an->lattice.a, hkl);
   g_autofree gint *layer_of = g_new (gint, n);
   an->layers = aet_layers_find (pos, n, ldir, expected, layer_of);
   an->layers->has_hkl = has_hkl;

@@ -35,8 +35,9 @@ typedef struct
   /* the direction from the particle towards its substrate (sample frame);
    * default (0, −1, 0) */
   gdouble substrate_direction[3];
-  /* layers along this [hkl] when layer_hkl_set, else along the interface
-   * normal (into the particle) */
+  /* layers along this [hkl] when layer_hkl_set, else into the particle
+   * along the interface facet's index if it is {100}, {110} or {111}, else
+   * along the one of those directions closest to the interface normal */
   gboolean layer_hkl_set;
   gint layer_hkl[3];
   /* atoms to fit the lattice to (n_atoms long); NULL: the core atoms */

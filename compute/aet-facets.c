@@ -8,9 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GROW_COS 0.98480775301220806  /* cos 10° */
-#define MERGE_COS 0.99619469809174555 /* cos 5° */
-#define MERGE_OFFSET 0.5              /* Å */
+#define GROW_COS 0.97814760073380568 /* cos 12° */
+#define FLAT_COS 0.99619469809174555   /* cos 5° */
+#define SMOOTH_COS 0.93969262078590838 /* cos 20° */
+#define SECOND_COS 0.93969262078590838 /* cos 20° */
+#define MERGE_COS 0.99026806874157032 /* cos 8° */
+#define MIN_FACET_ATOMS 6
+#define MIN_SECOND_ATOMS 10
 #define PLANE_TOL 0.45                /* Å */
 #define MILLER_MAX 3
 #define MILLER_TOL_DEG 5.0
@@ -181,17 +185,6 @@ fit_plane (const gdouble *positions, const GArray *members, const gdouble toward
   *spread = ev[1];
 }
 
-static guint
-find_root (guint *parent, guint i)
-{
-  while (parent[i] != i)
-    {
-      parent[i] = parent[parent[i]];
-      i = parent[i];
-    }
-  return i;
-}
-
 typedef struct
 {
   GArray *members;   /* guint atom indices */
@@ -209,13 +202,35 @@ region_free (gpointer data)
   g_free (r);
 }
 
+/* Fits the region's plane; with prune, members farther than PLANE_TOL from
+ * it are dropped and the plane refitted (twice), so a region that crept over
+ * an edge keeps only its own plane.  ok: enough atoms spanning a plane (not a
+ * line: 0.1 Å² ≈ 0.3 Å across) and at least min_atoms. */
 static void
-region_refit (const gdouble *positions, Region *r, gboolean *ok)
+region_refit (const gdouble *positions, Region *r, gboolean prune, guint min_atoms,
+              gboolean *ok)
 {
-  gdouble spread;
-  fit_plane (positions, r->members, r->mean_dir, r->centroid, r->normal, &spread);
-  /* the atoms must span a plane, not a line (0.1 Å² ≈ 0.3 Å across) */
-  *ok = r->members->len >= 3 && spread > 0.1;
+  gdouble spread = 0;
+  for (int round = 0; round < (prune ? 3 : 1); round++)
+    {
+      if (r->members->len < 3)
+        break;
+      fit_plane (positions, r->members, r->mean_dir, r->centroid, r->normal, &spread);
+      if (!prune || round == 2)
+        break;
+      gdouble offset = dot3 (r->normal, r->centroid);
+      guint kept = 0;
+      for (guint m = 0; m < r->members->len; m++)
+        {
+          guint i = g_array_index (r->members, guint, m);
+          if (fabs (dot3 (r->normal, positions + 3 * i) - offset) <= PLANE_TOL)
+            g_array_index (r->members, guint, kept++) = i;
+        }
+      if (kept == r->members->len)
+        break;
+      g_array_set_size (r->members, kept);
+    }
+  *ok = r->members->len >= min_atoms && spread > 0.1;
 }
 
 GArray *
@@ -227,16 +242,45 @@ aet_facets_find (const gdouble *positions, gsize n, const AetNeighbors *nb, gdou
   g_autoptr (GArray) idx = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autofree gdouble *dirs = g_new0 (gdouble, 3 * n);
   g_autofree gboolean *has_dir = g_new0 (gboolean, n);
-  g_autofree guint *parent = g_new (guint, n);
   for (gsize i = 0; i < n; i++)
     {
       facet_of_atom[i] = -1;
-      parent[i] = i;
       if (surface[i])
         has_dir[i] = aet_coordination_outward (positions, nb, i, cutoff, dirs + 3 * i);
     }
 
-  /* grow regions of like normals */
+  /* smooth each normal over the surface neighbours that agree within 20°
+   * (noise averages out; edge normals, 27° or more away, stay out) */
+  {
+    g_autofree gdouble *smooth = g_new0 (gdouble, 3 * n);
+    for (gsize i = 0; i < n; i++)
+      {
+        if (!surface[i] || !has_dir[i])
+          continue;
+        g_array_set_size (idx, 0);
+        aet_neighbors_within (nb, positions + 3 * i, cutoff, idx);
+        gdouble s[3] = { 0 };
+        for (guint k = 0; k < idx->len; k++)
+          {
+            guint j = g_array_index (idx, guint, k);
+            if (!surface[j] || !has_dir[j] || dot3 (dirs + 3 * i, dirs + 3 * j) < SMOOTH_COS)
+              continue;
+            for (int d = 0; d < 3; d++)
+              s[d] += dirs[3 * j + d];
+          }
+        gdouble norm = sqrt (dot3 (s, s));
+        for (int d = 0; d < 3; d++)
+          smooth[3 * i + d] = s[d] / norm;
+      }
+    memcpy (dirs, smooth, 3 * n * sizeof (gdouble));
+  }
+
+  /* grow regions of like normals from the flattest atoms first (most
+   * surface neighbours with the same normal); an atom joins when its normal
+   * agrees with the neighbour that reaches it and with the region's mean, so
+   * a region cannot creep around an edge in small steps */
+  g_autofree guint *flat = g_new0 (guint, n);
+  g_autoptr (GArray) seeds = g_array_new (FALSE, FALSE, sizeof (guint));
   for (gsize i = 0; i < n; i++)
     {
       if (!surface[i] || !has_dir[i])
@@ -246,44 +290,81 @@ aet_facets_find (const gdouble *positions, gsize n, const AetNeighbors *nb, gdou
       for (guint k = 0; k < idx->len; k++)
         {
           guint j = g_array_index (idx, guint, k);
-          if (j <= i || !surface[j] || !has_dir[j])
-            continue;
-          if (dot3 (dirs + 3 * i, dirs + 3 * j) >= GROW_COS)
-            {
-              guint ri = find_root (parent, i), rj = find_root (parent, j);
-              if (ri != rj)
-                parent[MAX (ri, rj)] = MIN (ri, rj);
-            }
-        }
-    }
-  g_autoptr (GHashTable) root_region = g_hash_table_new (NULL, NULL);
-  g_autoptr (GPtrArray) regions = g_ptr_array_new_with_free_func (region_free);
-  for (gsize i = 0; i < n; i++)
-    {
-      if (!surface[i] || !has_dir[i])
-        continue;
-      guint root = find_root (parent, i);
-      gpointer found;
-      Region *r;
-      if (g_hash_table_lookup_extended (root_region, GUINT_TO_POINTER (root), NULL, &found))
-        r = g_ptr_array_index (regions, GPOINTER_TO_UINT (found));
-      else
-        {
-          r = g_new0 (Region, 1);
-          r->members = g_array_new (FALSE, FALSE, sizeof (guint));
-          g_hash_table_insert (root_region, GUINT_TO_POINTER (root),
-                               GUINT_TO_POINTER (regions->len));
-          g_ptr_array_add (regions, r);
+          if (j != i && surface[j] && has_dir[j]
+              && dot3 (dirs + 3 * i, dirs + 3 * j) >= FLAT_COS)
+            flat[i]++;
         }
       guint ui = i;
-      g_array_append_val (r->members, ui);
-      for (int d = 0; d < 3; d++)
-        r->mean_dir[d] += dirs[3 * i + d];
+      g_array_append_val (seeds, ui);
     }
-  for (guint k = 0; k < regions->len; k++)
+  for (guint a = 1; a < seeds->len; a++)
+    for (guint b = a; b > 0; b--)
+      {
+        guint *o = (guint *) seeds->data;
+        if (flat[o[b]] <= flat[o[b - 1]])
+          break;
+        guint t = o[b];
+        o[b] = o[b - 1];
+        o[b - 1] = t;
+      }
+  /* two passes: the second, with a wider angle, grows regions among the
+   * atoms that no facet took in the first (noisy facets that fell apart) */
+  g_autofree gint *label = g_new (gint, n);
+  g_autoptr (GPtrArray) regions = g_ptr_array_new_with_free_func (region_free);
+  g_autoptr (GArray) queue = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (int pass = 0; pass < 2; pass++)
     {
-      Region *r = g_ptr_array_index (regions, k);
-      region_refit (positions, r, &r->alive);
+      gdouble grow_cos = pass == 0 ? GROW_COS : SECOND_COS;
+      for (gsize i = 0; i < n; i++)
+        label[i] = -1;
+      for (guint k = 0; k < regions->len; k++)
+        {
+          Region *r = g_ptr_array_index (regions, k);
+          if (r->alive)
+            for (guint m = 0; m < r->members->len; m++)
+              label[g_array_index (r->members, guint, m)] = k;
+        }
+      guint first_new = regions->len;
+      for (guint o = 0; o < seeds->len; o++)
+        {
+          guint seed = g_array_index (seeds, guint, o);
+          if (label[seed] >= 0)
+            continue;
+          Region *r = g_new0 (Region, 1);
+          r->members = g_array_new (FALSE, FALSE, sizeof (guint));
+          gint id = regions->len;
+          g_ptr_array_add (regions, r);
+          g_array_set_size (queue, 0);
+          g_array_append_val (queue, seed);
+          label[seed] = id;
+          for (guint q = 0; q < queue->len; q++)
+            {
+              guint i = g_array_index (queue, guint, q);
+              g_array_append_val (r->members, i);
+              for (int d = 0; d < 3; d++)
+                r->mean_dir[d] += dirs[3 * i + d];
+              gdouble mn = sqrt (dot3 (r->mean_dir, r->mean_dir));
+              g_array_set_size (idx, 0);
+              aet_neighbors_within (nb, positions + 3 * i, cutoff, idx);
+              for (guint k = 0; k < idx->len; k++)
+                {
+                  guint j = g_array_index (idx, guint, k);
+                  if (label[j] >= 0 || !surface[j] || !has_dir[j])
+                    continue;
+                  if (dot3 (dirs + 3 * i, dirs + 3 * j) < grow_cos
+                      || dot3 (r->mean_dir, dirs + 3 * j) < grow_cos * mn)
+                    continue;
+                  label[j] = id;
+                  g_array_append_val (queue, j);
+                }
+            }
+        }
+      for (guint k = first_new; k < regions->len; k++)
+        {
+          Region *r = g_ptr_array_index (regions, k);
+          region_refit (positions, r, TRUE, pass == 0 ? MIN_FACET_ATOMS : MIN_SECOND_ATOMS,
+                        &r->alive);
+        }
     }
 
   /* merge coplanar regions */
@@ -297,14 +378,17 @@ aet_facets_find (const gdouble *positions, gsize n, const AetNeighbors *nb, gdou
           Region *rb = g_ptr_array_index (regions, b);
           if (!rb->alive || dot3 (ra->normal, rb->normal) < MERGE_COS)
             continue;
-          gdouble off_a = dot3 (ra->normal, ra->centroid);
-          if (fabs (dot3 (ra->normal, rb->centroid) - off_a) > MERGE_OFFSET)
+          /* the smaller region's centroid must lie on the larger one's plane */
+          const Region *big = ra->members->len >= rb->members->len ? ra : rb;
+          const Region *small = big == ra ? rb : ra;
+          if (fabs (dot3 (big->normal, small->centroid) - dot3 (big->normal, big->centroid))
+              > PLANE_TOL)
             continue;
           g_array_append_vals (ra->members, rb->members->data, rb->members->len);
           for (int d = 0; d < 3; d++)
             ra->mean_dir[d] += rb->mean_dir[d];
           rb->alive = FALSE;
-          region_refit (positions, ra, &ra->alive);
+          region_refit (positions, ra, TRUE, MIN_FACET_ATOMS, &ra->alive);
           b = a; /* the merged plane may now meet earlier regions */
         }
     }
@@ -368,7 +452,6 @@ aet_facets_find (const gdouble *positions, gsize n, const AetNeighbors *nb, gdou
   for (gsize i = 0; i < n; i++)
     mark[i] = -1;
   g_autoptr (GArray) area_set = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr (GArray) queue = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr (GArray) pts = g_array_new (FALSE, FALSE, sizeof (gdouble));
   for (guint f = 0; f < live->len; f++)
     {
@@ -381,7 +464,7 @@ aet_facets_find (const gdouble *positions, gsize n, const AetNeighbors *nb, gdou
             g_array_append_val (r->members, ui);
           }
       gboolean ok;
-      region_refit (positions, r, &ok);
+      region_refit (positions, r, FALSE, 3, &ok);
       AetFacet facet = { 0 };
       memcpy (facet.normal, r->normal, sizeof facet.normal);
       memcpy (facet.centroid, r->centroid, sizeof facet.centroid);

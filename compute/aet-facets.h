@@ -4,11 +4,16 @@
  * Each surface atom's outward normal is minus the sum of its bond vectors: on
  * a flat facet this is exactly the facet normal ({111} atoms have 3 bonds
  * below, {100} atoms 4), while edge and corner atoms get a normal in
- * between.  Neighbouring surface atoms whose normals agree within 10° are
- * grown into regions; a region of 3 or more atoms spanning a plane is a facet,
- * whose plane is fitted by least squares (principal axes).  Coplanar regions
- * (normals within 5°, offsets within 0.5 Å) are merged.  Edge and corner atoms
- * then join the adjacent facet whose plane they lie on (within 0.45 Å).
+ * between.  Each normal is averaged with those of its surface neighbours
+ * that agree within 20° (which keeps edge normals out and averages noise).
+ * Neighbouring surface atoms whose normals agree within 12° are grown into
+ * regions.  Each region's plane is fitted by least squares (principal axes)
+ * and members farther than 0.45 Å from it are dropped (a region that crept
+ * over an edge keeps its own plane); a region of 6 or more atoms spanning a
+ * plane is a facet.  Coplanar regions (normals within 8°, the smaller's
+ * centroid within 0.45 Å of the larger's plane) are merged.  Edge and corner atoms, and
+ * atoms of regions too small to be facets, then join the adjacent facet whose
+ * plane they lie on (within 0.45 Å).
  *
  * Miller indices: the plane normal in the crystal frame of the fitted lattice
  * is matched to integer (hkl) with |h|, |k|, |l| ≤ 3: the lowest-index

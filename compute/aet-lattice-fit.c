@@ -6,6 +6,9 @@
 #include <math.h>
 #include <string.h>
 
+/* how far to look for nearest neighbours (Å): past the first shell of Pb */
+#define NN_SEARCH 5.0
+
 /* ---- small dense linear algebra ---------------------------------------- */
 
 void
@@ -250,13 +253,18 @@ cmp_double (gconstpointer a, gconstpointer b)
 gdouble
 aet_lattice_nn_distance (const gdouble *positions, gsize n, const AetNeighbors *nb)
 {
+  /* The median nearest distance is biased low by noise (it is the smallest
+   * of about twelve); it only starts the estimate.  Then, repeatedly, the
+   * median of all pair distances below the midpoint of the first and second
+   * shells, (1 + √2)/2 · d, which settles on the first shell's middle. */
   g_autoptr (GArray) idx = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr (GArray) dist = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr (GArray) nearest = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr (GArray) pairs = g_array_new (FALSE, FALSE, sizeof (gdouble));
   for (gsize i = 0; i < n; i++)
     {
       const gdouble *p = positions + 3 * i;
       g_array_set_size (idx, 0);
-      aet_neighbors_within (nb, p, 4.0, idx);
+      aet_neighbors_within (nb, p, NN_SEARCH, idx);
       gdouble best = G_MAXDOUBLE;
       for (guint k = 0; k < idx->len; k++)
         {
@@ -266,16 +274,39 @@ aet_lattice_nn_distance (const gdouble *positions, gsize n, const AetNeighbors *
           const gdouble *q = positions + 3 * j;
           gdouble d = sqrt ((p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1])
                             + (p[2] - q[2]) * (p[2] - q[2]));
-          if (d > 1e-6)
-            best = MIN (best, d);
+          if (d <= 1e-6)
+            continue;
+          best = MIN (best, d);
+          g_array_append_val (pairs, d);
         }
       if (best < G_MAXDOUBLE)
-        g_array_append_val (dist, best);
+        g_array_append_val (nearest, best);
     }
-  if (dist->len == 0)
+  if (nearest->len == 0)
     return 0;
-  g_array_sort (dist, cmp_double);
-  return g_array_index (dist, gdouble, dist->len / 2);
+  g_array_sort (nearest, cmp_double);
+  g_array_sort (pairs, cmp_double);
+  gdouble d = g_array_index (nearest, gdouble, nearest->len / 2);
+  for (int iter = 0; iter < 20; iter++)
+    {
+      gdouble limit = d * (1 + G_SQRT2) / 2;
+      guint lo = 0, hi = pairs->len;
+      while (lo < hi)
+        {
+          guint mid = (lo + hi) / 2;
+          if (g_array_index (pairs, gdouble, mid) < limit)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      if (lo == 0)
+        break;
+      gdouble next = g_array_index (pairs, gdouble, lo / 2);
+      if (fabs (next - d) < 1e-9)
+        break;
+      d = next;
+    }
+  return d;
 }
 
 /* The 12 nearest-neighbour directions of FCC, unit length. */
@@ -404,7 +435,7 @@ aet_lattice_fit (const gdouble *positions, gsize n, const AetNeighbors *nb,
   if (!(a > 0))
     {
       g_set_error (error, AET_ERROR, AET_ERROR_DATA,
-                   "lattice fit: no two atoms are closer than 4 Å");
+                   "lattice fit: no two atoms are closer than 5 Å");
       return FALSE;
     }
   gdouble cutoff = 0.5 * (G_SQRT2 / 2 + 1) * a;
@@ -538,38 +569,57 @@ aet_lattice_fit (const gdouble *positions, gsize n, const AetNeighbors *nb,
     }
   canonical_rotation (r);
 
-  /* sites and the similarity fit, until the assignment settles */
+  /* sites and the similarity fit over a ball around the seed that grows
+   * each round, so that a rough first constant or orientation cannot
+   * mis-assign distant atoms; then until the assignment settles */
   gdouble origin[3] = { positions[3 * seed], positions[3 * seed + 1], positions[3 * seed + 2] };
-  g_autofree gint *sites = g_new0 (gint, 3 * n);
-  gboolean first = TRUE;
-  for (int iter = 0; iter < 10; iter++)
+  g_autofree gdouble *dist = g_new (gdouble, n);
+  gdouble reach_all = 0;
+  for (gsize i = 0; i < n; i++)
     {
-      gsize changed = 0;
+      const gdouble *p = positions + 3 * i;
+      dist[i] = sqrt ((p[0] - origin[0]) * (p[0] - origin[0])
+                      + (p[1] - origin[1]) * (p[1] - origin[1])
+                      + (p[2] - origin[2]) * (p[2] - origin[2]));
+      if (use == NULL || use[i])
+        reach_all = MAX (reach_all, dist[i]);
+    }
+  g_autofree gint *sites = g_new0 (gint, 3 * n);
+  g_autofree gboolean *in = g_new0 (gboolean, n);
+  gdouble radius = 2.5 * a;
+  for (int iter = 0; iter < 40; iter++)
+    {
+      gboolean all_in = radius >= reach_all;
+      gsize changed = 0, count = 0;
       for (gsize i = 0; i < n; i++)
         {
-          if (use != NULL && !use[i])
+          if ((use != NULL && !use[i]) || dist[i] > radius)
             continue;
           gint s[3];
           nearest_site (r, origin, a, positions + 3 * i, s);
-          if (first || memcmp (s, sites + 3 * i, sizeof s) != 0)
+          if (!in[i] || memcmp (s, sites + 3 * i, sizeof s) != 0)
             changed++;
           memcpy (sites + 3 * i, s, sizeof s);
+          in[i] = TRUE;
+          count++;
         }
-      if (!first && changed == 0)
+      if (all_in && changed == 0)
         break;
-      first = FALSE;
+      radius = all_in ? radius : radius * 1.5;
+      if (count < 13)
+        continue;
       gdouble xm[3] = { 0 }, ym[3] = { 0 };
       for (gsize i = 0; i < n; i++)
-        if (use == NULL || use[i])
+        if (in[i])
           for (int c = 0; c < 3; c++)
             {
-              xm[c] += sites[3 * i + c] / (gdouble) n_use;
-              ym[c] += positions[3 * i + c] / n_use;
+              xm[c] += sites[3 * i + c] / (gdouble) count;
+              ym[c] += positions[3 * i + c] / count;
             }
       gdouble cov[9] = { 0 }, sxx = 0;
       for (gsize i = 0; i < n; i++)
         {
-          if (use != NULL && !use[i])
+          if (!in[i])
             continue;
           gdouble x[3], y[3];
           for (int c = 0; c < 3; c++)

@@ -44,8 +44,9 @@ gboolean aet_lattice_fit (const gdouble *positions, gsize n, const AetNeighbors 
                           const gboolean *use, gdouble a_guess, AetLatticeFit *fit,
                           GError **error);
 
-/* The median nearest-neighbour distance (Å) over the atoms, 0 when no atom
- * has a neighbour within 4 Å. */
+/* The nearest-neighbour distance (Å): the median of the pair distances in
+ * the first shell, robust to noise; 0 when no atom has a neighbour within
+ * 5 Å. */
 gdouble aet_lattice_nn_distance (const gdouble *positions, gsize n, const AetNeighbors *nb);
 
 /* The nearest FCC site of a position (a/2 units, even sum). */
