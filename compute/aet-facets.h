@@ -6,14 +6,18 @@
  * below, {100} atoms 4), while edge and corner atoms get a normal in
  * between.  Each normal is averaged with those of its surface neighbours
  * that agree within 20° (which keeps edge normals out and averages noise).
- * Neighbouring surface atoms whose normals agree within 12° are grown into
- * regions.  Each region's plane is fitted by least squares (principal axes)
- * and members farther than 0.45 Å from it are dropped (a region that crept
- * over an edge keeps its own plane); a region of 6 or more atoms spanning a
- * plane is a facet.  Coplanar regions (normals within 8°, the smaller's
- * centroid within 0.45 Å of the larger's plane) are merged.  Edge and corner atoms, and
- * atoms of regions too small to be facets, then join the adjacent facet whose
- * plane they lie on (within 0.45 Å).
+ * Regions grow from the flattest atoms first (most neighbours with the same
+ * normal): a surface neighbour joins when its normal is within 12° of both
+ * the atom that reaches it and the region's mean, so a region cannot creep
+ * round an edge in small steps.  Each region's plane is fitted by least
+ * squares (principal axes) and members farther than 0.45 Å from it are
+ * dropped; a region of 6 or more atoms spanning a plane is a facet.  A second
+ * pass grows regions among the atoms left over with 20° (10 atoms needed),
+ * which recovers noisy facets that fell apart.  Coplanar regions (normals
+ * within 8°, the smaller's centroid within 0.45 Å of the larger's plane) are
+ * merged.  Edge and corner atoms, and atoms of regions too small to be
+ * facets, then join the adjacent facet whose plane they lie on (within
+ * 0.45 Å).
  *
  * Miller indices: the plane normal in the crystal frame of the fitted lattice
  * is matched to integer (hkl) with |h|, |k|, |l| ≤ 3: the lowest-index

@@ -1,5 +1,6 @@
 /* Strain and displacement recovered from known deformations of a particle. */
 #include "aet-analysis.h"
+#include "aet-error.h"
 #include "aet-strain.h"
 #include "analysis-test-util.h"
 
@@ -178,6 +179,51 @@ test_undefined_strain (void)
     g_assert_true (isnan (vol[i]));
 }
 
+/* Bad input gives one-line errors, never a crash. */
+static void
+test_analysis_bad_input (void)
+{
+  g_autoptr (AetAtoms) few = aet_atoms_new (4);
+  for (int i = 0; i < 5; i++)
+    aet_atoms_append (few, 78, 2.8 * i, 0, 0);
+  g_autoptr (GError) e1 = NULL;
+  g_assert_null (aet_analysis_run (few, NULL, NULL, &e1));
+  g_assert_error (e1, AET_ERROR, AET_ERROR_DATA);
+
+  gdouble r[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 }, offset[3] = { 0 };
+  g_autoptr (AetAtoms) atoms = test_truncated_octahedron (6, 4, r, offset, NULL);
+  g_autoptr (AetAtoms) bad = aet_atoms_dup (atoms);
+  bad->positions[7] = NAN;
+  g_autoptr (GError) e2 = NULL;
+  g_assert_null (aet_analysis_run (bad, NULL, NULL, &e2));
+  g_assert_error (e2, AET_ERROR, AET_ERROR_DATA);
+  g_assert_nonnull (strstr (e2->message, "atom 3"));
+
+  /* atoms far apart: no neighbours, no lattice */
+  g_autoptr (AetAtoms) sparse = aet_atoms_new (20);
+  for (int i = 0; i < 20; i++)
+    aet_atoms_append (sparse, 78, 10.0 * i, 0, 0);
+  g_autoptr (GError) e3 = NULL;
+  g_assert_null (aet_analysis_run (sparse, NULL, NULL, &e3));
+  g_assert_error (e3, AET_ERROR, AET_ERROR_DATA);
+
+  AetAnalysisOptions opt;
+  aet_analysis_options_init (&opt);
+  opt.layer_hkl_set = TRUE;
+  g_autoptr (GError) e4 = NULL;
+  g_assert_null (aet_analysis_run (atoms, &opt, NULL, &e4));
+  g_assert_error (e4, AET_ERROR, AET_ERROR_INVALID);
+
+  g_autoptr (AetJob) job = aet_job_new ();
+  aet_job_cancel (job);
+  g_autoptr (GError) e5 = NULL;
+  g_assert_null (aet_analysis_run (atoms, NULL, job, &e5));
+  g_assert_error (e5, AET_ERROR, AET_ERROR_CANCELLED);
+  const GError *all[5] = { e1, e2, e3, e4, e5 };
+  for (int k = 0; k < 5; k++)
+    g_assert_null (strchr (all[k]->message, '\n'));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -186,5 +232,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/strain/radial-field", test_radial_field);
   g_test_add_func ("/compute/strain/stats", test_stats);
   g_test_add_func ("/compute/strain/undefined", test_undefined_strain);
+  g_test_add_func ("/compute/strain/analysis-bad-input", test_analysis_bad_input);
   return g_test_run ();
 }
