@@ -174,6 +174,13 @@ aet_analysis_run (AetAtoms *atoms, const AetAnalysisOptions *options, AetJob *jo
                      i / 3 + 1);
         return NULL;
       }
+  if (options->layer_hkl_set && options->layer_hkl[0] == 0 && options->layer_hkl[1] == 0
+      && options->layer_hkl[2] == 0)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
+                   "analysis: the layer direction [0 0 0] has no length");
+      return NULL;
+    }
   const gdouble *pos = atoms->positions;
   g_autoptr (AetAnalysis) an = g_new0 (AetAnalysis, 1);
   an->n_atoms = n;
@@ -328,13 +335,7 @@ aet_analysis_run (AetAtoms *atoms, const AetAnalysisOptions *options, AetJob *jo
   if (options->layer_hkl_set)
     {
       memcpy (hkl, options->layer_hkl, sizeof hkl);
-      has_hkl = hkl[0] != 0 || hkl[1] != 0 || hkl[2] != 0;
-      if (!has_hkl)
-        {
-          g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
-                       "analysis: the layer direction [0 0 0] has no length");
-          return NULL;
-        }
+      has_hkl = TRUE;
     }
   else
     {
