@@ -10,7 +10,7 @@
  * Units: volumes hold V(r)/(h²/2πm₀e) in Å⁻² (multiply by
  * AET_SCATTERING_VOLT_A2 = 47.878 V·Å² for volts); projections hold the line
  * integral of that, in Å⁻¹ (× 47.878 for V·Å).  A Pt atom of B = 5 Å²
- * peaks near 4 Å⁻² in 3D and 3 Å⁻¹ in projection.
+ * peaks near 3 Å⁻² in 3D and 4.3 Å⁻¹ in projection.
  *
  * Projections use the Fourier slice theorem: the projection of a radially
  * symmetric atom is the 2D function whose transform is f_e(|q|)·exp(−B|q|²),

@@ -429,11 +429,13 @@ aet_simulate_particle (const AetSimParams *p, gdouble rotation[9], GError **erro
 {
   if (!aet_sim_params_validate (p, error))
     return NULL;
-  AetRng rng;
-  aet_rng_init_stream (&rng, p->seed, STREAM_PARTICLE);
   gdouble limit = available_radius (p), smallest = G_MAXDOUBLE;
   for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++)
     {
+      /* A stream per attempt: the first particle of a seed stays the same
+       * whatever later attempts would draw. */
+      AetRng rng;
+      aet_rng_init_stream (&rng, p->seed, STREAM_PARTICLE + 16 * (guint64) attempt);
       gdouble rot[9], extent;
       AetAtoms *atoms = build_attempt (p, &rng, rot, &extent);
       if (atoms->n_atoms > 0 && extent <= limit)
