@@ -292,6 +292,37 @@ test_polyhedron_facets (void)
         g_assert_cmpuint (faces100, ==, 6);
       }
 
+  /* A simulated particle, turned back into its crystal frame with the
+   * rotation aet_simulate_particle reports, shows the same 8 + 6 faces. */
+  for (guint64 seed = 1; seed <= 3; seed++)
+    {
+      AetSimParams p;
+      exact_params (&p, 96, 9.0);
+      p.shape = seed == 3 ? AET_SHAPE_CUBOCTAHEDRON : AET_SHAPE_TRUNCATED_OCTAHEDRON;
+      p.jitter = 0.0;
+      p.seed = seed;
+      gdouble rot[9], c[3];
+      g_autoptr (AetAtoms) atoms = aet_simulate_particle (&p, rot, NULL);
+      g_assert_nonnull (atoms);
+      aet_atoms_centroid (atoms, c);
+      g_autofree gdouble *crystal = g_new (gdouble, 3 * atoms->n_atoms);
+      for (gsize i = 0; i < atoms->n_atoms; i++)
+        {
+          const gdouble *x = atoms->positions + 3 * i;
+          gdouble d[3] = { x[0] - c[0], x[1] - c[1], x[2] - c[2] };
+          for (int k = 0; k < 3; k++)  /* Rᵀ·d */
+            crystal[3 * i + k] = rot[k] * d[0] + rot[3 + k] * d[1] + rot[6 + k] * d[2];
+        }
+      guint faces = 0;
+      for (int f = 0; f < 14; f++)
+        {
+          gdouble h;
+          guint count;
+          faces += support_face (crystal, atoms->n_atoms, normals[f], &h, &count);
+        }
+      g_assert_cmpuint (faces, ==, 14);
+    }
+
   /* Control: a bare octahedron has vertices, not faces, along <100>. */
   const gdouble d111[8] = { 10, 10, 10, 10, 10, 10, 10, 10 };
   const gdouble d100[6] = { 30, 30, 30, 30, 30, 30 };
@@ -476,6 +507,33 @@ test_projection_geometry (void)
         g_error ("%g°: centroid (%.3f, %.3f), atoms project to (%.3f, %.3f)", angles[k], cu,
                  cv, eu, ev);
     }
+
+  /* A point on a wobbled tilt axis, turned by α in the image plane to
+   * (−sin α, cos α), stays put at every tilt. */
+  {
+    const gdouble alpha = 3.0, t = 6.0;
+    gdouble al = alpha * G_PI / 180.0;
+    g_autoptr (AetAtoms) one = aet_atoms_new (1);
+    aet_atoms_append (one, 78, r->centre[0] - t * sin (al), r->centre[1] + t * cos (al),
+                      r->centre[2]);
+    for (int k = 0; k < 4; k++)
+      {
+        AetProjectionGeometry gw = { .angle = -60.0 + 40.0 * k, .axis_tilt = alpha };
+        g_autoptr (AetVolume) iw = aet_volume_new (96, 96, 1, pix);
+        g_assert_true (aet_potential_project (one, NULL, 5.0, r->centre, &gw, iw, 1, NULL,
+                                              &error));
+        gdouble cu, cv;
+        image_centroid (iw->data, 96, 96, &cu, &cv);
+        g_assert_cmpfloat_with_epsilon (cu, 48 - t * sin (al) / pix, 0.02);
+        g_assert_cmpfloat_with_epsilon (cv, 48 + t * cos (al) / pix, 0.02);
+      }
+    /* while a point off the axis does move */
+    AetProjectionGeometry g60 = { .angle = 60.0, .axis_tilt = alpha };
+    const gdouble off[3] = { r->centre[0] + 5.0, r->centre[1], r->centre[2] };
+    gdouble u, v;
+    aet_projection_position (&g60, r->centre, 96, 96, pix, off, &u, &v);
+    g_assert_cmpfloat (fabs (u - (48 + 5.0 / pix)), >, 5.0);
+  }
 
   /* A residual shift moves the content by exactly that; a wobbling axis
    * changes nothing at 0°. */
