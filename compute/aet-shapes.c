@@ -75,8 +75,9 @@ aet_shape_new_random (AetShapeKind kind, gdouble radius, AetRng *rng)
    * bare octahedron, 2/√3 the regular truncated octahedron, √3/2 the
    * cuboctahedron, 1/√3 the cube); each facet then moves a few percent on
    * its own, as growth and surface energies vary. */
-  gdouble ratio = kind == AET_SHAPE_CUBOCTAHEDRON ? 0.5 * AET_SQRT3 * aet_rng_range (rng, 0.95, 1.05)
-                                                  : aet_rng_range (rng, 1.0, 1.12);
+  gdouble ratio = kind == AET_SHAPE_CUBOCTAHEDRON
+                    ? 0.5 * AET_SQRT3 * aet_rng_range (rng, 0.95, 1.05)
+                    : aet_rng_range (rng, 1.0, 1.12);
   gdouble d111[8], d100[6];
   for (int i = 0; i < 8; i++)
     d111[i] = radius * aet_rng_range (rng, 0.94, 1.06);

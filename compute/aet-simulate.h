@@ -39,7 +39,8 @@ typedef struct
   gboolean substrate;        /* cut flat on a {111} or {100} plane facing −y */
   gint size;                 /* voxels per edge of the cubic box, default 144 */
   gdouble pixel;             /* Å, default 0.357 */
-  const gdouble *angles;     /* listed tilt angles (deg), borrowed; NULL = −65:65:6.5 */
+  const gdouble *angles;     /* listed tilt angles (deg), borrowed; NULL or n_angles 0:
+                              * the published −65:65:6.5 (21 tilts) */
   gsize n_angles;
   guint64 seed;              /* default 1 */
   gdouble counts;            /* expected electrons at the brightest pixel; default 50;
