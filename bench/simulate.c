@@ -61,10 +61,11 @@ main (int argc, char **argv)
   aet_sim_params_init_defaults (&p);
   p.seed = (guint64) seed;
   p.size = size;
-  if (g_strcmp0 (shape, "to") == 0)
-    p.shape = AET_SHAPE_TRUNCATED_OCTAHEDRON;
-  else if (g_strcmp0 (shape, "co") == 0)
-    p.shape = AET_SHAPE_CUBOCTAHEDRON;
+  if (shape != NULL && !aet_shape_kind_from_name (shape, &p.shape))
+    {
+      fprintf (stderr, "bench-simulate: --shape %s: expected union, to or co\n", shape);
+      return 2;
+    }
 
   g_autoptr (AetJob) job = aet_job_new ();
   aet_job_set_threads (job, (guint) MAX (threads, 1));

@@ -27,6 +27,41 @@ static const gdouble facet_normals[14][3] = {
   { 1, 0, 0 }, { -1, 0, 0 }, { 0, 1, 0 }, { 0, -1, 0 }, { 0, 0, 1 }, { 0, 0, -1 },
 };
 
+static const struct
+{
+  const char *name, *alias;
+  AetShapeKind kind;
+} kind_names[] = {
+  { "sphere-union", "union", AET_SHAPE_SPHERE_UNION },
+  { "truncated-octahedron", "to", AET_SHAPE_TRUNCATED_OCTAHEDRON },
+  { "cuboctahedron", "co", AET_SHAPE_CUBOCTAHEDRON },
+};
+
+gboolean
+aet_shape_kind_from_name (const char *name, AetShapeKind *kind)
+{
+  g_return_val_if_fail (kind != NULL, FALSE);
+  if (name == NULL)
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (kind_names); i++)
+    if (g_ascii_strcasecmp (name, kind_names[i].name) == 0
+        || g_ascii_strcasecmp (name, kind_names[i].alias) == 0)
+      {
+        *kind = kind_names[i].kind;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+aet_shape_kind_name (AetShapeKind kind)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (kind_names); i++)
+    if (kind_names[i].kind == kind)
+      return kind_names[i].name;
+  return "unknown";
+}
+
 const gdouble (*aet_shape_facet_normals (void))[3]
 {
   return facet_normals;

@@ -25,6 +25,14 @@ typedef enum
 
 typedef struct _AetShape AetShape;
 
+/* The kind called `name`: "sphere-union", "truncated-octahedron",
+ * "cuboctahedron" (or "union", "to", "co"), case-insensitive; FALSE when
+ * unknown. */
+gboolean aet_shape_kind_from_name (const char *name, AetShapeKind *kind);
+
+/* The canonical name of `kind` (static string). */
+const char *aet_shape_kind_name (AetShapeKind kind);
+
 /* The 14 facet normals of the polyhedra (unit vectors, crystal frame):
  * rows 0–7 the {111} family, rows 8–13 the {100} family.  Static. */
 const gdouble (*aet_shape_facet_normals (void))[3];

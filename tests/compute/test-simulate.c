@@ -323,6 +323,15 @@ test_polyhedron_facets (void)
       g_assert_cmpuint (faces, ==, 14);
     }
 
+  /* names for the command line */
+  AetShapeKind k;
+  g_assert_true (aet_shape_kind_from_name ("TO", &k));
+  g_assert_cmpint (k, ==, AET_SHAPE_TRUNCATED_OCTAHEDRON);
+  g_assert_true (aet_shape_kind_from_name ("cuboctahedron", &k));
+  g_assert_cmpint (k, ==, AET_SHAPE_CUBOCTAHEDRON);
+  g_assert_false (aet_shape_kind_from_name ("cube", &k));
+  g_assert_cmpstr (aet_shape_kind_name (AET_SHAPE_SPHERE_UNION), ==, "sphere-union");
+
   /* Control: a bare octahedron has vertices, not faces, along <100>. */
   const gdouble d111[8] = { 10, 10, 10, 10, 10, 10, 10, 10 };
   const gdouble d100[6] = { 30, 30, 30, 30, 30, 30 };
