@@ -101,9 +101,10 @@ set_fit_error (GError **error, const AetSimParams *p, gdouble extent)
 {
   if (extent > 0.0)
     g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
-                 "--radius %g: the particle (%.1f Å from its centre) does not fit in a "
-                 "%d-voxel box of %g Å (%.1f Å)",
-                 p->radius, extent, p->size, p->pixel, p->size * p->pixel);
+                 "--radius %g: the particle reaches %.1f Å from the centre but a %d-voxel box "
+                 "of %g Å (%.1f Å) has room for %.1f Å",
+                 p->radius, extent, p->size, p->pixel, p->size * p->pixel,
+                 available_radius (p));
   else
     g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
                  "--radius %g: the particle does not fit in a %d-voxel box of %g Å (%.1f Å)",
@@ -453,6 +454,9 @@ aet_simulate_particle (const AetSimParams *p, gdouble rotation[9], GError **erro
         }
       smallest = MIN (smallest, extent);
       aet_atoms_unref (atoms);
+      /* Far too big: other draws will not shrink it by a quarter. */
+      if (extent > 1.25 * limit)
+        break;
     }
   set_fit_error (error, p, smallest);
   return NULL;

@@ -765,6 +765,10 @@ test_validation (void)
   p.radius = 40.0;
   expect_invalid (&p, "--radius 40: the particle does not fit in a 144-voxel box of 0.357 Å "
                       "(51.4 Å)");
+  /* passes the quick check, but the grown particle is too big */
+  aet_sim_params_init_defaults (&p);
+  p.radius = 20.0;
+  expect_invalid (&p, "has room for 22.7 Å");
   aet_sim_params_init_defaults (&p);
   p.element = 110;
   expect_invalid (&p, "no electron scattering factor");
