@@ -10,9 +10,22 @@
 #include <fftw3.h>
 #include <math.h>
 
-/* The FFTW planner is not thread-safe; plans are made and destroyed under
- * this lock and executed (new-array interface) without it. */
+/* The FFTW planner is not thread-safe: plans are made and destroyed under
+ * this lock and executed (new-array interface) without it.  FFTW's own
+ * planner lock is switched on too, once, so that other modules planning at
+ * the same time cannot collide with us. */
 static GMutex plan_lock;
+
+static void
+ensure_planner_thread_safe (void)
+{
+  static gsize done = 0;
+  if (g_once_init_enter (&done))
+    {
+      fftwf_make_planner_thread_safe ();
+      g_once_init_leave (&done, 1);
+    }
+}
 
 /* Atoms are drawn out to this many σ. */
 #define CUTOFF_SIGMAS 5.0
@@ -183,6 +196,7 @@ aet_potential_render_volume (const AetAtoms *atoms, const char *b_column, gdoubl
   fftwf_complex *spectrum = fftwf_alloc_complex (n_complex);
   fftwf_complex *accum = zs->len > 1 ? fftwf_alloc_complex (n_complex) : spectrum;
 
+  ensure_planner_thread_safe ();
   g_mutex_lock (&plan_lock);
   fftwf_plan forward = fftwf_plan_dft_r2c_3d (nz, ny, nx, buffer, spectrum, FFTW_ESTIMATE);
   fftwf_plan backward = fftwf_plan_dft_c2r_3d (nz, ny, nx, accum, buffer, FFTW_ESTIMATE);
@@ -365,6 +379,7 @@ aet_potential_project (const AetAtoms *atoms, const char *b_column, gdouble b,
 
   gfloat *buffer = fftwf_alloc_real ((gsize) nx * ny);
   fftwf_complex *spectrum = fftwf_alloc_complex (n_complex);
+  ensure_planner_thread_safe ();
   g_mutex_lock (&plan_lock);
   fftwf_plan forward = fftwf_plan_dft_r2c_2d (ny, nx, buffer, spectrum, FFTW_ESTIMATE);
   fftwf_plan backward = fftwf_plan_dft_c2r_2d (ny, nx, spectrum, buffer, FFTW_ESTIMATE);

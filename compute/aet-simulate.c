@@ -214,7 +214,10 @@ rotation_between (const gdouble n[3], const gdouble t[3], gdouble r[9])
       /* Opposite: half a turn about an axis perpendicular to n. */
       gdouble ax[3] = { 1, 0, 0 };
       if (fabs (n[0]) > 0.9)
-        ax[0] = 0, ax[1] = 1;
+        {
+          ax[0] = 0;
+          ax[1] = 1;
+        }
       gdouble d = ax[0] * n[0] + ax[1] * n[1] + ax[2] * n[2];
       gdouble u[3] = { ax[0] - d * n[0], ax[1] - d * n[1], ax[2] - d * n[2] };
       gdouble l = sqrt (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
@@ -387,8 +390,13 @@ build_attempt (const AetSimParams *p, AetRng *rng, gdouble rot[9], gdouble *exte
       gsize nb = 0;
       for (gsize i = 0; i < na; i++)
         if (xyz[3 * i + 1] < ymin + 0.5)
-          cx += xyz[3 * i], cz += xyz[3 * i + 2], nb++;
-      cx /= nb, cz /= nb;
+          {
+            cx += xyz[3 * i];
+            cz += xyz[3 * i + 2];
+            nb++;
+          }
+      cx /= nb;
+      cz /= nb;
       for (gsize i = 0; i < na; i++)
         {
           gdouble w = p->strain * exp (-(xyz[3 * i + 1] - ymin) / STRAIN_DECAY);
