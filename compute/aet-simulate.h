@@ -35,8 +35,12 @@ typedef struct
   AetShapeKind shape;        /* default AET_SHAPE_SPHERE_UNION */
   gdouble radius;            /* Å, default 12: polyhedra: mean {111} facet distance;
                               * sphere union: its scale, 12 giving the published
-                              * 1,100–1,800 atoms (count ∝ radius³) */
-  gboolean substrate;        /* cut flat on a {111} or {100} plane facing −y */
+                              * 1,100–1,800 atoms (count ∝ radius³, before a
+                              * substrate cut) */
+  gboolean substrate;        /* sits on a substrate below (−y): a {111} or {100}
+                              * normal (50:50) turned to −y, random turn about y,
+                              * cut flat on a lattice plane of that family; else
+                              * a uniformly random orientation */
   gint size;                 /* voxels per edge of the cubic box, default 144 */
   gdouble pixel;             /* Å, default 0.357 */
   const gdouble *angles;     /* listed tilt angles (deg), borrowed; NULL or n_angles 0:
@@ -52,7 +56,9 @@ typedef struct
   gdouble jitter;            /* per-atom displacement, ± uniform per axis (Å); 0.22 */
   gdouble vacancy_fraction;  /* atoms removed at random; 0 */
   gdouble strain;            /* in-plane compression at the interface (fraction, e.g.
-                              * 0.02), decaying with height above it (4 Å); 0 */
+                              * 0.02), decaying as exp(−h / 4 Å) with the height h
+                              * above the lowest layer (the interface with a
+                              * substrate); negative stretches; 0 */
   gdouble b_input;           /* Å², default 5 */
   gdouble b_input_spread;    /* per-atom B uniform in b_input ± this; default 1 */
   gdouble b_target;          /* Å², default 4 */
