@@ -436,13 +436,24 @@ intensity_of (const Candidate *c)
 }
 
 static gint
+compare_desc (gconstpointer pa, gconstpointer pb)
+{
+  gdouble a = *(const gdouble *) pa, b = *(const gdouble *) pb;
+  return (a < b) - (a > b);
+}
+
+static gint
 compare_by_intensity (gconstpointer pa, gconstpointer pb)
 {
   const Candidate *a = pa, *b = pb;
   gdouble ia = intensity_of (a), ib = intensity_of (b);
   if (ia != ib)
     return ia > ib ? -1 : 1;
-  /* ties: memory order of the voxel, so the result is deterministic */
+  /* two maxima whose fits converged on one atom integrate the same ball:
+   * the better-determined fit goes first, then memory order of the voxel,
+   * so the result is deterministic */
+  if (a->uncertainty != b->uncertainty)
+    return a->uncertainty < b->uncertainty ? -1 : 1;
   for (int x = 2; x >= 0; x--)
     if (a->ijk[x] != b->ijk[x])
       return a->ijk[x] < b->ijk[x] ? -1 : 1;
@@ -563,9 +574,37 @@ aet_trace (const AetVolume *volume, const AetTraceParams *params, AetJob *job, G
     return NULL;
   aet_job_progress (job, 0.2, "%u peaks above %.4g", cands->len, threshold);
 
+  /* Screen: in a noisy volume most maxima are noise, far weaker than atoms
+   * when integrated; the same k-means that rejects non-atoms at the end,
+   * run here on the unfitted ball sums, spares fitting them all. */
+  gdouble int_radius = MAX (1.5, 0.55 / vs);
+  if (p->kmeans && cands->len > 0)
+    {
+      g_autofree gdouble *sums = g_new (gdouble, cands->len);
+      for (guint c = 0; c < cands->len; c++)
+        {
+          Candidate *cd = &g_array_index (cands, Candidate, c);
+          cd->intensity = integrate_ball (volume, cd->start, int_radius);
+          sums[c] = cd->intensity;
+        }
+      qsort (sums, cands->len, sizeof (gdouble), compare_desc);
+      gsize n_keep = kmeans_keep (sums, cands->len);
+      if (n_keep < cands->len)
+        {
+          /* with a margin: the unfitted sum is centred on the voxel maximum,
+           * not on the atom, so keep down to half the weakest upper one */
+          gdouble cut = 0.5 * sums[n_keep - 1];
+          guint n = 0;
+          for (guint c = 0; c < cands->len; c++)
+            if (g_array_index (cands, Candidate, c).intensity >= cut)
+              g_array_index (cands, Candidate, n++) = g_array_index (cands, Candidate, c);
+          g_array_set_size (cands, n);
+        }
+    }
+
   /* sub-voxel fits; the starting width is that of a B = 4 Å² atom */
   FitData fd = { volume, (Candidate *) cands->data, radius, p->upsample,
-                 MAX (1.5, 0.55 / vs), MAX (0.45 / vs, 0.6), job };
+                 int_radius, MAX (0.45 / vs, 0.6), job };
   aet_parallel_for (threads, cands->len, fit_range, &fd);
   if (aet_job_check_cancelled (job, "trace", error))
     return NULL;
