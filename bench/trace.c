@@ -1,7 +1,7 @@
 /* bench/trace.c — how long tracing takes on a published-size volume.
  *
- * A 144³ volume of 0.357 Å holding an FCC Pt ball of radius 17 Å (~1,400–
- * 1,500 atoms), rendered as B = 4 Å² Gaussians with 5 % noise, traced with
+ * A 144³ volume of 0.357 Å holding an FCC Pt ball of radius 17.5 Å (~1,490
+ * atoms), rendered as B = 4 Å² Gaussians with 5 % noise, traced with
  * 1 and 2 threads (and upsample 3), then matched to the truth.
  * Usage: bench-trace [--threads N] [--radius R] [--noise S]
  */
@@ -44,7 +44,7 @@ int
 main (int argc, char **argv)
 {
   gint threads = 2;
-  gdouble radius = 17.0, noise = 0.05;
+  gdouble radius = 17.5, noise = 0.05;
   GOptionEntry entries[] = {
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Most threads to try", "N" },
     { "radius", 0, 0, G_OPTION_ARG_DOUBLE, &radius, "Particle radius (Å)", "R" },

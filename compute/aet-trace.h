@@ -64,7 +64,10 @@ void aet_trace_params_init_defaults (AetTraceParams *params);
  * k-means (if enabled) splits the intensities into two classes and drops
  * the lower one only when they really separate: Ashman's D > 2 and the
  * lower mean below half the upper mean, so a clean volume with no false
- * peaks keeps all its atoms.  Atoms are ordered by decreasing intensity.
+ * peaks keeps all its atoms.  It runs twice: first on the unfitted sums
+ * around every voxel maximum, keeping everything down to half the weakest
+ * upper-class sum (in a noisy volume most maxima are noise, and this spares
+ * fitting them), then on the fitted atoms after the minimum-distance pass.  Atoms are ordered by decreasing intensity.
  * Threaded with aet_job_get_threads (job); the result does not depend on the
  * thread count.  NULL with an error for non-finite voxels, bad parameters
  * or cancellation.  Caller owns the result. */
