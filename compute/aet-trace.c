@@ -20,6 +20,7 @@ aet_trace_params_init_defaults (AetTraceParams *params)
   params->fit_radius = 0;
   params->kmeans = TRUE;
   params->element = 78;
+  params->refine_passes = 2;
 }
 
 /* A candidate: a voxel maximum, then its fit. */
@@ -264,8 +265,13 @@ normal_equations (const Window *w, const gdouble th[N_PARAMS], gdouble H[N_PARAM
       H[a][b] = H[b][a];
 }
 
+/* Fits c in the ball of `radius` voxels around c->ijk.  The fitted
+ * Gaussians of `others` (neighbouring atoms from an earlier pass) are first
+ * subtracted from the window, so their tails do not pull the centre; with
+ * `warm`, the fit starts from c's earlier parameters. */
 static void
-fit_candidate (const AetVolume *v, gint radius, gdouble sigma0, Window *w, Candidate *c)
+fit_candidate (const AetVolume *v, gint radius, gdouble sigma0, Window *w, Candidate *c,
+               const Candidate *others, guint n_others, gboolean warm)
 {
   c->ok = FALSE;
   w->n = 0;
@@ -282,7 +288,15 @@ fit_candidate (const AetVolume *v, gint radius, gdouble sigma0, Window *w, Candi
           q[0] = i;
           q[1] = j;
           q[2] = k;
-          w->val[w->n] = voxel_at (v, i, j, k);
+          gdouble val = voxel_at (v, i, j, k);
+          for (guint o = 0; o < n_others; o++)
+            {
+              const Candidate *on = &others[o];
+              gdouble r2 = (i - on->pos[0]) * (i - on->pos[0]) + (j - on->pos[1]) * (j - on->pos[1])
+                           + (k - on->pos[2]) * (k - on->pos[2]);
+              val -= on->amp * exp (-r2 / (2.0 * on->sigma * on->sigma));
+            }
+          w->val[w->n] = val;
           vmin = MIN (vmin, w->val[w->n]);
           vsum += w->val[w->n];
           w->n++;
@@ -293,6 +307,15 @@ fit_candidate (const AetVolume *v, gint radius, gdouble sigma0, Window *w, Candi
   gdouble peak = interpolate_tricubic (v, c->start);
   gdouble th[N_PARAMS] = { MAX (peak - vmin, 1e-12), c->start[0], c->start[1], c->start[2],
                            sigma0, vmin };
+  if (warm)
+    {
+      th[0] = c->amp;
+      th[1] = c->pos[0];
+      th[2] = c->pos[1];
+      th[3] = c->pos[2];
+      th[4] = c->sigma;
+      th[5] = c->bg;
+    }
   gdouble rss = residual_ss (w, th), lambda = 1e-3;
   gdouble H[N_PARAMS][N_PARAMS], g[N_PARAMS];
   for (int it = 0; it < 60; it++)
@@ -418,12 +441,67 @@ fit_range (gsize start, gsize end, guint thread_index, gpointer user_data)
         return;
       if (d->upsample == 3)
         refine_start_upsampled (d->v, &d->cands[c]);
-      fit_candidate (d->v, d->radius, d->sigma0, &w, &d->cands[c]);
+      fit_candidate (d->v, d->radius, d->sigma0, &w, &d->cands[c], NULL, 0, FALSE);
       if (d->cands[c].ok)
         d->cands[c].intensity = integrate_ball (d->v, d->cands[c].pos, d->int_radius);
       if (thread_index == 0 && (c & 127) == 0)
         aet_job_progress (d->job, 0.2 + 0.7 * (gdouble) (c - start) / (gdouble) (end - start),
                           "fitting peaks");
+    }
+}
+
+/* ---- refinement with the neighbours subtracted --------------------------- */
+
+typedef struct
+{
+  const AetVolume *v;
+  const Candidate *prev;   /* the atoms after the last pass (read only) */
+  Candidate *next;         /* this pass's result */
+  const gdouble *pos_a;    /* prev positions in Å, for the index */
+  const AetNeighbors *nb;
+  gint radius;
+  gdouble reach, int_radius;  /* Å: neighbours closer than reach are subtracted */
+  AetJob *job;
+} RefineData;
+
+/* Each atom is refitted from the previous pass's parameters of every atom,
+ * never this pass's, so the result does not depend on the thread count. */
+static void
+refine_range (gsize start, gsize end, guint thread_index, gpointer user_data)
+{
+  RefineData *d = user_data;
+  gint edge = 2 * d->radius + 1;
+  gsize nw = (gsize) edge * edge * edge;
+  g_autofree gdouble *xyz = g_new (gdouble, 3 * nw);
+  g_autofree gdouble *val = g_new (gdouble, nw);
+  Window w = { 0, xyz, val };
+  g_autoptr (GArray) near = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) others = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  for (gsize a = start; a < end; a++)
+    {
+      if ((a & 63) == 0 && aet_job_cancelled (d->job))
+        return;
+      g_array_set_size (near, 0);
+      g_array_set_size (others, 0);
+      aet_neighbors_within (d->nb, d->pos_a + 3 * a, d->reach, near);
+      for (guint m = 0; m < near->len; m++)
+        {
+          guint o = g_array_index (near, guint, m);
+          if (o != a)
+            g_array_append_val (others, d->prev[o]);
+        }
+      Candidate c = d->prev[a];
+      for (int x = 0; x < 3; x++)
+        c.ijk[x] = (gint) lround (c.pos[x]);
+      fit_candidate (d->v, d->radius, c.sigma, &w, &c, (const Candidate *) others->data,
+                     others->len, TRUE);
+      if (c.ok)
+        {
+          c.intensity = integrate_ball (d->v, c.pos, d->int_radius);
+          d->next[a] = c;
+        }
+      else
+        d->next[a] = d->prev[a];
     }
 }
 
@@ -524,11 +602,11 @@ aet_trace (const AetVolume *volume, const AetTraceParams *params, AetJob *job, G
                    "trace: upsampling must be 1 or 3, not %d", p->upsample);
       return NULL;
     }
-  if (p->fit_radius > 12 || isnan (p->threshold))
+  if (p->fit_radius > 12 || isnan (p->threshold) || p->refine_passes < 0 || p->refine_passes > 20)
     {
       g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
-                   "trace: fit radius %d voxels is over the limit of 12 or threshold is NaN",
-                   p->fit_radius);
+                   "trace: fit radius %d (at most 12), refinement passes %d (0 to 20) or a NaN "
+                   "threshold is out of range", p->fit_radius, p->refine_passes);
       return NULL;
     }
   if (!(volume->voxel_size > 0) || !isfinite (volume->voxel_size))
@@ -653,23 +731,54 @@ aet_trace (const AetVolume *volume, const AetTraceParams *params, AetJob *job, G
       inten[n_keep++] = intensity_of (&g_array_index (cands, Candidate, c));
   gsize n_atoms = p->kmeans ? kmeans_keep (inten, n_keep) : n_keep;
 
-  AetAtoms *atoms = aet_atoms_new (n_atoms);
-  aet_atoms_ensure_column (atoms, "intensity");
-  aet_atoms_ensure_column (atoms, "peak");
-  aet_atoms_ensure_column (atoms, "fit_error");
-  aet_atoms_ensure_column (atoms, "uncertainty_pm");
+  g_autofree Candidate *final = g_new (Candidate, MAX (n_atoms, 1));
   gsize rank = 0;
   for (guint c = 0; c < n_ok && rank < n_atoms; c++)
+    if (keep[c])
+      final[rank++] = g_array_index (cands, Candidate, c);
+
+  /* Refit every atom with its neighbours' fitted Gaussians subtracted:
+   * neighbouring tails (long along z in a missing-wedge reconstruction)
+   * otherwise pull each centre towards its neighbours. */
+  if (p->refine_passes > 0 && n_atoms > 1)
     {
-      if (!keep[c])
-        continue;
-      rank++;
-      const Candidate *cd = &g_array_index (cands, Candidate, c);
-      gsize i = aet_atoms_append (atoms, p->element, pos[3 * c], pos[3 * c + 1], pos[3 * c + 2]);
-      aet_atoms_get_column (atoms, "intensity")[i] = (gfloat) intensity_of (cd);
-      aet_atoms_get_column (atoms, "peak")[i] = (gfloat) cd->amp;
-      aet_atoms_get_column (atoms, "fit_error")[i] = (gfloat) cd->fit_error;
-      aet_atoms_get_column (atoms, "uncertainty_pm")[i] = (gfloat) (cd->uncertainty * vs * 100.0);
+      g_autofree Candidate *next = g_new (Candidate, n_atoms);
+      g_autofree gdouble *pos_a = g_new (gdouble, 3 * n_atoms);
+      gdouble max_sigma = 0;
+      for (gsize a = 0; a < n_atoms; a++)
+        max_sigma = MAX (max_sigma, final[a].sigma);
+      RefineData rd = { volume, final, next, pos_a, NULL, radius,
+                        (radius + 4.0 * max_sigma) * vs, int_radius, job };
+      for (gint pass = 0; pass < p->refine_passes; pass++)
+        {
+          for (gsize a = 0; a < n_atoms; a++)
+            for (int x = 0; x < 3; x++)
+              pos_a[3 * a + x] = volume->origin[x] + final[a].pos[x] * vs;
+          g_autoptr (AetNeighbors) nb = aet_neighbors_new (pos_a, n_atoms, rd.reach);
+          rd.nb = nb;
+          aet_parallel_for (threads, n_atoms, refine_range, &rd);
+          if (aet_job_check_cancelled (job, "trace", error))
+            return NULL;
+          memcpy (final, next, n_atoms * sizeof (Candidate));
+          aet_job_progress (job, 0.9 + 0.1 * (pass + 1) / p->refine_passes, "refining");
+        }
+      qsort (final, n_atoms, sizeof (Candidate), compare_by_intensity);
+    }
+
+  AetAtoms *atoms = aet_atoms_new (n_atoms);
+  gfloat *col_int = aet_atoms_ensure_column (atoms, "intensity");
+  gfloat *col_peak = aet_atoms_ensure_column (atoms, "peak");
+  gfloat *col_err = aet_atoms_ensure_column (atoms, "fit_error");
+  gfloat *col_unc = aet_atoms_ensure_column (atoms, "uncertainty_pm");
+  for (gsize a = 0; a < n_atoms; a++)
+    {
+      const Candidate *cd = &final[a];
+      aet_atoms_append (atoms, p->element, volume->origin[0] + cd->pos[0] * vs,
+                        volume->origin[1] + cd->pos[1] * vs, volume->origin[2] + cd->pos[2] * vs);
+      col_int[a] = (gfloat) intensity_of (cd);
+      col_peak[a] = (gfloat) cd->amp;
+      col_err[a] = (gfloat) cd->fit_error;
+      col_unc[a] = (gfloat) (cd->uncertainty * vs * 100.0);
     }
   aet_job_progress (job, 1.0, "%zu atoms", atoms->n_atoms);
   return atoms;

@@ -15,6 +15,11 @@
  * atom's positional uncertainty, so a user can see which atoms to trust.
  * That estimate assumes independent voxel noise: for the correlated noise of
  * a real reconstruction it is a lower bound.
+ *
+ * After selection every atom is refitted (refine_passes times) with its
+ * neighbours' fitted Gaussians subtracted from its window, so overlapping
+ * tails do not pull centres together; each pass reads only the previous
+ * pass, so the result does not depend on the thread count.
  */
 #pragma once
 
@@ -45,6 +50,9 @@ typedef struct
   gboolean kmeans;
   /* Atomic number given to every traced atom.  Default 78 (Pt). */
   guint element;
+  /* Passes refitting every kept atom with its neighbours' fitted Gaussians
+   * subtracted from its window (0 to 20).  Default 2. */
+  gint refine_passes;
 } AetTraceParams;
 
 void aet_trace_params_init_defaults (AetTraceParams *params);

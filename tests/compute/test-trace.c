@@ -217,6 +217,42 @@ test_min_distance_keeps_stronger (void)
 }
 
 static void
+test_refinement_removes_neighbour_pull (void)
+{
+  /* a row of broad (B = 8 Å²) atoms 2.3 Å apart: each window holds a good
+   * part of its neighbours, which pull the centres of the end atoms inward;
+   * refitting with the neighbours subtracted removes most of that */
+  g_autoptr (AetAtoms) truth = aet_atoms_new (4);
+  for (int i = 0; i < 4; i++)
+    aet_atoms_append (truth, 78, 5.0 + 2.3 * i, 8.0, 8.1);
+  g_autoptr (AetVolume) v = aet_volume_new (64, 48, 48, VOXEL);
+  aet_render_gaussian_atoms (truth, v, 8.0, 1.0, NULL, 1);
+  gdouble err[2];
+  for (int r = 0; r < 2; r++)
+    {
+      AetTraceParams p;
+      aet_trace_params_init_defaults (&p);
+      p.refine_passes = r == 0 ? 0 : 3;
+      p.kmeans = FALSE;
+      g_autoptr (AetAtoms) t = aet_trace (v, &p, NULL, NULL);
+      g_assert_cmpuint (t->n_atoms, ==, 4);
+      AetMatchStats s;
+      g_assert_true (aet_match_atoms (truth, t, 0.9, &s, FALSE, NULL));
+      g_assert_cmpuint (s.n_matched, ==, 4);
+      /* raw error, offset included: the pull is symmetric */
+      err[r] = 0;
+      for (gsize i = 0; i < t->n_atoms; i++)
+        for (gsize j = 0; j < truth->n_atoms; j++)
+          if (fabs (t->positions[3 * i] - truth->positions[3 * j]) < 0.9)
+            err[r] = MAX (err[r], fabs (t->positions[3 * i] - truth->positions[3 * j]));
+      g_test_message ("refine passes %d: largest x error %.2f pm", p.refine_passes,
+                      100 * err[r]);
+    }
+  g_assert_cmpfloat (err[0], >, 0.02);
+  g_assert_cmpfloat (err[1], <, 0.25 * err[0]);
+}
+
+static void
 test_bad_input (void)
 {
   g_autoptr (AetVolume) v = aet_volume_new (16, 16, 16, VOXEL);
@@ -229,6 +265,11 @@ test_bad_input (void)
   g_clear_error (&error);
   aet_trace_params_init_defaults (&p);
   p.min_distance = NAN;
+  g_assert_null (aet_trace (v, &p, NULL, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
+  g_clear_error (&error);
+  aet_trace_params_init_defaults (&p);
+  p.refine_passes = -1;
   g_assert_null (aet_trace (v, &p, NULL, &error));
   g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
   g_clear_error (&error);
@@ -257,6 +298,8 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/trace/thread-count-invariant", test_thread_count_invariant);
   g_test_add_func ("/compute/trace/kmeans-rejects-false-peaks", test_kmeans_rejects_false_peaks);
   g_test_add_func ("/compute/trace/min-distance-keeps-stronger", test_min_distance_keeps_stronger);
+  g_test_add_func ("/compute/trace/refinement-removes-neighbour-pull",
+                   test_refinement_removes_neighbour_pull);
   g_test_add_func ("/compute/trace/bad-input", test_bad_input);
   return g_test_run ();
 }
