@@ -318,7 +318,8 @@ fit_candidate (const AetVolume *v, gint radius, gdouble sigma0, Window *w, Candi
     }
   gdouble rss = residual_ss (w, th), lambda = 1e-3;
   gdouble H[N_PARAMS][N_PARAMS], g[N_PARAMS];
-  for (int it = 0; it < 60; it++)
+  gboolean converged = FALSE;
+  for (int it = 0; it < 60 && !converged; it++)
     {
       normal_equations (w, th, H, g);
       gboolean accepted = FALSE;
@@ -344,8 +345,7 @@ fit_candidate (const AetVolume *v, gint radius, gdouble sigma0, Window *w, Candi
                       rss = r;
                       lambda = MAX (lambda / 5, 1e-9);
                       accepted = TRUE;
-                      if (drop <= 1e-12 * (rss + 1e-300))
-                        it = 1000;  /* converged */
+                      converged = drop <= 1e-12 * (rss + 1e-300);
                       break;
                     }
                 }
@@ -355,8 +355,7 @@ fit_candidate (const AetVolume *v, gint radius, gdouble sigma0, Window *w, Candi
       if (!accepted)
         break;
       gdouble move = fabs (step[1]) + fabs (step[2]) + fabs (step[3]);
-      if (move < 1e-7)
-        break;
+      converged |= move < 1e-7;
     }
 
   /* plausibility: an atom is a positive bump centred inside its window */
