@@ -55,6 +55,7 @@ typedef struct
   gint refine_passes;
 } AetTraceParams;
 
+/* Fills `params` with the defaults documented on each field. */
 void aet_trace_params_init_defaults (AetTraceParams *params);
 
 /* Traces `volume` (positions in Å in its frame: voxel (i,j,k) at
@@ -75,7 +76,9 @@ void aet_trace_params_init_defaults (AetTraceParams *params);
  * peaks keeps all its atoms.  It runs twice: first on the unfitted sums
  * around every voxel maximum, keeping everything down to half the weakest
  * upper-class sum (in a noisy volume most maxima are noise, and this spares
- * fitting them), then on the fitted atoms after the minimum-distance pass.  Atoms are ordered by decreasing intensity.
+ * fitting them), then on the fitted atoms after the minimum-distance pass.
+ * Atoms are ordered by decreasing intensity.  `params` may be NULL (the
+ * defaults).
  * Threaded with aet_job_get_threads (job); the result does not depend on the
  * thread count.  NULL with an error for non-finite voxels, bad parameters
  * or cancellation.  Caller owns the result. */
