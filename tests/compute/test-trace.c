@@ -166,6 +166,19 @@ test_thread_count_invariant (void)
       for (gsize i = 0; i < 3 * one->n_atoms; i++)
         g_assert_cmpfloat (traced->positions[i], ==, one->positions[i]);
     }
+  /* the automatic threshold is documented as 0.25 × the 99.9th percentile:
+   * giving that value explicitly must trace exactly the same atoms, and a
+   * threshold just above an atom's peak must lose atoms */
+  AetTraceParams p;
+  aet_trace_params_init_defaults (&p);
+  p.threshold = 0.25 * aet_volume_percentile (v, 99.9);
+  g_autoptr (AetAtoms) explicit = aet_trace (v, &p, NULL, NULL);
+  g_assert_cmpuint (explicit->n_atoms, ==, one->n_atoms);
+  for (gsize i = 0; i < 3 * one->n_atoms; i++)
+    g_assert_cmpfloat (explicit->positions[i], ==, one->positions[i]);
+  p.threshold = 1.0;
+  g_autoptr (AetAtoms) high = aet_trace (v, &p, NULL, NULL);
+  g_assert_cmpuint (high->n_atoms, <, one->n_atoms);
 }
 
 static void
