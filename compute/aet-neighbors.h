@@ -25,6 +25,7 @@ typedef struct _AetNeighbors AetNeighbors;
  * would need more than ~16 cells per point).  Caller owns; free with
  * aet_neighbors_free(). */
 AetNeighbors *aet_neighbors_new (const gdouble *positions, gsize n, gdouble cell_size);
+/* Frees the index (not the positions); NULL is ignored. */
 void aet_neighbors_free (AetNeighbors *nb);
 
 /* Appends to `out` (a GArray of guint) the index of every point within
