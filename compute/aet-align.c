@@ -81,8 +81,12 @@ aet_align_com (AetTiltSeries *series)
   aet_align_remove_gauge (series);
 }
 
-gdouble
-aet_align_cross_correlate (const gfloat *a, const gfloat *b, gint nx, gint ny, gdouble d[2])
+/* The correlation of a and b, both smoothed by a Gaussian of σ pixels, and
+ * a also by a box of width box_a pixels along x followed by a box of one
+ * pixel (the projector's footprint and bin). */
+static gdouble
+correlate (const gfloat *a, const gfloat *b, gint nx, gint ny, gdouble sigma, gdouble box_a,
+           gdouble d[2])
 {
   const gsize n = (gsize) nx * ny;
   const gint nh = nx / 2 + 1;
@@ -98,22 +102,35 @@ aet_align_cross_correlate (const gfloat *a, const gfloat *b, gint nx, gint ny, g
     }
   ma /= n;
   mb /= n;
-  gdouble saa = 0, sbb = 0;
   for (gsize i = 0; i < n; i++)
     {
       ra[i] = (float) (a[i] - ma);
       rb[i] = (float) (b[i] - mb);
-      saa += (gdouble) ra[i] * ra[i];
-      sbb += (gdouble) rb[i] * rb[i];
     }
   fftwf_plan fwd = aet_fft_plan_r2c (2, dims, 1, 1);
   fftwf_execute_dft_r2c (fwd, ra, fa);
   fftwf_execute_dft_r2c (fwd, rb, fb);
-  /* P = A·conj(B), kept in fa; its inverse transform is the correlation */
+  /* P = A·conj(B)·G, G the transfer function of a Gaussian of σ pixels
+   * applied to both images, kept in fa; its inverse transform is the
+   * correlation */
+  gdouble faa = 0, fbb = 0;
   for (gsize i = 0; i < (gsize) ny * nh; i++)
     {
-      const float re = fa[i][0] * fb[i][0] + fa[i][1] * fb[i][1];
-      const float im = fa[i][1] * fb[i][0] - fa[i][0] * fb[i][1];
+      const gint kx = (gint) (i % nh), j = (gint) (i / nh);
+      const gdouble fx = (gdouble) kx / nx, fy = (gdouble) (j <= ny / 2 ? j : j - ny) / ny;
+      const gdouble g2 = exp (-4.0 * G_PI * G_PI * sigma * sigma * (fx * fx + fy * fy));
+      const gdouble wt = (kx == 0 || (nx % 2 == 0 && kx == nx / 2)) ? 1.0 : 2.0;
+      if (box_a > 0 && kx > 0)
+        {
+          const float h = (float) (sin (G_PI * fx * box_a) / (G_PI * fx * box_a)
+                                   * sin (G_PI * fx) / (G_PI * fx));
+          fa[i][0] *= h;
+          fa[i][1] *= h;
+        }
+      faa += wt * g2 * ((gdouble) fa[i][0] * fa[i][0] + (gdouble) fa[i][1] * fa[i][1]);
+      fbb += wt * g2 * ((gdouble) fb[i][0] * fb[i][0] + (gdouble) fb[i][1] * fb[i][1]);
+      const float re = (float) (g2 * (fa[i][0] * fb[i][0] + fa[i][1] * fb[i][1]));
+      const float im = (float) (g2 * (fa[i][1] * fb[i][0] - fa[i][0] * fb[i][1]));
       fa[i][0] = re;
       fa[i][1] = im;
       fb[i][0] = re;
@@ -173,8 +190,30 @@ aet_align_cross_correlate (const gfloat *a, const gfloat *b, gint nx, gint ny, g
   fftwf_free (rb);
   fftwf_free (fa);
   fftwf_free (fb);
-  const gdouble norm = (gdouble) n * sqrt (saa * sbb);
+  /* Parseval: Σ|A|²G over the full spectrum is n·Σ(filtered a)² */
+  const gdouble norm = sqrt (faa * fbb);
   return norm > 0 ? peak / norm : 0.0;
+}
+
+/* Angle scores: a reprojection is blurred along x by the voxel footprint of
+ * aet-projector.h (a box max(|cos θ|, |sin θ|) wide) and by the pixel bin
+ * (a box 1 wide); the first varies with the angle, and a plain score would
+ * favour the sharpest angle (45°) rather than the right one.  So the
+ * measured image is given the same two boxes for each candidate angle, and
+ * both images a mild Gaussian. */
+#define ANGLE_SMOOTH 1.0
+
+gdouble
+aet_align_cross_correlate (const gfloat *a, const gfloat *b, gint nx, gint ny, gdouble d[2])
+{
+  return correlate (a, b, nx, ny, 0.0, 0.0, d);
+}
+
+gdouble
+aet_align_cross_correlate_smooth (const gfloat *a, const gfloat *b, gint nx, gint ny,
+                                  gdouble sigma, gdouble box_a, gdouble d[2])
+{
+  return correlate (a, b, nx, ny, sigma, box_a, d);
 }
 
 static gint *
@@ -235,7 +274,7 @@ aet_align_refine (AetTiltSeries *series, gint rounds, gboolean refine_angles, Ae
   params.iterations = 20;
   g_autofree gfloat *reproj = g_new (gfloat, plane * n);
   g_autofree gdouble *delta = g_new0 (gdouble, n);
-  gdouble step = 0.5;
+  const gdouble step = 0.5;
   for (gint round = 0; round < rounds; round++)
     {
       if (aet_job_check_cancelled (job, "alignment", error))
@@ -250,7 +289,7 @@ aet_align_refine (AetTiltSeries *series, gint rounds, gboolean refine_angles, Ae
       for (gint i = 0; i < n; i++)
         aet_align_cross_correlate (aet_tilt_series_image (series, i), reproj + i * plane, nx, ny,
                                    &series->shifts[2 * i]);
-      if (refine_angles)
+      if (refine_angles && round == 0)
         {
           g_autofree gfloat *img = g_new (gfloat, plane);
           gdouble mean = 0.0;
@@ -263,8 +302,9 @@ aet_align_refine (AetTiltSeries *series, gint rounds, gboolean refine_angles, Ae
                   g_autoptr (AetProjector) one = aet_projector_new (nx, ny, nz, 1, &angle, NULL);
                   aet_projector_forward_one (one, 0, vol->data, img);
                   gdouble d[2];
-                  score[s] = aet_align_cross_correlate (aet_tilt_series_image (series, i), img,
-                                                        nx, ny, d);
+                  const gdouble th = angle * G_PI / 180.0;
+                  score[s] = correlate (aet_tilt_series_image (series, i), img, nx, ny,
+                                        ANGLE_SMOOTH, MAX (fabs (cos (th)), fabs (sin (th))), d);
                 }
               const gdouble den = score[0] - 2 * score[1] + score[2];
               gdouble t = den < 0 ? 0.5 * (score[0] - score[2]) / den : 0.0;
@@ -275,7 +315,6 @@ aet_align_refine (AetTiltSeries *series, gint rounds, gboolean refine_angles, Ae
             }
           for (gint i = 0; i < n; i++)
             series->angles[i] += delta[i] - mean;
-          step *= 0.5;
         }
       aet_align_remove_gauge (series);
     }

@@ -16,9 +16,14 @@
  *    reconstruction → reprojection at the nominal geometry → sub-pixel
  *    cross-correlation of each image with its reprojection (the peak of the
  *    band-limited correlation found by Newton steps on its Fourier series),
- *    and optionally a parabolic search of each angle within ±0.5° (shrinking
- *    by half each round), whose mean change is removed (a rotation of the
- *    whole object is not observable either).
+ *    and optionally, in the first round only, a parabolic search of each
+ *    angle within ±0.5° whose mean change is removed (a rotation of the
+ *    whole object is not observable either).  The angle score compares each
+ *    image, given the projector's blur at the candidate angle, with the
+ *    reprojection.  Repeating the angle search against reconstructions made
+ *    from already refined angles was found to drift (the angle set slowly
+ *    stretches: the blurred reconstruction's reprojections fit best near
+ *    crystal zone axes and where neighbours crowd), so it is done once.
  */
 #pragma once
 
@@ -47,6 +52,14 @@ gboolean aet_align (AetTiltSeries *series, AetAlignMode mode, gboolean refine_an
  * normalised correlation. */
 gdouble aet_align_cross_correlate (const gfloat *a, const gfloat *b, gint nx, gint ny,
                                    gdouble d_out[2]);
+
+/* The same after smoothing both images by a Gaussian of σ pixels, and
+ * image a also by a box of box_a pixels along x and one of 1 pixel (box_a
+ * 0: neither), so that a measured image can be given the blur that
+ * aet-projector.h adds to a reprojection at an angle whose footprint is
+ * box_a wide. */
+gdouble aet_align_cross_correlate_smooth (const gfloat *a, const gfloat *b, gint nx, gint ny,
+                                          gdouble sigma, gdouble box_a, gdouble d_out[2]);
 
 /* Removes the unobservable object motion from the shifts (see above). */
 void aet_align_remove_gauge (AetTiltSeries *series);
