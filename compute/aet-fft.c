@@ -56,13 +56,14 @@ static fftwf_plan
 get_plan (Kind kind, int rank, const int *dims, int howmany, guint n_threads)
 {
   g_return_val_if_fail (rank >= 1 && rank <= 3 && howmany >= 1, NULL);
+  for (int i = 0; i < rank; i++)
+    g_return_val_if_fail (dims[i] >= 1, NULL);
   n_threads = MAX (n_threads, 1u);
   GString *key = g_string_new (NULL);
   g_string_append_printf (key, "%d:%d:%u", (int) kind, howmany, n_threads);
   gsize n_real = 1, n_half = 1;
   for (int i = 0; i < rank; i++)
     {
-      g_return_val_if_fail (dims[i] >= 1, NULL);
       g_string_append_printf (key, ":%d", dims[i]);
       n_real *= (gsize) dims[i];
       n_half *= (gsize) (i == rank - 1 ? dims[i] / 2 + 1 : dims[i]);

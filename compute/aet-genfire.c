@@ -38,6 +38,13 @@ hash_point (gint kx, gint ky, gint kz)
   return h;
 }
 
+/* k folded into [−g/2, g/2) */
+static inline gint
+wrap_index (gint k, gint g)
+{
+  return ((k + g / 2) % g + g) % g - g / 2;
+}
+
 static int
 compare_u32 (const void *a, const void *b)
 {
@@ -63,16 +70,13 @@ choose_free_points (const AetFourierGrid *g)
         gint ky = j < g->gy / 2 ? j : j - g->gy;
         if (kx == 0 || kx == g->gx / 2)
           {
-            /* canonical member of the pair (ky, kz) ~ (−ky, −kz) */
-            if (kz < 0 || (kz == 0 && ky < 0))
+            /* canonical member of the pair (ky, kz) ~ (−ky, −kz), wrapped */
+            const gint pz = wrap_index (-kz, g->gz), py = wrap_index (-ky, g->gy);
+            if (pz > kz || (pz == kz && py > ky))
               {
-                kz = -kz;
-                ky = -ky;
+                kz = pz;
+                ky = py;
               }
-            if (kz == g->gz / 2)
-              kz = -kz;
-            if (ky == g->gy / 2)
-              ky = -ky;
           }
         hashes[i] = hash_point (kx, ky, kz);
         gint s = (gint) (N_SHELLS * g->radius[i] / (g->max_radius * 1.000001f));

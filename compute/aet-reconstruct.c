@@ -3,6 +3,7 @@
 #include "aet-reconstruct.h"
 #include "aet-align.h"
 #include "aet-error.h"
+#include "aet-fft.h"
 #include "aet-genfire.h"
 #include "aet-sirt.h"
 #include "aet-wbp.h"
@@ -89,7 +90,8 @@ aet_recon_params_validate (const AetReconParams *p, const AetTiltSeries *series,
           return FALSE;
         }
       if (!isfinite (series->shifts[2 * i]) || !isfinite (series->shifts[2 * i + 1])
-          || fabs (series->shifts[2 * i]) > nx || fabs (series->shifts[2 * i + 1]) > series->images->ny)
+          || fabs (series->shifts[2 * i]) > nx
+          || fabs (series->shifts[2 * i + 1]) > series->images->ny)
         {
           g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
                        "shift of image %d: (%g, %g) pixels is not usable", i + 1,
@@ -146,11 +148,13 @@ aet_reconstruct (AetTiltSeries *series, const AetReconParams *params,
       aet_job_set_stage (job, "WBP");
       vol = aet_wbp (series, params->nz, params->filter, aet_job_get_threads (job));
       aet_job_progress (job, 1.0, "weighted back-projection done");
-      if (params->snapshot_func != NULL && params->snapshot_every > 0)
-        params->snapshot_func (vol, 1, params->snapshot_data);
       break;
     }
   stats->total_seconds = (g_get_monotonic_time () - t0) / 1e6;
+  /* only writes when measured plans were made (AET_FFTW_EFFORT=measure) */
+  g_autoptr (GError) wisdom_error = NULL;
+  if (!aet_fft_save_wisdom (&wisdom_error))
+    g_debug ("%s", wisdom_error->message);
   aet_recon_stats_clear (&local);
   return vol;
 }

@@ -53,11 +53,12 @@ typedef enum
   AET_ALIGN_REFINE,  /* centre of mass, then projection matching */
 } AetAlignMode;
 
-/* Called on the worker thread every `snapshot_every` iterations with a NEW
- * volume holding the current iterate (n × m × nz, voxel size set).  The
- * volume is never written again after this call; the callee gets a
- * borrowed reference and takes aet_volume_ref() to keep it (e.g. to pass
- * it to the main loop with g_idle_add_full). */
+/* Called on the worker thread (GENFIRE, SIRT; WBP has no iterations) every
+ * `snapshot_every` iterations with a NEW volume holding the current iterate
+ * (n × m × nz, voxel size set).  The volume is never written again after
+ * this call; the callee gets a borrowed reference and takes
+ * aet_volume_ref() to keep it (e.g. to pass it to the main loop with
+ * g_idle_add_full). */
 typedef void (*AetReconSnapshotFunc) (AetVolume *snapshot, gint iteration, gpointer user_data);
 
 typedef struct
