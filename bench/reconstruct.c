@@ -3,7 +3,8 @@
  * 144³ volume, 21 tilts (−65…+65° by 6.5°), oversampling 2, 100 iterations
  * by default.  Prints seconds per iteration, the ratio of an iteration to
  * the two 3D FFTs it needs (timed in the same run with the same plans),
- * the gridding time, the total time and the peak memory.
+ * the gridding time, the total time and the peak memory; then, for scale,
+ * SIRT's time per iteration and WBP's time on the same data.
  *
  *   reconstruct [--size N] [--iterations K] [--threads T] [--measure]
  */
@@ -138,6 +139,20 @@ main (int argc, char **argv)
            stats.rfree[stats.n_iterations - 1], stats.best_iteration);
   g_print ("total (phantom, gridding, FFT timing, iterations): %.2f s (target < 60 s)\n", total);
   g_print ("peak memory: %.1f MB\n", ru.ru_maxrss / 1024.0);
+  aet_recon_stats_clear (&stats);
+
+  /* the baselines on the same data, for scale */
+  params.method = AET_RECON_SIRT;
+  params.iterations = 10;
+  g_autoptr (AetVolume) sirt = aet_reconstruct (series, &params, &stats, job, &error);
+  g_assert_no_error (error);
+  g_print ("SIRT per iteration:    %.4f s (%d iterations)\n",
+           stats.iteration_seconds / stats.n_iterations, stats.n_iterations);
+  aet_recon_stats_clear (&stats);
+  params.method = AET_RECON_WBP;
+  g_autoptr (AetVolume) wbp = aet_reconstruct (series, &params, &stats, job, &error);
+  g_assert_no_error (error);
+  g_print ("WBP:                   %.4f s\n", stats.total_seconds);
   aet_recon_stats_clear (&stats);
   g_autoptr (GError) werr = NULL;
   if (measure && !aet_fft_save_wisdom (&werr))

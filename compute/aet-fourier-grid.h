@@ -10,7 +10,8 @@
  * inside the image's band, |a| ≤ ½ cycle per pixel) receives the exact
  * DFT of that image at its in-plane frequency (a, b) — not an
  * interpolation of an FFT — and points reached by several images take the
- * average weighted by the inverse distance to each plane.
+ * average weighted by the inverse distance to each plane (1/max(d, 0.001),
+ * so a point on a plane is all but taken from that image).
  *
  * Because the tilt axis is y, a plane's distance does not depend on ky:
  * the measured set is a list of (kx, kz) columns, each with all gy values

@@ -88,7 +88,7 @@ test_xcorr (Fixture *f, gconstpointer data)
   const gdouble after = shift_error (f);
   g_test_message ("cross-correlation: worst shift error %.4f px", after);
   /* neighbouring projections differ, so the chain drifts a little */
-  g_assert_cmpfloat (after, <=, 0.5);
+  g_assert_cmpfloat (after, <=, 0.25);
 }
 
 /* Projection matching from no correction at all: shifts within 0.1 px,
