@@ -1,0 +1,2 @@
+#define G_LOG_DOMAIN "bench-unet"
+int main (void) { return 0; }
