@@ -6,9 +6,10 @@
 #include <cblas.h>
 #include <string.h>
 
-/* The column buffer holds at most this many floats (16 MiB): small enough to
- * stay near the caches, large enough that each sgemm call is worth it. */
-#define SCRATCH_BUDGET (4u << 20)
+/* Each thread's column buffer holds at most this many floats (4 MiB): small
+ * enough to stay near the caches, large enough that each sgemm call is
+ * worth it. */
+#define SCRATCH_BUDGET (1u << 20)
 
 gboolean
 aet_conv_geom_init (AetConvGeom *g, gint cin, gint id, gint ih, gint iw,
@@ -33,20 +34,77 @@ aet_conv_geom_init (AetConvGeom *g, gint cin, gint id, gint ih, gint iw,
   return TRUE;
 }
 
+/* Output rows (z·oh + y) per chunk: within the budget, and at least four
+ * chunks when there are enough rows, so two threads stay balanced. */
 static gsize
 rows_per_chunk (const AetConvGeom *g)
 {
   gsize kk = (gsize) g->cin * g->k * g->k * g->k;
   gsize rows = SCRATCH_BUDGET / (kk * (gsize) g->ow);
   gsize total = (gsize) g->od * g->oh;
+  rows = MIN (rows, (total + 3) / 4);
   return CLAMP (rows, 1, total);
 }
 
-gsize
-aet_conv_scratch_floats (const AetConvGeom *g)
+static gsize
+round64 (gsize n)
+{
+  return (n + 15) & ~(gsize) 15;   /* keep every slice 64-byte aligned */
+}
+
+/* Scratch layout: per thread a column buffer and a partial weight gradient,
+ * then one transposed, flipped copy of the weights. */
+static gsize
+col_floats (const AetConvGeom *g)
 {
   gsize kk = (gsize) g->cin * g->k * g->k * g->k;
-  return kk * rows_per_chunk (g) * (gsize) g->ow;
+  return round64 (kk * rows_per_chunk (g) * (gsize) g->ow);
+}
+
+static gsize
+weight_floats (const AetConvGeom *g)
+{
+  return round64 ((gsize) g->cout * g->cin * g->k * g->k * g->k);
+}
+
+/* The stride-1 input gradient runs as a convolution of dy (see
+ * aet_conv3d_backward_data); FALSE when g has no such twin. */
+static gboolean
+flipped_geom (const AetConvGeom *g, AetConvGeom *flip)
+{
+  if (g->s != 1 || (g->k == 1 && g->p == 0))
+    return FALSE;
+  aet_conv_geom_init (flip, g->cout, g->od, g->oh, g->ow, g->cin, g->k, 1, g->k - 1 - g->p);
+  g_assert (flip->od == g->id && flip->oh == g->ih && flip->ow == g->iw);
+  return TRUE;
+}
+
+/* Floats of one thread's slice: room for the columns of g and of its
+ * flipped twin, and a partial weight gradient. */
+static gsize
+slice_floats (const AetConvGeom *g)
+{
+  AetConvGeom flip;
+  gsize col = col_floats (g);
+  if (flipped_geom (g, &flip))
+    col = MAX (col, col_floats (&flip));
+  return col + weight_floats (g);
+}
+
+gsize
+aet_conv_scratch_floats (const AetConvGeom *g, guint n_threads)
+{
+  return MAX (n_threads, 1u) * slice_floats (g) + weight_floats (g);
+}
+
+/* We split the work between threads ourselves: OpenBLAS's own threads would
+ * spin while ours unfold, and two layers of threads make timing-dependent
+ * sums.  So OpenBLAS runs single-threaded inside each of our threads. */
+static void
+blas_single_thread (void)
+{
+  if (openblas_get_num_threads () != 1)
+    openblas_set_num_threads (1);
 }
 
 typedef struct
@@ -156,35 +214,119 @@ is_pointwise (const AetConvGeom *g)
   return g->k == 1 && g->s == 1 && g->p == 0;
 }
 
+/* The work of one call, split by output rows: each thread takes a
+ * contiguous range of chunks and uses its own slice of the scratch, and
+ * OpenBLAS runs single-threaded inside each (see aet_conv3d_set_blas_threads),
+ * so nothing is shared and the result does not depend on timing. */
+typedef enum
+{
+  JOB_FORWARD,
+  JOB_WEIGHTS,
+  JOB_FOLD,       /* W^T·dy folded back; only when windows do not overlap */
+} JobKind;
+
+typedef struct
+{
+  JobKind kind;
+  const AetConvGeom *g;
+  const gfloat *w, *x, *dy;
+  gfloat *y, *dx, *dw;
+  gfloat beta;
+  gfloat *scratch;
+  gsize slice;     /* floats per thread in scratch */
+  gsize rows;      /* rows per chunk */
+  gsize total;     /* output rows */
+} Job;
+
+static gfloat *
+thread_col (const Job *j, guint t)
+{
+  return j->scratch + (gsize) t * j->slice;
+}
+
+static gfloat *
+thread_dw (const Job *j, guint t)
+{
+  return thread_col (j, t) + j->slice - weight_floats (j->g);
+}
+
+static void
+run_chunks (gsize start, gsize end, guint t, gpointer user_data)
+{
+  Job *j = user_data;
+  const AetConvGeom *g = j->g;
+  const gsize kk = (gsize) g->cin * g->k * g->k * g->k;
+  const gsize nout = (gsize) g->od * g->oh * g->ow;
+  gfloat *col = thread_col (j, t);
+  gboolean first = TRUE;
+  for (gsize c = start; c < end; c++)
+    {
+      gsize r0 = c * j->rows, r1 = MIN (r0 + j->rows, j->total);
+      gsize ncols = (r1 - r0) * g->ow;
+      Unfold u = { g, (gfloat *) (j->kind == JOB_FOLD ? j->dx : j->x), col, r0, r1 };
+      switch (j->kind)
+        {
+        case JOB_FORWARD:
+          im2col_rows (0, kk, t, &u);
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cout, ncols, kk,
+                       1.0f, j->w, kk, col, ncols, j->beta, j->y + r0 * g->ow, nout);
+          break;
+        case JOB_WEIGHTS:
+          im2col_rows (0, kk, t, &u);
+          /* thread 0 accumulates straight into dw, the others into their own
+           * partial sums, added in thread order afterwards */
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, g->cout, kk, ncols,
+                       1.0f, j->dy + r0 * g->ow, nout, col, ncols,
+                       (t == 0 || !first) ? 1.0f : 0.0f, t == 0 ? j->dw : thread_dw (j, t),
+                       kk);
+          break;
+        case JOB_FOLD:
+        default:
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, ncols, g->cout,
+                       1.0f, j->w, kk, j->dy + r0 * g->ow, nout, 0.0f, col, ncols);
+          col2im_channels (0, g->cin, t, &u);
+          break;
+        }
+      first = FALSE;
+    }
+}
+
+static guint
+run (Job *j, guint n_threads)
+{
+  j->rows = rows_per_chunk (j->g);
+  j->total = (gsize) j->g->od * j->g->oh;
+  gsize n_chunks = (j->total + j->rows - 1) / j->rows;
+  guint used = (guint) MIN ((gsize) MAX (n_threads, 1u), n_chunks);
+  aet_parallel_for (used, n_chunks, run_chunks, j);
+  return used;
+}
+
 void
 aet_conv3d_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y,
                     gboolean accumulate, gfloat *scratch, guint n_threads)
 {
-  const gfloat beta = accumulate ? 1.0f : 0.0f;
+  blas_single_thread ();
   const gsize kk = (gsize) g->cin * g->k * g->k * g->k;
   const gsize nout = (gsize) g->od * g->oh * g->ow;
+  const gfloat beta = accumulate ? 1.0f : 0.0f;
   if (is_pointwise (g))
     {
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cout, nout, kk,
                    1.0f, w, kk, x, nout, beta, y, nout);
       return;
     }
-  const gsize rows = rows_per_chunk (g), total = (gsize) g->od * g->oh;
-  for (gsize r0 = 0; r0 < total; r0 += rows)
-    {
-      Unfold u = { g, (gfloat *) x, scratch, r0, MIN (r0 + rows, total) };
-      gsize ncols = (u.r1 - u.r0) * g->ow;
-      aet_parallel_for (n_threads, kk, im2col_rows, &u);
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cout, ncols, kk,
-                   1.0f, w, kk, scratch, ncols, beta, y + r0 * g->ow, nout);
-    }
+  Job j = { JOB_FORWARD, g, w, x, NULL, y, NULL, NULL, beta, scratch, slice_floats (g), 0, 0 };
+  run (&j, n_threads);
 }
 
 void
 aet_conv3d_backward_data (const AetConvGeom *g, const gfloat *w, const gfloat *dy, gfloat *dx,
                           gfloat *scratch, guint n_threads)
 {
-  const gsize kk = (gsize) g->cin * g->k * g->k * g->k;
+  blas_single_thread ();
+  const gint k = g->k;
+  const gsize k3 = (gsize) k * k * k, kk = (gsize) g->cin * k3;
   const gsize nout = (gsize) g->od * g->oh * g->ow;
   if (is_pointwise (g))
     {
@@ -192,6 +334,32 @@ aet_conv3d_backward_data (const AetConvGeom *g, const gfloat *w, const gfloat *d
                    1.0f, w, kk, dy, nout, 1.0f, dx, nout);
       return;
     }
+  AetConvGeom flip;
+  if (flipped_geom (g, &flip))
+    {
+      /* With stride 1 the gradient is itself a convolution of dy, with the
+       * kernel flipped, the channel roles swapped and padding k − 1 − p: a
+       * gather, so it runs in parallel chunks like the forward pass, and
+       * its product has the long inner dimension Cout·k³. */
+      gfloat *wt = scratch + (gsize) MAX (n_threads, 1u) * slice_floats (g);
+      for (gint co = 0; co < g->cout; co++)
+        for (gint ci = 0; ci < g->cin; ci++)
+          for (gsize t = 0; t < k3; t++)
+            wt[((gsize) ci * g->cout + co) * k3 + (k3 - 1 - t)]
+              = w[((gsize) co * g->cin + ci) * k3 + t];
+      Job j = { JOB_FORWARD, &flip, wt, dy, NULL, dx, NULL, NULL, 1.0f, scratch, slice_floats (g), 0, 0 };
+      run (&j, n_threads);
+      return;
+    }
+  if (g->k <= g->s)
+    {
+      /* windows do not overlap: chunks fold into disjoint parts of dx */
+      Job j = { JOB_FOLD, g, w, NULL, dy, NULL, dx, NULL, 0.0f, scratch, slice_floats (g), 0, 0 };
+      run (&j, n_threads);
+      return;
+    }
+  /* overlapping strided windows: chunks one after another, the fold
+   * split over input channels */
   const gsize rows = rows_per_chunk (g), total = (gsize) g->od * g->oh;
   for (gsize r0 = 0; r0 < total; r0 += rows)
     {
@@ -207,6 +375,7 @@ void
 aet_conv3d_backward_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy,
                              gfloat *dw, gfloat *scratch, guint n_threads)
 {
+  blas_single_thread ();
   const gsize kk = (gsize) g->cin * g->k * g->k * g->k;
   const gsize nout = (gsize) g->od * g->oh * g->ow;
   if (is_pointwise (g))
@@ -215,19 +384,13 @@ aet_conv3d_backward_weights (const AetConvGeom *g, const gfloat *x, const gfloat
                    1.0f, dy, nout, x, nout, 1.0f, dw, kk);
       return;
     }
-  const gsize rows = rows_per_chunk (g), total = (gsize) g->od * g->oh;
-  for (gsize r0 = 0; r0 < total; r0 += rows)
+  Job j = { JOB_WEIGHTS, g, NULL, x, dy, NULL, NULL, dw, 1.0f, scratch, slice_floats (g), 0, 0 };
+  guint used = run (&j, n_threads);
+  gsize n = (gsize) g->cout * kk;
+  for (guint t = 1; t < used; t++)
     {
-      Unfold u = { g, (gfloat *) x, scratch, r0, MIN (r0 + rows, total) };
-      gsize ncols = (u.r1 - u.r0) * g->ow;
-      aet_parallel_for (n_threads, kk, im2col_rows, &u);
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, g->cout, kk, ncols,
-                   1.0f, dy + r0 * g->ow, nout, scratch, ncols, 1.0f, dw, kk);
+      const gfloat *part = thread_dw (&j, t);
+      for (gsize i = 0; i < n; i++)
+        dw[i] += part[i];
     }
-}
-
-void
-aet_conv3d_set_blas_threads (guint n_threads)
-{
-  openblas_set_num_threads ((int) MAX (n_threads, 1u));
 }

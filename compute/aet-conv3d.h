@@ -34,8 +34,9 @@ typedef struct
 gboolean aet_conv_geom_init (AetConvGeom *geom, gint cin, gint id, gint ih, gint iw,
                              gint cout, gint k, gint s, gint p);
 
-/* Floats of scratch the three functions below need for this geometry. */
-gsize aet_conv_scratch_floats (const AetConvGeom *geom);
+/* Floats of scratch the three functions below need for this geometry and
+ * thread count (64-byte aligned, e.g. from aet_floats_new). */
+gsize aet_conv_scratch_floats (const AetConvGeom *geom, guint n_threads);
 
 /* y (Cout × out voxels) = W ⊛ x, or y += W ⊛ x when `accumulate` (no bias). */
 void aet_conv3d_forward (const AetConvGeom *geom, const gfloat *w, const gfloat *x,
@@ -49,9 +50,5 @@ void aet_conv3d_backward_data (const AetConvGeom *geom, const gfloat *w, const g
  * accumulated. */
 void aet_conv3d_backward_weights (const AetConvGeom *geom, const gfloat *x, const gfloat *dy,
                                   gfloat *dw, gfloat *scratch, guint n_threads);
-
-/* Sets the thread count OpenBLAS uses for its products (call before timing
- * or training; results depend only on this count). */
-void aet_conv3d_set_blas_threads (guint n_threads);
 
 G_END_DECLS

@@ -29,6 +29,7 @@ struct _AetUnet
   gint in_channels;
   GArray *params;                           /* AetParam */
   guint n_threads;
+  guint plan_threads;                       /* the scratch is sized per thread */
   gboolean want_input_grad;
   /* plan */
   gint size[3];
@@ -460,7 +461,8 @@ size_of (const AetUnet *net, gint index)
 gboolean
 aet_unet_plan (AetUnet *net, gint d, gint h, gint w, GError **error)
 {
-  if (net->size[0] == d && net->size[1] == h && net->size[2] == w && net->input != NULL)
+  if (net->size[0] == d && net->size[1] == h && net->size[2] == w && net->input != NULL
+      && net->plan_threads == net->n_threads)
     return TRUE;
   free_plan (net);
   if (d < 1 || h < 1 || w < 1 || d > AET_VOLUME_MAX_EDGE || h > AET_VOLUME_MAX_EDGE
@@ -516,7 +518,7 @@ aet_unet_plan (AetUnet *net, gint d, gint h, gint w, GError **error)
           g_assert (l->geom.od == in[0] && l->geom.oh == in[1] && l->geom.ow == in[2]);
         }
       if (s->kind == AET_LAYER_CONV3D || s->kind == AET_LAYER_CONVT3D)
-        scratch = MAX (scratch, aet_conv_scratch_floats (&l->geom));
+        scratch = MAX (scratch, aet_conv_scratch_floats (&l->geom, net->n_threads));
       l->out = aet_tensor_new (s->out_channels, l->out_size[0], l->out_size[1], l->out_size[2]);
       if (s->norm != AET_NORM_NONE)
         {
@@ -540,6 +542,7 @@ aet_unet_plan (AetUnet *net, gint d, gint h, gint w, GError **error)
     }
   net->input = aet_tensor_new (net->in_channels, d, h, w);
   net->scratch = aet_floats_new (scratch);
+  net->plan_threads = net->n_threads;
   return TRUE;
 }
 
@@ -645,7 +648,6 @@ aet_unet_forward (AetUnet *net, const AetTensor *input, GError **error)
     }
   if (!aet_unet_plan (net, input->d, input->h, input->w, error))
     return NULL;
-  aet_conv3d_set_blas_threads (net->n_threads);
   memcpy (net->input->data, input->data, input->n * sizeof (gfloat));
   for (guint i = 0; i < net->n_layers; i++)
     layer_forward (net, &net->layers[i]);
@@ -736,7 +738,6 @@ aet_unet_backward (AetUnet *net, const AetTensor *grad_output)
   plan_grads (net);
   Layer *last = &net->layers[net->n_layers - 1];
   g_return_if_fail (aet_tensor_same_shape (grad_output, last->grad));
-  aet_conv3d_set_blas_threads (net->n_threads);
   for (guint i = 0; i + 1 < net->n_layers; i++)
     aet_tensor_zero (net->layers[i].grad);
   aet_tensor_zero (net->input_grad);
