@@ -8,7 +8,10 @@
  * OpenBLAS sgemm; the unfolding is done a few output rows at a time into a
  * scratch buffer of bounded size, so memory stays small at 144³.
  *
- * Why this and not a direct kernel: docs/nn.md has the measurements.
+ * 3×3×3 stride-1 convolutions (most of the network) instead run a direct
+ * AVX2/FMA kernel over a zero-padded copy of the input when the compiler
+ * targets AVX2: there the 27-fold unfolding costs more than the product.
+ * docs/nn.md has the measurements behind the choice.
  *
  * A transposed convolution is the adjoint of a convolution, so the same
  * three functions serve it with the roles swapped (aet-layers.c).
@@ -21,6 +24,16 @@
 #include <glib.h>
 
 G_BEGIN_DECLS
+
+typedef enum
+{
+  AET_CONV_AUTO,     /* the direct kernel where it applies, else im2col */
+  AET_CONV_IM2COL,   /* always im2col + sgemm (for benchmarks and tests) */
+} AetConvMethod;
+
+/* Chooses the method process-wide (default AET_CONV_AUTO); for benchmarks
+ * and tests comparing the two. Not thread-safe: call before any work. */
+void aet_conv3d_set_method (AetConvMethod method);
 
 typedef struct
 {
