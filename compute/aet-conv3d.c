@@ -225,17 +225,24 @@ col2im_channels (gsize start, gsize end, guint thread_index, gpointer user_data)
 /* ---- the direct kernel (AVX2 + FMA) ----
  *
  * For 3×3×3 stride-1 convolutions with few channels the unfolded matrix is
- * 27 times the input and writing it costs more than the product.  The
+ * 27 times the input, so writing it looked like the cost to remove.  The
  * direct kernel reads a zero-padded copy of the input (one times its size)
  * and keeps a 4-channel × 16-voxel block of outputs in eight registers,
- * adding one broadcast weight times two 8-wide input vectors per tap. */
+ * adding one broadcast weight times two 8-wide input vectors per tap.  It
+ * measured level with im2col + sgemm (docs/nn.md), so it is opt-in. */
 
-static AetConvMethod conv_method = AET_CONV_AUTO;
+static AetConvMethod conv_method = AET_CONV_IM2COL;
 
 void
 aet_conv3d_set_method (AetConvMethod method)
 {
   conv_method = method;
+}
+
+AetConvMethod
+aet_conv3d_get_method (void)
+{
+  return conv_method;
 }
 
 #define DIRECT_CO 4
@@ -245,7 +252,7 @@ static gboolean
 direct_applies (const AetConvGeom *g)
 {
 #if defined(__AVX2__) && defined(__FMA__)
-  return conv_method != AET_CONV_IM2COL && g->s == 1 && g->k == 3
+  return conv_method == AET_CONV_DIRECT && g->s == 1 && g->k == 3
          && g->cout % DIRECT_CO == 0;
 #else
   return FALSE;

@@ -30,6 +30,7 @@ struct _AetUnet
   GArray *params;                           /* AetParam */
   guint n_threads;
   guint plan_threads;                       /* the scratch is sized per thread */
+  AetConvMethod plan_method;                /* and per convolution method */
   gboolean want_input_grad;
   /* plan */
   gint size[3];
@@ -462,7 +463,7 @@ gboolean
 aet_unet_plan (AetUnet *net, gint d, gint h, gint w, GError **error)
 {
   if (net->size[0] == d && net->size[1] == h && net->size[2] == w && net->input != NULL
-      && net->plan_threads == net->n_threads)
+      && net->plan_threads == net->n_threads && net->plan_method == aet_conv3d_get_method ())
     return TRUE;
   free_plan (net);
   if (d < 1 || h < 1 || w < 1 || d > AET_VOLUME_MAX_EDGE || h > AET_VOLUME_MAX_EDGE
@@ -543,6 +544,7 @@ aet_unet_plan (AetUnet *net, gint d, gint h, gint w, GError **error)
   net->input = aet_tensor_new (net->in_channels, d, h, w);
   net->scratch = aet_floats_new (scratch);
   net->plan_threads = net->n_threads;
+  net->plan_method = aet_conv3d_get_method ();
   return TRUE;
 }
 

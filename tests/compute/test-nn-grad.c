@@ -188,8 +188,10 @@ test_conv_direct (void)
    * kernel (where the build targets AVX2) */
   AetLayerSpec s = spec (AET_LAYER_CONV3D, 4, 4, 3, 1, 1, AET_ACT_LEAKY_RELU,
                          AET_LAYER_INPUT);
+  aet_conv3d_set_method (AET_CONV_DIRECT);
   g_autoptr (AetUnet) net = net_of (&s, 1, 4);
-  check_net (net, 4, 5, 4, 19, 5e-4, "conv3d 4→4 (direct kernel)");
+  check_net (net, 4, 5, 4, 19, 5e-4, "conv3d 4 to 4 (direct kernel)");
+  aet_conv3d_set_method (AET_CONV_IM2COL);
 }
 
 /* The direct kernel and im2col + sgemm agree on outputs and gradients. */
@@ -206,7 +208,7 @@ test_direct_equals_im2col (void)
   gfloat *gw[2] = { NULL, NULL };
   for (int m = 0; m < 2; m++)
     {
-      aet_conv3d_set_method (m == 0 ? AET_CONV_AUTO : AET_CONV_IM2COL);
+      aet_conv3d_set_method (m == 0 ? AET_CONV_DIRECT : AET_CONV_IM2COL);
       g_autoptr (AetUnet) net = net_of (&s, 1, 8);
       aet_unet_init_he (net, 4);
       aet_unet_set_threads (net, 2);
@@ -222,7 +224,7 @@ test_direct_equals_im2col (void)
       AetParam *p = aet_unet_get_param (net, 0);
       gw[m] = g_memdup2 (p->grad, p->n * sizeof (gfloat));
     }
-  aet_conv3d_set_method (AET_CONV_AUTO);
+  aet_conv3d_set_method (AET_CONV_IM2COL);
   for (gsize i = 0; i < y[0]->n; i++)
     g_assert_cmpfloat_with_epsilon (y[0]->data[i], y[1]->data[i], 1e-5);
   for (gsize i = 0; i < gx[0]->n; i++)
