@@ -39,6 +39,9 @@ struct _AetUnet
   gfloat *scratch;
 };
 
+/* A guard against absurd files: 256 Mi floats (1 GiB) in one layer. */
+#define AET_UNET_MAX_LAYER_WEIGHTS ((gsize) 1 << 28)
+
 static gint
 channels_of (const AetUnet *net, gint index)
 {
@@ -76,6 +79,13 @@ check_graph (AetUnet *net, GError **error)
         {
           g_set_error (error, AET_ERROR, AET_ERROR_FORMAT, "%s: layer %u (%s) %s", net->what,
                        i, kind, reason);
+          return FALSE;
+        }
+      if (aet_layer_n_weights (s) > AET_UNET_MAX_LAYER_WEIGHTS)
+        {
+          g_set_error (error, AET_ERROR, AET_ERROR_FORMAT,
+                       "%s: layer %u (%s) would have %" G_GSIZE_FORMAT " weights, too many",
+                       net->what, i, kind, aet_layer_n_weights (s));
           return FALSE;
         }
       gint total = 0;
@@ -245,6 +255,7 @@ aet_unet_new_default (gint base_channels, gint depth, guint64 seed)
 {
   g_return_val_if_fail (base_channels >= 1 && base_channels <= 256, NULL);
   g_return_val_if_fail (depth >= 1 && depth <= 5, NULL);
+  g_return_val_if_fail (2 * (base_channels << depth) <= 4096, NULL);
   g_autoptr (GArray) specs = g_array_new (FALSE, TRUE, sizeof (AetLayerSpec));
   Builder b = { specs };
   gint skip[6], ch[6];

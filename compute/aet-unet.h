@@ -49,8 +49,9 @@ AetUnet *aet_unet_new (const AetLayerSpec *specs, guint n_layers, gint in_channe
  * 2×2×2 transposed convolutions, a skip concatenation per level, and a
  * 1×1×1 convolution with ReLU to one output channel.  Channels double per
  * level from base_channels; depth levels below the top (depth skip
- * connections).  No normalisation (tiles must not see their neighbours; see
- * aet-layers.h).  He-initialised from seed.  Caller owns. */
+ * connections); 2·base·2^depth ≤ 4096.  No normalisation (tiles must not
+ * see their neighbours; see aet-layers.h).  He-initialised from seed.
+ * Caller owns. */
 AetUnet *aet_unet_new_default (gint base_channels, gint depth, guint64 seed);
 
 void aet_unet_free (AetUnet *net);

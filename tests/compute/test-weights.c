@@ -202,6 +202,14 @@ unknown_kind (hid_t f)
 }
 
 static void
+absurd_layer (hid_t f)
+{
+  set_int_attr (f, "/layers/000", "in_channels", 4096);
+  set_int_attr (f, "/layers/000", "out_channels", 4096);
+  set_int_attr (f, "/layers/000", "kernel", 7);
+}
+
+static void
 expect_refusal (void (*edit) (hid_t file), gint code, const char *expected)
 {
   g_autofree char *dir = temp_dir ();
@@ -250,6 +258,9 @@ test_bad_values (void)
                   "model.h5: layer 4 (conv3d) reads layer 9, which does not come before it");
   expect_refusal (unknown_kind, AET_ERROR_FORMAT,
                   "model.h5: layer 2 has unknown kind 'avgpool'");
+  /* refused before anything is allocated */
+  expect_refusal (absurd_layer, AET_ERROR_FORMAT,
+                  "model.h5: layer 0 (conv3d) would have 5754585088 weights, too many");
 }
 
 static void
