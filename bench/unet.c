@@ -7,7 +7,7 @@
  * case for the BLAS).  The machine may be shared: timings are the best of a
  * few repetitions.
  *
- *   bench-unet [--threads 2] [--base 8] [--depth 2] [--sizes 64,144] [--direct]
+ *   bench-unet [--threads 2] [--base 8] [--depth 2] [--sizes 64,144] [--im2col]
  */
 #define G_LOG_DOMAIN "bench-unet"
 
@@ -55,14 +55,14 @@ main (int argc, char **argv)
 {
   gint threads = 2, base = 8, depth = 2;
   g_autofree char *sizes = g_strdup ("64,144");
-  gboolean direct = FALSE;
+  gboolean im2col = FALSE;
   GOptionEntry entries[] = {
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "threads (default 2)", "N" },
     { "base", 'b', 0, G_OPTION_ARG_INT, &base, "base channels (default 8)", "C" },
     { "depth", 'd', 0, G_OPTION_ARG_INT, &depth, "levels below the top (default 2)", "D" },
     { "sizes", 's', 0, G_OPTION_ARG_STRING, &sizes, "cube edges (default 64,144)", "LIST" },
-    { "direct", 0, 0, G_OPTION_ARG_NONE, &direct,
-      "the direct AVX2 kernel for 3×3×3 stride-1 convolutions", NULL },
+    { "im2col", 0, 0, G_OPTION_ARG_NONE, &im2col,
+      "im2col + sgemm only (no direct kernel)", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- network speed");
@@ -75,7 +75,7 @@ main (int argc, char **argv)
       return 2;
     }
   openblas_set_num_threads (threads);
-  aet_conv3d_set_method (direct ? AET_CONV_DIRECT : AET_CONV_IM2COL);
+  aet_conv3d_set_method (im2col ? AET_CONV_IM2COL : AET_CONV_DIRECT);
   gdouble peak = sgemm_gflops (1024, 1024, 1024);
   printf ("sgemm 1024³, %d threads: %.1f GFLOP/s\n", threads, peak);
   printf ("sgemm 16×%d×32768 (a convolution's shape): %.1f GFLOP/s\n", 16 * 27,

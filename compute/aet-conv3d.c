@@ -225,13 +225,16 @@ col2im_channels (gsize start, gsize end, guint thread_index, gpointer user_data)
 /* ---- the direct kernel (AVX2 + FMA) ----
  *
  * For 3×3×3 stride-1 convolutions with few channels the unfolded matrix is
- * 27 times the input, so writing it looked like the cost to remove.  The
- * direct kernel reads a zero-padded copy of the input (one times its size)
- * and keeps a 4-channel × 16-voxel block of outputs in eight registers,
- * adding one broadcast weight times two 8-wide input vectors per tap.  It
- * measured level with im2col + sgemm (docs/nn.md), so it is opt-in. */
+ * 27 times the input, and unfolding it plus OpenBLAS packing it cost about
+ * as much as the product.  The direct kernel reads a zero-padded copy of
+ * the input (one times its size) and keeps an 8-channel × 16-voxel block of
+ * outputs in sixteen registers, adding one broadcast weight times two
+ * 8-wide input vectors per tap: 10 loads per 16 FMAs.  Sixteen accumulators
+ * fit with AVX-512VL's 32 vector registers; with plain AVX2 (16 registers)
+ * the compiler spills and the kernel is slower.  docs/nn.md has the
+ * numbers (forward 1.3–1.5× faster than im2col + sgemm at 64³). */
 
-static AetConvMethod conv_method = AET_CONV_IM2COL;
+static AetConvMethod conv_method = AET_CONV_DIRECT;
 
 void
 aet_conv3d_set_method (AetConvMethod method)
@@ -245,7 +248,7 @@ aet_conv3d_get_method (void)
   return conv_method;
 }
 
-#define DIRECT_CO 4
+#define DIRECT_CO 8
 #define DIRECT_X 16
 
 static gboolean
@@ -327,12 +330,13 @@ direct_rows (gsize start, gsize end, guint t, gpointer user_data)
       for (gint yy = 0; yy < g->oh; yy++)
         for (gint x0 = 0; x0 < g->ow; x0 += DIRECT_X)
           {
-            /* eight named accumulators: -O2 does not unroll a loop over an
-             * array of vectors into registers */
-            __m256 a00 = _mm256_setzero_ps (), a01 = _mm256_setzero_ps ();
-            __m256 a10 = _mm256_setzero_ps (), a11 = _mm256_setzero_ps ();
-            __m256 a20 = _mm256_setzero_ps (), a21 = _mm256_setzero_ps ();
-            __m256 a30 = _mm256_setzero_ps (), a31 = _mm256_setzero_ps ();
+            /* sixteen named accumulators (AVX-512VL gives 32 ymm registers;
+             * -O2 does not unroll a loop over an array of vectors into
+             * registers) */
+#define Z _mm256_setzero_ps ()
+            __m256 a00 = Z, a01 = Z, a10 = Z, a11 = Z, a20 = Z, a21 = Z, a30 = Z, a31 = Z;
+            __m256 a40 = Z, a41 = Z, a50 = Z, a51 = Z, a60 = Z, a61 = Z, a70 = Z, a71 = Z;
+#undef Z
             for (gint ci = 0; ci < g->cin; ci++)
               {
                 const gfloat *src = d->pad + ci * chan + (gsize) z * plane + (gsize) yy * d->wp
@@ -347,23 +351,21 @@ direct_rows (gsize start, gsize end, guint t, gpointer user_data)
                         {
                           __m256 v0 = _mm256_loadu_ps (row + kx);
                           __m256 v1 = _mm256_loadu_ps (row + kx + 8);
-                          __m256 w0b = _mm256_broadcast_ss (wt + kx);
-                          __m256 w1b = _mm256_broadcast_ss (wt + kx + wstride);
-                          __m256 w2b = _mm256_broadcast_ss (wt + kx + 2 * wstride);
-                          __m256 w3b = _mm256_broadcast_ss (wt + kx + 3 * wstride);
-                          a00 = _mm256_fmadd_ps (w0b, v0, a00);
-                          a01 = _mm256_fmadd_ps (w0b, v1, a01);
-                          a10 = _mm256_fmadd_ps (w1b, v0, a10);
-                          a11 = _mm256_fmadd_ps (w1b, v1, a11);
-                          a20 = _mm256_fmadd_ps (w2b, v0, a20);
-                          a21 = _mm256_fmadd_ps (w2b, v1, a21);
-                          a30 = _mm256_fmadd_ps (w3b, v0, a30);
-                          a31 = _mm256_fmadd_ps (w3b, v1, a31);
+                          __m256 wb;
+#define TAP(b, A0, A1) \
+                          wb = _mm256_broadcast_ss (wt + kx + b * wstride); \
+                          A0 = _mm256_fmadd_ps (wb, v0, A0); \
+                          A1 = _mm256_fmadd_ps (wb, v1, A1);
+                          TAP (0, a00, a01) TAP (1, a10, a11) TAP (2, a20, a21)
+                          TAP (3, a30, a31) TAP (4, a40, a41) TAP (5, a50, a51)
+                          TAP (6, a60, a61) TAP (7, a70, a71)
+#undef TAP
                         }
                     }
               }
             __m256 acc[DIRECT_CO][2] = { { a00, a01 }, { a10, a11 }, { a20, a21 },
-                                         { a30, a31 } };
+                                         { a30, a31 }, { a40, a41 }, { a50, a51 },
+                                         { a60, a61 }, { a70, a71 } };
             gint n = MIN (DIRECT_X, g->ow - x0);
             for (int b = 0; b < DIRECT_CO; b++)
               {

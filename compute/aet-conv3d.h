@@ -8,10 +8,11 @@
  * OpenBLAS sgemm; the unfolding is done a few output rows at a time into a
  * scratch buffer of bounded size, so memory stays small at 144³.
  *
- * A direct AVX2/FMA kernel for 3×3×3 stride-1 convolutions (over a
- * zero-padded copy of the input, no unfolding) is available as an
- * alternative; it measured no faster here and needs a padded copy of the
- * whole input, so im2col is the default.  docs/nn.md has the numbers.
+ * 3×3×3 stride-1 convolutions with output channels in eights (most of the
+ * network, and their input gradients) instead run a direct AVX2/FMA kernel
+ * over a zero-padded copy of the input when the build targets AVX2: there
+ * unfolding and packing cost as much as the product.  docs/nn.md has the
+ * measurements behind the choice.
  *
  * A transposed convolution is the adjoint of a convolution, so the same
  * three functions serve it with the roles swapped (aet-layers.c).
@@ -27,14 +28,14 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  AET_CONV_IM2COL,   /* im2col + sgemm everywhere (the default) */
-  AET_CONV_DIRECT,   /* the direct kernel where it applies, else im2col */
+  AET_CONV_DIRECT,   /* the direct kernel where it applies, else im2col (default) */
+  AET_CONV_IM2COL,   /* im2col + sgemm everywhere */
 } AetConvMethod;
 
-/* Chooses the method process-wide (default AET_CONV_IM2COL: as fast in our
- * measurements and far smaller in memory, docs/nn.md); for benchmarks and
- * tests comparing the two.  Not thread-safe: call before any work.  The
- * scratch size depends on the method, so plan after choosing. */
+/* Chooses the method process-wide (default AET_CONV_DIRECT, the faster in
+ * docs/nn.md); for benchmarks and tests comparing the two.  Not
+ * thread-safe: call before any work.  The scratch size depends on the
+ * method; AetUnet re-plans when it changes. */
 void aet_conv3d_set_method (AetConvMethod method);
 AetConvMethod aet_conv3d_get_method (void);
 
