@@ -93,14 +93,22 @@ slice_floats (const AetConvGeom *g)
 
 static gsize padded_floats (const AetConvGeom *g);
 
+/* The direct weight gradient's per-thread partial sums: 8 lanes per weight. */
+static gsize
+lanes_floats (const AetConvGeom *g)
+{
+  return round64 ((gsize) g->cout * g->cin * 27 * 8);
+}
+
 /* Where the flipped weights live: after the per-thread slices or the padded
- * copy of the direct kernel, whichever is larger. */
+ * copy of the direct kernel (and its partial sums), whichever is larger. */
 static gsize
 weights_offset (const AetConvGeom *g, guint n_threads)
 {
   AetConvGeom flip;
   gsize n = MAX (n_threads, 1u) * slice_floats (g);
-  n = MAX (n, padded_floats (g));
+  if (padded_floats (g) > 0)
+    n = MAX (n, padded_floats (g) + MAX (n_threads, 1u) * lanes_floats (g));
   if (flipped_geom (g, &flip))
     n = MAX (n, padded_floats (&flip));
   return n;
@@ -393,10 +401,123 @@ direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *
   aet_parallel_for (n_threads, g->cin, direct_pad, &d);
   aet_parallel_for (n_threads, (gsize) (g->cout / DIRECT_CO) * g->od, direct_rows, &d);
 }
+
+typedef struct
+{
+  const AetConvGeom *g;
+  const gfloat *dy;
+  const gfloat *pad;
+  gfloat *lanes;       /* per thread: cout × cin × 27 × 8 partial sums */
+  gsize dp, hp, wp;
+} DirectW;
+
+/* Weight-gradient partial sums over output rows [start, end) (row = z·oh +
+ * y): for each input channel and (kz, ky), 8 output channels × 3 kx taps in
+ * 24 vector accumulators over the row, added to this thread's lanes. */
+static void
+direct_weight_rows (gsize start, gsize end, guint t, gpointer user_data)
+{
+  DirectW *d = user_data;
+  const AetConvGeom *g = d->g;
+  const gsize plane = d->hp * d->wp, chan = d->dp * plane;
+  const gsize ovox = (gsize) g->od * g->oh * g->ow;
+  gfloat *lanes = d->lanes + t * lanes_floats (g);
+  const gint ow = g->ow, tail = ow % 8;
+  __m256i mask = _mm256_setr_epi32 (tail > 0, tail > 1, tail > 2, tail > 3, tail > 4,
+                                    tail > 5, tail > 6, 0);
+  mask = _mm256_sub_epi32 (_mm256_setzero_si256 (), mask);   /* 1 → all bits */
+  for (gsize r = start; r < end; r++)
+    {
+      gint z = r / g->oh, yy = r % g->oh;
+      for (gint cb = 0; cb < g->cout / DIRECT_CO; cb++)
+        {
+          const gfloat *dr = d->dy + (gsize) cb * DIRECT_CO * ovox + r * ow;
+          for (gint ci = 0; ci < g->cin; ci++)
+            for (int kz = 0; kz < 3; kz++)
+              for (int ky = 0; ky < 3; ky++)
+                {
+                  const gfloat *in = d->pad + ci * chan + (gsize) (z + kz) * plane
+                                     + (gsize) (yy + ky) * d->wp;
+#define Z _mm256_setzero_ps ()
+                  __m256 a00 = Z, a01 = Z, a02 = Z, a10 = Z, a11 = Z, a12 = Z;
+                  __m256 a20 = Z, a21 = Z, a22 = Z, a30 = Z, a31 = Z, a32 = Z;
+                  __m256 a40 = Z, a41 = Z, a42 = Z, a50 = Z, a51 = Z, a52 = Z;
+                  __m256 a60 = Z, a61 = Z, a62 = Z, a70 = Z, a71 = Z, a72 = Z;
+#undef Z
+                  for (gint x0 = 0; x0 < ow; x0 += 8)
+                    {
+                      /* the input row is padded past ow, dy is not: a masked
+                       * load zeroes dy's lanes beyond the row */
+                      gboolean part = x0 + 8 > ow;
+                      __m256 i0 = _mm256_loadu_ps (in + x0);
+                      __m256 i1 = _mm256_loadu_ps (in + x0 + 1);
+                      __m256 i2 = _mm256_loadu_ps (in + x0 + 2);
+                      __m256 dv;
+#define CH(b, A0, A1, A2) \
+                      dv = part ? _mm256_maskload_ps (dr + b * ovox + x0, mask) \
+                                : _mm256_loadu_ps (dr + b * ovox + x0); \
+                      A0 = _mm256_fmadd_ps (dv, i0, A0); \
+                      A1 = _mm256_fmadd_ps (dv, i1, A1); \
+                      A2 = _mm256_fmadd_ps (dv, i2, A2);
+                      CH (0, a00, a01, a02) CH (1, a10, a11, a12) CH (2, a20, a21, a22)
+                      CH (3, a30, a31, a32) CH (4, a40, a41, a42) CH (5, a50, a51, a52)
+                      CH (6, a60, a61, a62) CH (7, a70, a71, a72)
+#undef CH
+                    }
+                  __m256 acc[DIRECT_CO][3] = {
+                    { a00, a01, a02 }, { a10, a11, a12 }, { a20, a21, a22 }, { a30, a31, a32 },
+                    { a40, a41, a42 }, { a50, a51, a52 }, { a60, a61, a62 }, { a70, a71, a72 },
+                  };
+                  for (int b = 0; b < DIRECT_CO; b++)
+                    for (int kx = 0; kx < 3; kx++)
+                      {
+                        gsize co = (gsize) cb * DIRECT_CO + b;
+                        gfloat *l = lanes + (((co * g->cin + ci) * 27) + kz * 9 + ky * 3 + kx) * 8;
+                        _mm256_storeu_ps (l, _mm256_add_ps (_mm256_loadu_ps (l), acc[b][kx]));
+                      }
+                }
+        }
+    }
+}
+
+/* dw += the weight gradient, by the direct kernel: partial sums per thread
+ * and lane, added in a fixed order. */
+static void
+direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat *dw,
+                gfloat *scratch, guint n_threads)
+{
+  Direct d = { g, NULL, x, NULL, scratch, 0.0f, 0, 0, 0 };
+  padded_dims (g, &d.dp, &d.hp, &d.wp);
+  aet_parallel_for (n_threads, g->cin, direct_pad, &d);
+  gsize rows = (gsize) g->od * g->oh;
+  guint used = (guint) MIN ((gsize) MAX (n_threads, 1u), rows);
+  DirectW w = { g, dy, scratch, scratch + padded_floats (g), d.dp, d.hp, d.wp };
+  memset (w.lanes, 0, used * lanes_floats (g) * sizeof (gfloat));
+  aet_parallel_for (used, rows, direct_weight_rows, &w);
+  gsize n = (gsize) g->cout * g->cin * 27;
+  for (guint t = 0; t < used; t++)
+    {
+      const gfloat *l = w.lanes + t * lanes_floats (g);
+      for (gsize i = 0; i < n; i++)
+        {
+          gfloat s = 0.0f;
+          for (int k = 0; k < 8; k++)
+            s += l[i * 8 + k];
+          dw[i] += s;
+        }
+    }
+}
 #else
 static void
 direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y, gfloat beta,
                 gfloat *pad, guint n_threads)
+{
+  g_assert_not_reached ();
+}
+
+static void
+direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat *dw,
+                gfloat *scratch, guint n_threads)
 {
   g_assert_not_reached ();
 }
@@ -589,6 +710,11 @@ aet_conv3d_backward_weights (const AetConvGeom *g, const gfloat *x, const gfloat
     {
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, g->cout, kk, nout,
                    1.0f, dy, nout, x, nout, 1.0f, dw, kk);
+      return;
+    }
+  if (direct_applies (g))
+    {
+      direct_weights (g, x, dy, dw, scratch, n_threads);
       return;
     }
   Job j = { JOB_WEIGHTS, g, NULL, x, dy, NULL, NULL, dw, 1.0f, scratch, slice_floats (g), 0, 0 };
