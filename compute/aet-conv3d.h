@@ -1,4 +1,4 @@
-/* aet-conv3d.h — 3D convolution as matrix products (im2col + sgemm).
+/* aet-conv3d.h — 3D convolution: forward, input gradient, weight gradient.
  *
  * A convolution with a k×k×k kernel, stride s and zero padding p maps a
  * Cin×D×H×W tensor to Cout×D'×H'×W' with D' = (D + 2p − k)/s + 1.  With the
@@ -8,14 +8,14 @@
  * OpenBLAS sgemm; the unfolding is done a few output rows at a time into a
  * scratch buffer of bounded size, so memory stays small at 144³.
  *
- * 3×3×3 stride-1 convolutions with output channels in eights (most of the
- * network, and their input gradients) instead run a direct AVX2/FMA kernel
- * over a zero-padded copy of the input when the build targets AVX2: there
- * unfolding and packing cost as much as the product.  docs/nn.md has the
- * measurements behind the choice.
+ * 3×3×3 stride-1 convolutions with channel counts in eights (most of the
+ * network: forward, input gradient and weight gradient) instead run direct
+ * AVX2/FMA kernels over a zero-padded copy of the input when the build
+ * targets AVX2: there unfolding and packing cost as much as the product.
+ * docs/nn.md has the measurements behind the choice.
  *
  * A transposed convolution is the adjoint of a convolution, so the same
- * three functions serve it with the roles swapped (aet-layers.c).
+ * three functions serve it with the roles swapped (aet-unet.c).
  *
  * Weights are a Cout × (Cin·k³) row-major matrix: w[co][ci][kz][ky][kx].
  * Results are identical for a given thread count.
