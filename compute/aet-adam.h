@@ -1,0 +1,37 @@
+/* aet-adam.h — the Adam optimiser for a network's parameters.
+ *
+ * Keeps the first and second moment of every parameter's gradient (m, v)
+ * and the step count, which is what a checkpoint must save besides the
+ * weights for training to resume exactly (aet-weights.h).  Plain data: the
+ * hyper-parameters are public fields the caller may change between steps.
+ */
+#pragma once
+
+#include "aet-unet.h"
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+struct _AetAdam
+{
+  gdouble lr, beta1, beta2, eps;   /* defaults 2e-4, 0.9, 0.999, 1e-8 */
+  gint64 step;                     /* updates done so far */
+  guint n_params;
+  gsize *sizes;                    /* floats per parameter array */
+  gfloat **m, **v;                 /* moments, one array per network parameter */
+};
+
+/* Zero moments for every parameter of net, learning rate lr. Caller owns. */
+AetAdam *aet_adam_new (AetUnet *net, gdouble lr);
+void aet_adam_free (AetAdam *adam);
+
+/* TRUE when adam was made for a network with net's parameter sizes. */
+gboolean aet_adam_matches (const AetAdam *adam, AetUnet *net);
+
+/* One update of every parameter from its gradient (bias-corrected moments). */
+void aet_adam_step (AetAdam *adam, AetUnet *net);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AetAdam, aet_adam_free)
+
+G_END_DECLS

@@ -1,0 +1,729 @@
+#define G_LOG_DOMAIN "aet-conv3d"
+
+#include "aet-conv3d.h"
+#include "aet-parallel.h"
+
+#include <cblas.h>
+#include <string.h>
+
+/* Each thread's column buffer holds at most this many floats (4 MiB): small
+ * enough to stay near the caches, large enough that each sgemm call is
+ * worth it. */
+#define SCRATCH_BUDGET (1u << 20)
+
+gboolean
+aet_conv_geom_init (AetConvGeom *g, gint cin, gint id, gint ih, gint iw,
+                    gint cout, gint k, gint s, gint p)
+{
+  memset (g, 0, sizeof *g);
+  if (cin < 1 || cout < 1 || k < 1 || s < 1 || p < 0 || id < 1 || ih < 1 || iw < 1)
+    return FALSE;
+  g->cin = cin;
+  g->id = id;
+  g->ih = ih;
+  g->iw = iw;
+  g->cout = cout;
+  g->k = k;
+  g->s = s;
+  g->p = p;
+  if (id + 2 * p < k || ih + 2 * p < k || iw + 2 * p < k)
+    return FALSE;
+  g->od = (id + 2 * p - k) / s + 1;
+  g->oh = (ih + 2 * p - k) / s + 1;
+  g->ow = (iw + 2 * p - k) / s + 1;
+  return TRUE;
+}
+
+/* Output rows (z·oh + y) per chunk: within the budget, and at least four
+ * chunks when there are enough rows, so two threads stay balanced. */
+static gsize
+rows_per_chunk (const AetConvGeom *g)
+{
+  gsize kk = (gsize) g->cin * g->k * g->k * g->k;
+  gsize rows = SCRATCH_BUDGET / (kk * (gsize) g->ow);
+  gsize total = (gsize) g->od * g->oh;
+  rows = MIN (rows, (total + 3) / 4);
+  return CLAMP (rows, 1, total);
+}
+
+static gsize
+round64 (gsize n)
+{
+  return (n + 15) & ~(gsize) 15;   /* keep every slice 64-byte aligned */
+}
+
+/* Scratch layout: per thread a column buffer and a partial weight gradient,
+ * then one transposed, flipped copy of the weights. */
+static gsize
+col_floats (const AetConvGeom *g)
+{
+  gsize kk = (gsize) g->cin * g->k * g->k * g->k;
+  return round64 (kk * rows_per_chunk (g) * (gsize) g->ow);
+}
+
+static gsize
+weight_floats (const AetConvGeom *g)
+{
+  return round64 ((gsize) g->cout * g->cin * g->k * g->k * g->k);
+}
+
+/* The stride-1 input gradient runs as a convolution of dy (see
+ * aet_conv3d_backward_data); FALSE when g has no such twin. */
+static gboolean
+flipped_geom (const AetConvGeom *g, AetConvGeom *flip)
+{
+  if (g->s != 1 || (g->k == 1 && g->p == 0))
+    return FALSE;
+  aet_conv_geom_init (flip, g->cout, g->od, g->oh, g->ow, g->cin, g->k, 1, g->k - 1 - g->p);
+  g_assert (flip->od == g->id && flip->oh == g->ih && flip->ow == g->iw);
+  return TRUE;
+}
+
+/* Floats of one thread's slice: room for the columns of g and of its
+ * flipped twin, and a partial weight gradient. */
+static gsize
+slice_floats (const AetConvGeom *g)
+{
+  AetConvGeom flip;
+  gsize col = col_floats (g);
+  if (flipped_geom (g, &flip))
+    col = MAX (col, col_floats (&flip));
+  return col + weight_floats (g);
+}
+
+static gsize padded_floats (const AetConvGeom *g);
+
+/* The direct weight gradient's per-thread partial sums: 8 lanes per weight. */
+static gsize
+lanes_floats (const AetConvGeom *g)
+{
+  return round64 ((gsize) g->cout * g->cin * 27 * 8);
+}
+
+/* Where the flipped weights live: after the per-thread slices or the padded
+ * copy of the direct kernel (and its partial sums), whichever is larger. */
+static gsize
+weights_offset (const AetConvGeom *g, guint n_threads)
+{
+  AetConvGeom flip;
+  gsize n = MAX (n_threads, 1u) * slice_floats (g);
+  if (padded_floats (g) > 0)
+    n = MAX (n, padded_floats (g) + MAX (n_threads, 1u) * lanes_floats (g));
+  if (flipped_geom (g, &flip))
+    n = MAX (n, padded_floats (&flip));
+  return n;
+}
+
+gsize
+aet_conv_scratch_floats (const AetConvGeom *g, guint n_threads)
+{
+  return weights_offset (g, n_threads) + weight_floats (g);
+}
+
+/* We split the work between threads ourselves: OpenBLAS's own threads would
+ * spin while ours unfold, and two layers of threads make timing-dependent
+ * sums.  So OpenBLAS runs single-threaded inside each of our threads. */
+static void
+blas_single_thread (void)
+{
+  if (openblas_get_num_threads () != 1)
+    openblas_set_num_threads (1);
+}
+
+typedef struct
+{
+  const AetConvGeom *g;
+  gfloat *x;          /* input (read by im2col, accumulated by col2im) */
+  gfloat *col;
+  gsize r0, r1;       /* output rows (z·oh + y) of this chunk */
+} Unfold;
+
+/* The x range [lo, hi) of output columns whose input index ox·s − p + kx
+ * falls inside [0, iw). */
+static inline void
+valid_x (const AetConvGeom *g, gint kx, gint *lo, gint *hi)
+{
+  gint a = g->p - kx;                       /* need ox·s ≥ a */
+  gint l = a <= 0 ? 0 : (a + g->s - 1) / g->s;
+  gint b = g->iw - 1 + g->p - kx;           /* need ox·s ≤ b */
+  gint h = b < 0 ? 0 : b / g->s + 1;
+  *lo = MIN (l, g->ow);
+  *hi = CLAMP (h, *lo, g->ow);
+}
+
+/* Rows of the column matrix [start, end) (index ci·k³ + kz·k² + ky·k + kx). */
+static void
+im2col_rows (gsize start, gsize end, guint thread_index, gpointer user_data)
+{
+  Unfold *u = user_data;
+  const AetConvGeom *g = u->g;
+  const gint k = g->k, s = g->s;
+  const gsize ncols = (u->r1 - u->r0) * (gsize) g->ow;
+  const gsize ivox = (gsize) g->id * g->ih * g->iw;
+
+  for (gsize row = start; row < end; row++)
+    {
+      gint kx = row % k, ky = (row / k) % k, kz = (row / (k * k)) % k;
+      gsize ci = row / ((gsize) k * k * k);
+      gint lo, hi;
+      valid_x (g, kx, &lo, &hi);
+      gfloat *dst = u->col + row * ncols;
+      for (gsize r = u->r0; r < u->r1; r++, dst += g->ow)
+        {
+          gint oz = r / g->oh, oy = r % g->oh;
+          gint iz = oz * s - g->p + kz, iy = oy * s - g->p + ky;
+          if (iz < 0 || iz >= g->id || iy < 0 || iy >= g->ih)
+            {
+              memset (dst, 0, g->ow * sizeof (gfloat));
+              continue;
+            }
+          const gfloat *src = u->x + ci * ivox + ((gsize) iz * g->ih + iy) * g->iw
+                              - g->p + kx;
+          for (gint ox = 0; ox < lo; ox++)
+            dst[ox] = 0.0f;
+          if (s == 1)
+            memcpy (dst + lo, src + lo, (hi - lo) * sizeof (gfloat));
+          else
+            for (gint ox = lo; ox < hi; ox++)
+              dst[ox] = src[ox * s];
+          for (gint ox = hi; ox < g->ow; ox++)
+            dst[ox] = 0.0f;
+        }
+    }
+}
+
+/* Folds the column matrix back, adding into x, for input channels
+ * [start, end): each channel owns its k³ rows, so threads never share a
+ * voxel and the sum order is fixed. */
+static void
+col2im_channels (gsize start, gsize end, guint thread_index, gpointer user_data)
+{
+  Unfold *u = user_data;
+  const AetConvGeom *g = u->g;
+  const gint k = g->k, s = g->s;
+  const gsize k3 = (gsize) k * k * k;
+  const gsize ncols = (u->r1 - u->r0) * (gsize) g->ow;
+  const gsize ivox = (gsize) g->id * g->ih * g->iw;
+
+  for (gsize ci = start; ci < end; ci++)
+    for (gsize row = ci * k3; row < (ci + 1) * k3; row++)
+      {
+        gint kx = row % k, ky = (row / k) % k, kz = (row / (k * k)) % k;
+        gint lo, hi;
+        valid_x (g, kx, &lo, &hi);
+        const gfloat *src = u->col + row * ncols;
+        for (gsize r = u->r0; r < u->r1; r++, src += g->ow)
+          {
+            gint oz = r / g->oh, oy = r % g->oh;
+            gint iz = oz * s - g->p + kz, iy = oy * s - g->p + ky;
+            if (iz < 0 || iz >= g->id || iy < 0 || iy >= g->ih)
+              continue;
+            gfloat *dst = u->x + ci * ivox + ((gsize) iz * g->ih + iy) * g->iw - g->p + kx;
+            if (s == 1)
+              for (gint ox = lo; ox < hi; ox++)
+                dst[ox] += src[ox];
+            else
+              for (gint ox = lo; ox < hi; ox++)
+                dst[ox * s] += src[ox];
+          }
+      }
+}
+
+
+/* ---- the direct kernel (AVX2 + FMA) ----
+ *
+ * For 3×3×3 stride-1 convolutions with few channels the unfolded matrix is
+ * 27 times the input, and unfolding it plus OpenBLAS packing it cost about
+ * as much as the product.  The direct kernel reads a zero-padded copy of
+ * the input (one times its size) and keeps an 8-channel × 16-voxel block of
+ * outputs in sixteen registers, adding one broadcast weight times two
+ * 8-wide input vectors per tap: 10 loads per 16 FMAs.  Sixteen accumulators
+ * fit with AVX-512VL's 32 vector registers; with plain AVX2 (16 registers)
+ * the compiler spills and the kernel is slower.  docs/nn.md has the
+ * numbers (forward 1.3–1.5× faster than im2col + sgemm at 64³). */
+
+static AetConvMethod conv_method = AET_CONV_DIRECT;
+
+void
+aet_conv3d_set_method (AetConvMethod method)
+{
+  conv_method = method;
+}
+
+AetConvMethod
+aet_conv3d_get_method (void)
+{
+  return conv_method;
+}
+
+#define DIRECT_CO 8
+#define DIRECT_X 16
+
+static gboolean
+direct_applies (const AetConvGeom *g)
+{
+#if defined(__AVX2__) && defined(__FMA__)
+  return conv_method == AET_CONV_DIRECT && g->s == 1 && g->k == 3
+         && g->cout % DIRECT_CO == 0;
+#else
+  return FALSE;
+#endif
+}
+
+/* The padded copy: each row is Wp = ⌈ow/16⌉·16 + k − 1 floats long, so
+ * the last block may read past ow without leaving the row. */
+static void
+padded_dims (const AetConvGeom *g, gsize *dp, gsize *hp, gsize *wp)
+{
+  *dp = (gsize) g->id + 2 * g->p;
+  *hp = (gsize) g->ih + 2 * g->p;
+  *wp = ((gsize) g->ow + DIRECT_X - 1) / DIRECT_X * DIRECT_X + g->k - 1;
+}
+
+static gsize
+padded_floats (const AetConvGeom *g)
+{
+  if (!direct_applies (g))
+    return 0;
+  gsize dp, hp, wp;
+  padded_dims (g, &dp, &hp, &wp);
+  return round64 ((gsize) g->cin * dp * hp * wp);
+}
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+typedef struct
+{
+  const AetConvGeom *g;
+  const gfloat *w, *x;
+  gfloat *y, *pad;
+  gfloat beta;
+  gsize dp, hp, wp;
+} Direct;
+
+/* Padded copy, input channels [start, end). */
+static void
+direct_pad (gsize start, gsize end, guint t, gpointer user_data)
+{
+  Direct *d = user_data;
+  const AetConvGeom *g = d->g;
+  gsize plane = d->hp * d->wp;
+  for (gsize c = start; c < end; c++)
+    {
+      gfloat *dst = d->pad + c * d->dp * plane;
+      memset (dst, 0, d->dp * plane * sizeof (gfloat));
+      for (gint z = 0; z < g->id; z++)
+        for (gint yy = 0; yy < g->ih; yy++)
+          memcpy (dst + (z + g->p) * plane + (yy + g->p) * d->wp + g->p,
+                  d->x + ((c * g->id + z) * (gsize) g->ih + yy) * g->iw,
+                  g->iw * sizeof (gfloat));
+    }
+}
+
+/* Outputs for tasks [start, end), task = (channel block)·od + z. */
+static void
+direct_rows (gsize start, gsize end, guint t, gpointer user_data)
+{
+  Direct *d = user_data;
+  const AetConvGeom *g = d->g;
+  const gsize plane = d->hp * d->wp, chan = d->dp * plane;
+  const gsize k3 = 27, wstride = (gsize) g->cin * k3;
+  const gsize ovox = (gsize) g->od * g->oh * g->ow;
+  const gint od = g->od;
+  for (gsize task = start; task < end; task++)
+    {
+      gint cb = task / od, z = task % od;
+      const gfloat *w0 = d->w + (gsize) cb * DIRECT_CO * wstride;
+      for (gint yy = 0; yy < g->oh; yy++)
+        for (gint x0 = 0; x0 < g->ow; x0 += DIRECT_X)
+          {
+            /* sixteen named accumulators (AVX-512VL gives 32 ymm registers;
+             * -O2 does not unroll a loop over an array of vectors into
+             * registers) */
+#define Z _mm256_setzero_ps ()
+            __m256 a00 = Z, a01 = Z, a10 = Z, a11 = Z, a20 = Z, a21 = Z, a30 = Z, a31 = Z;
+            __m256 a40 = Z, a41 = Z, a50 = Z, a51 = Z, a60 = Z, a61 = Z, a70 = Z, a71 = Z;
+#undef Z
+            for (gint ci = 0; ci < g->cin; ci++)
+              {
+                const gfloat *src = d->pad + ci * chan + (gsize) z * plane + (gsize) yy * d->wp
+                                    + x0;
+                const gfloat *wc = w0 + ci * k3;
+                for (int kz = 0; kz < 3; kz++)
+                  for (int ky = 0; ky < 3; ky++)
+                    {
+                      const gfloat *row = src + kz * plane + ky * d->wp;
+                      const gfloat *wt = wc + kz * 9 + ky * 3;
+                      for (int kx = 0; kx < 3; kx++)
+                        {
+                          __m256 v0 = _mm256_loadu_ps (row + kx);
+                          __m256 v1 = _mm256_loadu_ps (row + kx + 8);
+                          __m256 wb;
+#define TAP(b, A0, A1) \
+                          wb = _mm256_broadcast_ss (wt + kx + b * wstride); \
+                          A0 = _mm256_fmadd_ps (wb, v0, A0); \
+                          A1 = _mm256_fmadd_ps (wb, v1, A1);
+                          TAP (0, a00, a01) TAP (1, a10, a11) TAP (2, a20, a21)
+                          TAP (3, a30, a31) TAP (4, a40, a41) TAP (5, a50, a51)
+                          TAP (6, a60, a61) TAP (7, a70, a71)
+#undef TAP
+                        }
+                    }
+              }
+            __m256 acc[DIRECT_CO][2] = { { a00, a01 }, { a10, a11 }, { a20, a21 },
+                                         { a30, a31 }, { a40, a41 }, { a50, a51 },
+                                         { a60, a61 }, { a70, a71 } };
+            gint n = MIN (DIRECT_X, g->ow - x0);
+            for (int b = 0; b < DIRECT_CO; b++)
+              {
+                gfloat *out = d->y + ((gsize) cb * DIRECT_CO + b) * ovox
+                              + ((gsize) z * g->oh + yy) * g->ow + x0;
+                gfloat tmp[DIRECT_X];
+                _mm256_storeu_ps (tmp, acc[b][0]);
+                _mm256_storeu_ps (tmp + 8, acc[b][1]);
+                if (d->beta != 0.0f)
+                  for (gint i = 0; i < n; i++)
+                    out[i] += tmp[i];
+                else
+                  memcpy (out, tmp, n * sizeof (gfloat));
+              }
+          }
+    }
+}
+
+static void
+direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y, gfloat beta,
+                gfloat *pad, guint n_threads)
+{
+  Direct d = { g, w, x, y, pad, beta, 0, 0, 0 };
+  padded_dims (g, &d.dp, &d.hp, &d.wp);
+  aet_parallel_for (n_threads, g->cin, direct_pad, &d);
+  aet_parallel_for (n_threads, (gsize) (g->cout / DIRECT_CO) * g->od, direct_rows, &d);
+}
+
+typedef struct
+{
+  const AetConvGeom *g;
+  const gfloat *dy;
+  const gfloat *pad;
+  gfloat *lanes;       /* per thread: cout × cin × 27 × 8 partial sums */
+  gsize dp, hp, wp;
+} DirectW;
+
+/* Weight-gradient partial sums over output rows [start, end) (row = z·oh +
+ * y): for each input channel and (kz, ky), 8 output channels × 3 kx taps in
+ * 24 vector accumulators over the row, added to this thread's lanes. */
+static void
+direct_weight_rows (gsize start, gsize end, guint t, gpointer user_data)
+{
+  DirectW *d = user_data;
+  const AetConvGeom *g = d->g;
+  const gsize plane = d->hp * d->wp, chan = d->dp * plane;
+  const gsize ovox = (gsize) g->od * g->oh * g->ow;
+  gfloat *lanes = d->lanes + t * lanes_floats (g);
+  const gint ow = g->ow, tail = ow % 8;
+  __m256i mask = _mm256_setr_epi32 (tail > 0, tail > 1, tail > 2, tail > 3, tail > 4,
+                                    tail > 5, tail > 6, 0);
+  mask = _mm256_sub_epi32 (_mm256_setzero_si256 (), mask);   /* 1 → all bits */
+  for (gsize r = start; r < end; r++)
+    {
+      gint z = r / g->oh, yy = r % g->oh;
+      for (gint cb = 0; cb < g->cout / DIRECT_CO; cb++)
+        {
+          const gfloat *dr = d->dy + (gsize) cb * DIRECT_CO * ovox + r * ow;
+          for (gint ci = 0; ci < g->cin; ci++)
+            for (int kz = 0; kz < 3; kz++)
+              for (int ky = 0; ky < 3; ky++)
+                {
+                  const gfloat *in = d->pad + ci * chan + (gsize) (z + kz) * plane
+                                     + (gsize) (yy + ky) * d->wp;
+#define Z _mm256_setzero_ps ()
+                  __m256 a00 = Z, a01 = Z, a02 = Z, a10 = Z, a11 = Z, a12 = Z;
+                  __m256 a20 = Z, a21 = Z, a22 = Z, a30 = Z, a31 = Z, a32 = Z;
+                  __m256 a40 = Z, a41 = Z, a42 = Z, a50 = Z, a51 = Z, a52 = Z;
+                  __m256 a60 = Z, a61 = Z, a62 = Z, a70 = Z, a71 = Z, a72 = Z;
+#undef Z
+                  for (gint x0 = 0; x0 < ow; x0 += 8)
+                    {
+                      /* the input row is padded past ow, dy is not: a masked
+                       * load zeroes dy's lanes beyond the row */
+                      gboolean part = x0 + 8 > ow;
+                      __m256 i0 = _mm256_loadu_ps (in + x0);
+                      __m256 i1 = _mm256_loadu_ps (in + x0 + 1);
+                      __m256 i2 = _mm256_loadu_ps (in + x0 + 2);
+                      __m256 dv;
+#define CH(b, A0, A1, A2) \
+                      dv = part ? _mm256_maskload_ps (dr + b * ovox + x0, mask) \
+                                : _mm256_loadu_ps (dr + b * ovox + x0); \
+                      A0 = _mm256_fmadd_ps (dv, i0, A0); \
+                      A1 = _mm256_fmadd_ps (dv, i1, A1); \
+                      A2 = _mm256_fmadd_ps (dv, i2, A2);
+                      CH (0, a00, a01, a02) CH (1, a10, a11, a12) CH (2, a20, a21, a22)
+                      CH (3, a30, a31, a32) CH (4, a40, a41, a42) CH (5, a50, a51, a52)
+                      CH (6, a60, a61, a62) CH (7, a70, a71, a72)
+#undef CH
+                    }
+                  __m256 acc[DIRECT_CO][3] = {
+                    { a00, a01, a02 }, { a10, a11, a12 }, { a20, a21, a22 }, { a30, a31, a32 },
+                    { a40, a41, a42 }, { a50, a51, a52 }, { a60, a61, a62 }, { a70, a71, a72 },
+                  };
+                  for (int b = 0; b < DIRECT_CO; b++)
+                    for (int kx = 0; kx < 3; kx++)
+                      {
+                        gsize co = (gsize) cb * DIRECT_CO + b;
+                        gfloat *l = lanes + (((co * g->cin + ci) * 27) + kz * 9 + ky * 3 + kx) * 8;
+                        _mm256_storeu_ps (l, _mm256_add_ps (_mm256_loadu_ps (l), acc[b][kx]));
+                      }
+                }
+        }
+    }
+}
+
+/* dw += the weight gradient, by the direct kernel: partial sums per thread
+ * and lane, added in a fixed order. */
+static void
+direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat *dw,
+                gfloat *scratch, guint n_threads)
+{
+  Direct d = { g, NULL, x, NULL, scratch, 0.0f, 0, 0, 0 };
+  padded_dims (g, &d.dp, &d.hp, &d.wp);
+  aet_parallel_for (n_threads, g->cin, direct_pad, &d);
+  gsize rows = (gsize) g->od * g->oh;
+  guint used = (guint) MIN ((gsize) MAX (n_threads, 1u), rows);
+  DirectW w = { g, dy, scratch, scratch + padded_floats (g), d.dp, d.hp, d.wp };
+  memset (w.lanes, 0, used * lanes_floats (g) * sizeof (gfloat));
+  aet_parallel_for (used, rows, direct_weight_rows, &w);
+  gsize n = (gsize) g->cout * g->cin * 27;
+  for (guint t = 0; t < used; t++)
+    {
+      const gfloat *l = w.lanes + t * lanes_floats (g);
+      for (gsize i = 0; i < n; i++)
+        {
+          gfloat s = 0.0f;
+          for (int k = 0; k < 8; k++)
+            s += l[i * 8 + k];
+          dw[i] += s;
+        }
+    }
+}
+#else
+static void
+direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y, gfloat beta,
+                gfloat *pad, guint n_threads)
+{
+  g_assert_not_reached ();
+}
+
+static void
+direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat *dw,
+                gfloat *scratch, guint n_threads)
+{
+  g_assert_not_reached ();
+}
+#endif
+
+/* A 1×1×1 convolution with stride 1 needs no unfolding: x is its own column
+ * matrix. */
+static gboolean
+is_pointwise (const AetConvGeom *g)
+{
+  return g->k == 1 && g->s == 1 && g->p == 0;
+}
+
+/* The work of one call, split by output rows: each thread takes a
+ * contiguous range of chunks and uses its own slice of the scratch, and
+ * OpenBLAS runs single-threaded inside each (see aet_conv3d_set_blas_threads),
+ * so nothing is shared and the result does not depend on timing. */
+typedef enum
+{
+  JOB_FORWARD,
+  JOB_WEIGHTS,
+  JOB_FOLD,       /* W^T·dy folded back; only when windows do not overlap */
+} JobKind;
+
+typedef struct
+{
+  JobKind kind;
+  const AetConvGeom *g;
+  const gfloat *w, *x, *dy;
+  gfloat *y, *dx, *dw;
+  gfloat beta;
+  gfloat *scratch;
+  gsize slice;     /* floats per thread in scratch */
+  gsize rows;      /* rows per chunk */
+  gsize total;     /* output rows */
+} Job;
+
+static gfloat *
+thread_col (const Job *j, guint t)
+{
+  return j->scratch + (gsize) t * j->slice;
+}
+
+static gfloat *
+thread_dw (const Job *j, guint t)
+{
+  return thread_col (j, t) + j->slice - weight_floats (j->g);
+}
+
+static void
+run_chunks (gsize start, gsize end, guint t, gpointer user_data)
+{
+  Job *j = user_data;
+  const AetConvGeom *g = j->g;
+  const gsize kk = (gsize) g->cin * g->k * g->k * g->k;
+  const gsize nout = (gsize) g->od * g->oh * g->ow;
+  gfloat *col = thread_col (j, t);
+  gboolean first = TRUE;
+  for (gsize c = start; c < end; c++)
+    {
+      gsize r0 = c * j->rows, r1 = MIN (r0 + j->rows, j->total);
+      gsize ncols = (r1 - r0) * g->ow;
+      Unfold u = { g, (gfloat *) (j->kind == JOB_FOLD ? j->dx : j->x), col, r0, r1 };
+      switch (j->kind)
+        {
+        case JOB_FORWARD:
+          im2col_rows (0, kk, t, &u);
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cout, ncols, kk,
+                       1.0f, j->w, kk, col, ncols, j->beta, j->y + r0 * g->ow, nout);
+          break;
+        case JOB_WEIGHTS:
+          im2col_rows (0, kk, t, &u);
+          /* thread 0 accumulates straight into dw, the others into their own
+           * partial sums, added in thread order afterwards */
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, g->cout, kk, ncols,
+                       1.0f, j->dy + r0 * g->ow, nout, col, ncols,
+                       (t == 0 || !first) ? 1.0f : 0.0f, t == 0 ? j->dw : thread_dw (j, t),
+                       kk);
+          break;
+        case JOB_FOLD:
+        default:
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, ncols, g->cout,
+                       1.0f, j->w, kk, j->dy + r0 * g->ow, nout, 0.0f, col, ncols);
+          col2im_channels (0, g->cin, t, &u);
+          break;
+        }
+      first = FALSE;
+    }
+}
+
+static guint
+run (Job *j, guint n_threads)
+{
+  j->rows = rows_per_chunk (j->g);
+  j->total = (gsize) j->g->od * j->g->oh;
+  gsize n_chunks = (j->total + j->rows - 1) / j->rows;
+  guint used = (guint) MIN ((gsize) MAX (n_threads, 1u), n_chunks);
+  aet_parallel_for (used, n_chunks, run_chunks, j);
+  return used;
+}
+
+void
+aet_conv3d_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y,
+                    gboolean accumulate, gfloat *scratch, guint n_threads)
+{
+  blas_single_thread ();
+  const gsize kk = (gsize) g->cin * g->k * g->k * g->k;
+  const gsize nout = (gsize) g->od * g->oh * g->ow;
+  const gfloat beta = accumulate ? 1.0f : 0.0f;
+  if (is_pointwise (g))
+    {
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cout, nout, kk,
+                   1.0f, w, kk, x, nout, beta, y, nout);
+      return;
+    }
+  if (direct_applies (g))
+    {
+      direct_forward (g, w, x, y, beta, scratch, n_threads);
+      return;
+    }
+  Job j = { JOB_FORWARD, g, w, x, NULL, y, NULL, NULL, beta, scratch, slice_floats (g), 0, 0 };
+  run (&j, n_threads);
+}
+
+void
+aet_conv3d_backward_data (const AetConvGeom *g, const gfloat *w, const gfloat *dy, gfloat *dx,
+                          gfloat *scratch, guint n_threads)
+{
+  blas_single_thread ();
+  const gint k = g->k;
+  const gsize k3 = (gsize) k * k * k, kk = (gsize) g->cin * k3;
+  const gsize nout = (gsize) g->od * g->oh * g->ow;
+  if (is_pointwise (g))
+    {
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, nout, g->cout,
+                   1.0f, w, kk, dy, nout, 1.0f, dx, nout);
+      return;
+    }
+  AetConvGeom flip;
+  if (flipped_geom (g, &flip))
+    {
+      /* With stride 1 the gradient is itself a convolution of dy, with the
+       * kernel flipped, the channel roles swapped and padding k − 1 − p: a
+       * gather, so it runs in parallel chunks like the forward pass, and
+       * its product has the long inner dimension Cout·k³. */
+      gfloat *wt = scratch + weights_offset (g, n_threads);
+      for (gint co = 0; co < g->cout; co++)
+        for (gint ci = 0; ci < g->cin; ci++)
+          for (gsize t = 0; t < k3; t++)
+            wt[((gsize) ci * g->cout + co) * k3 + (k3 - 1 - t)]
+              = w[((gsize) co * g->cin + ci) * k3 + t];
+      if (direct_applies (&flip))
+        {
+          direct_forward (&flip, wt, dy, dx, 1.0f, scratch, n_threads);
+          return;
+        }
+      Job j = { JOB_FORWARD, &flip, wt, dy, NULL, dx, NULL, NULL, 1.0f, scratch,
+                slice_floats (g), 0, 0 };
+      run (&j, n_threads);
+      return;
+    }
+  if (g->k <= g->s)
+    {
+      /* windows do not overlap: chunks fold into disjoint parts of dx */
+      Job j = { JOB_FOLD, g, w, NULL, dy, NULL, dx, NULL, 0.0f, scratch, slice_floats (g), 0, 0 };
+      run (&j, n_threads);
+      return;
+    }
+  /* overlapping strided windows: chunks one after another, the fold
+   * split over input channels */
+  const gsize rows = rows_per_chunk (g), total = (gsize) g->od * g->oh;
+  for (gsize r0 = 0; r0 < total; r0 += rows)
+    {
+      Unfold u = { g, dx, scratch, r0, MIN (r0 + rows, total) };
+      gsize ncols = (u.r1 - u.r0) * g->ow;
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, ncols, g->cout,
+                   1.0f, w, kk, dy + r0 * g->ow, nout, 0.0f, scratch, ncols);
+      aet_parallel_for (n_threads, g->cin, col2im_channels, &u);
+    }
+}
+
+void
+aet_conv3d_backward_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy,
+                             gfloat *dw, gfloat *scratch, guint n_threads)
+{
+  blas_single_thread ();
+  const gsize kk = (gsize) g->cin * g->k * g->k * g->k;
+  const gsize nout = (gsize) g->od * g->oh * g->ow;
+  if (is_pointwise (g))
+    {
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, g->cout, kk, nout,
+                   1.0f, dy, nout, x, nout, 1.0f, dw, kk);
+      return;
+    }
+  if (direct_applies (g))
+    {
+      direct_weights (g, x, dy, dw, scratch, n_threads);
+      return;
+    }
+  Job j = { JOB_WEIGHTS, g, NULL, x, dy, NULL, NULL, dw, 1.0f, scratch, slice_floats (g), 0, 0 };
+  guint used = run (&j, n_threads);
+  gsize n = (gsize) g->cout * kk;
+  for (guint t = 1; t < used; t++)
+    {
+      const gfloat *part = thread_dw (&j, t);
+      for (gsize i = 0; i < n; i++)
+        dw[i] += part[i];
+    }
+}

@@ -1,0 +1,346 @@
+#define G_LOG_DOMAIN "aet-nn-layers"
+
+#include "aet-nn-layers.h"
+#include "aet-parallel.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const kind_names[] = { "conv3d", "convt3d", "maxpool", "concat" };
+static const char *const act_names[] = { "none", "relu", "leaky_relu" };
+static const char *const norm_names[] = { "none", "group" };
+
+const char *
+aet_layer_kind_name (AetLayerKind kind)
+{
+  return (guint) kind < G_N_ELEMENTS (kind_names) ? kind_names[kind] : "unknown";
+}
+
+const char *
+aet_activation_name (AetActivation act)
+{
+  return (guint) act < G_N_ELEMENTS (act_names) ? act_names[act] : "unknown";
+}
+
+const char *
+aet_norm_name (AetNorm norm)
+{
+  return (guint) norm < G_N_ELEMENTS (norm_names) ? norm_names[norm] : "unknown";
+}
+
+static gboolean
+lookup (const char *const *names, guint n, const char *name, gint *out)
+{
+  for (guint i = 0; name != NULL && i < n; i++)
+    if (g_str_equal (names[i], name))
+      {
+        *out = (gint) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+aet_layer_kind_from_name (const char *name, AetLayerKind *kind)
+{
+  gint v;
+  if (!lookup (kind_names, G_N_ELEMENTS (kind_names), name, &v))
+    return FALSE;
+  *kind = (AetLayerKind) v;
+  return TRUE;
+}
+
+gboolean
+aet_activation_from_name (const char *name, AetActivation *act)
+{
+  gint v;
+  if (!lookup (act_names, G_N_ELEMENTS (act_names), name, &v))
+    return FALSE;
+  *act = (AetActivation) v;
+  return TRUE;
+}
+
+gboolean
+aet_norm_from_name (const char *name, AetNorm *norm)
+{
+  gint v;
+  if (!lookup (norm_names, G_N_ELEMENTS (norm_names), name, &v))
+    return FALSE;
+  *norm = (AetNorm) v;
+  return TRUE;
+}
+
+gsize
+aet_layer_n_weights (const AetLayerSpec *s)
+{
+  gsize k3 = (gsize) s->kernel * s->kernel * s->kernel;
+  if (s->kind == AET_LAYER_CONV3D || s->kind == AET_LAYER_CONVT3D)
+    return (gsize) s->out_channels * s->in_channels * k3;
+  return 0;
+}
+
+gsize
+aet_layer_n_bias (const AetLayerSpec *s)
+{
+  if (s->kind == AET_LAYER_CONV3D || s->kind == AET_LAYER_CONVT3D)
+    return s->out_channels;
+  return 0;
+}
+
+gsize
+aet_layer_n_norm (const AetLayerSpec *s)
+{
+  return s->norm == AET_NORM_GROUP ? (gsize) s->out_channels : 0;
+}
+
+gboolean
+aet_layer_output_size (const AetLayerSpec *s, const gint in[3], gint out[3])
+{
+  for (int a = 0; a < 3; a++)
+    {
+      gint n = in[a], k = s->kernel, st = s->stride, p = s->padding;
+      switch (s->kind)
+        {
+        case AET_LAYER_CONV3D:
+          if (n + 2 * p < k)
+            return FALSE;
+          out[a] = (n + 2 * p - k) / st + 1;
+          break;
+        case AET_LAYER_CONVT3D:
+          out[a] = (n - 1) * st - 2 * p + k;
+          break;
+        case AET_LAYER_MAXPOOL:
+          if (n % k != 0)
+            return FALSE;
+          out[a] = n / k;
+          break;
+        case AET_LAYER_CONCAT:
+        default:
+          out[a] = n;
+          break;
+        }
+      if (out[a] < 1)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+aet_layer_spec_check (const AetLayerSpec *s, char **reason)
+{
+  if ((guint) s->kind >= G_N_ELEMENTS (kind_names))
+    return (*reason = g_strdup ("has an unknown kind")), FALSE;
+  if ((guint) s->activation >= G_N_ELEMENTS (act_names))
+    return (*reason = g_strdup ("has an unknown activation")), FALSE;
+  if ((guint) s->norm >= G_N_ELEMENTS (norm_names))
+    return (*reason = g_strdup ("has an unknown normalisation")), FALSE;
+  if (s->in_channels < 1 || s->out_channels < 1 || s->in_channels > 4096
+      || s->out_channels > 4096)
+    return (*reason = g_strdup_printf ("has %d input and %d output channels",
+                                       s->in_channels, s->out_channels)), FALSE;
+  if (s->n_inputs < 1 || s->n_inputs > AET_LAYER_MAX_INPUTS)
+    return (*reason = g_strdup_printf ("has %d inputs", s->n_inputs)), FALSE;
+  if (s->kind == AET_LAYER_CONCAT)
+    {
+      if (s->n_inputs < 2)
+        return (*reason = g_strdup ("joins fewer than two inputs")), FALSE;
+    }
+  else
+    {
+      if (s->n_inputs != 1)
+        return (*reason = g_strdup_printf ("has %d inputs but takes one", s->n_inputs)), FALSE;
+      if (s->kernel < 1 || s->kernel > AET_LAYER_MAX_KERNEL || s->stride < 1
+          || s->stride > s->kernel + 1 || s->padding < 0 || s->padding >= s->kernel)
+        return (*reason = g_strdup_printf ("has kernel %d, stride %d, padding %d",
+                                           s->kernel, s->stride, s->padding)), FALSE;
+    }
+  if (s->kind == AET_LAYER_MAXPOOL && s->in_channels != s->out_channels)
+    return (*reason = g_strdup_printf ("pools %d channels into %d", s->in_channels,
+                                       s->out_channels)), FALSE;
+  if (s->kind == AET_LAYER_MAXPOOL && (s->stride != s->kernel || s->padding != 0))
+    return (*reason = g_strdup ("pools with a stride other than its window")), FALSE;
+  if (s->activation == AET_ACT_LEAKY_RELU && !(s->slope > 0.0f && s->slope < 1.0f))
+    return (*reason = g_strdup_printf ("has LeakyReLU slope %g", s->slope)), FALSE;
+  if (s->norm == AET_NORM_GROUP
+      && (s->groups < 1 || s->out_channels % s->groups != 0))
+    return (*reason = g_strdup_printf ("has %d groups for %d channels", s->groups,
+                                       s->out_channels)), FALSE;
+  return TRUE;
+}
+
+void
+aet_bias_forward (gfloat *y, const gfloat *bias, gint channels, gsize n_vox)
+{
+  for (gint c = 0; c < channels; c++)
+    {
+      gfloat b = bias[c], *p = y + (gsize) c * n_vox;
+      for (gsize v = 0; v < n_vox; v++)
+        p[v] += b;
+    }
+}
+
+void
+aet_bias_backward (const gfloat *dy, gfloat *dbias, gint channels, gsize n_vox)
+{
+  for (gint c = 0; c < channels; c++)
+    {
+      const gfloat *p = dy + (gsize) c * n_vox;
+      gdouble s = 0.0;
+      for (gsize v = 0; v < n_vox; v++)
+        s += p[v];
+      dbias[c] += (gfloat) s;
+    }
+}
+
+void
+aet_activation_forward (AetActivation act, gfloat slope, gfloat *x, gsize n)
+{
+  if (act == AET_ACT_RELU)
+    for (gsize i = 0; i < n; i++)
+      x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+  else if (act == AET_ACT_LEAKY_RELU)
+    for (gsize i = 0; i < n; i++)
+      x[i] = x[i] > 0.0f ? x[i] : slope * x[i];
+}
+
+void
+aet_activation_backward (AetActivation act, gfloat slope, const gfloat *out, gfloat *dy,
+                         gsize n)
+{
+  if (act == AET_ACT_RELU)
+    for (gsize i = 0; i < n; i++)
+      dy[i] = out[i] > 0.0f ? dy[i] : 0.0f;
+  else if (act == AET_ACT_LEAKY_RELU)
+    for (gsize i = 0; i < n; i++)
+      dy[i] = out[i] > 0.0f ? dy[i] : slope * dy[i];
+}
+
+#define GN_EPS 1e-5
+
+void
+aet_group_norm_forward (const gfloat *z, gfloat *y, const gfloat *gamma, const gfloat *beta,
+                        gint channels, gint groups, gsize n_vox, gfloat *mean, gfloat *rstd)
+{
+  gint cpg = channels / groups;
+  gsize n = (gsize) cpg * n_vox;
+  for (gint g = 0; g < groups; g++)
+    {
+      const gfloat *zg = z + (gsize) g * n;
+      gdouble s = 0.0, s2 = 0.0;
+      for (gsize i = 0; i < n; i++)
+        s += zg[i];
+      gdouble m = s / n;
+      for (gsize i = 0; i < n; i++)
+        s2 += (zg[i] - m) * (zg[i] - m);
+      gdouble r = 1.0 / sqrt (s2 / n + GN_EPS);
+      mean[g] = (gfloat) m;
+      rstd[g] = (gfloat) r;
+      for (gint c = g * cpg; c < (g + 1) * cpg; c++)
+        {
+          const gfloat *zc = z + (gsize) c * n_vox;
+          gfloat *yc = y + (gsize) c * n_vox;
+          gfloat a = (gfloat) r * gamma[c], b = beta[c] - (gfloat) (m * r) * gamma[c];
+          for (gsize v = 0; v < n_vox; v++)
+            yc[v] = a * zc[v] + b;
+        }
+    }
+}
+
+void
+aet_group_norm_backward (const gfloat *z, gfloat *dy, const gfloat *gamma, gint channels,
+                         gint groups, gsize n_vox, const gfloat *mean, const gfloat *rstd,
+                         gfloat *dgamma, gfloat *dbeta)
+{
+  gint cpg = channels / groups;
+  gsize n = (gsize) cpg * n_vox;
+  for (gint g = 0; g < groups; g++)
+    {
+      gfloat m = mean[g], r = rstd[g];
+      gdouble sum_dxh = 0.0, sum_dxh_xh = 0.0;
+      for (gint c = g * cpg; c < (g + 1) * cpg; c++)
+        {
+          const gfloat *zc = z + (gsize) c * n_vox, *dc = dy + (gsize) c * n_vox;
+          gdouble sd = 0.0, sdx = 0.0;
+          for (gsize v = 0; v < n_vox; v++)
+            {
+              gfloat xh = (zc[v] - m) * r;
+              sd += dc[v];
+              sdx += dc[v] * xh;
+            }
+          dbeta[c] += (gfloat) sd;
+          dgamma[c] += (gfloat) sdx;
+          sum_dxh += sd * gamma[c];
+          sum_dxh_xh += sdx * gamma[c];
+        }
+      gfloat mean_d = (gfloat) (sum_dxh / n), mean_dx = (gfloat) (sum_dxh_xh / n);
+      for (gint c = g * cpg; c < (g + 1) * cpg; c++)
+        {
+          const gfloat *zc = z + (gsize) c * n_vox;
+          gfloat *dc = dy + (gsize) c * n_vox;
+          for (gsize v = 0; v < n_vox; v++)
+            {
+              gfloat xh = (zc[v] - m) * r;
+              dc[v] = r * (dc[v] * gamma[c] - mean_d - xh * mean_dx);
+            }
+        }
+    }
+}
+
+typedef struct
+{
+  const gfloat *x;
+  gint d, h, w, k;
+  gfloat *y;
+  guint32 *argmax;
+} Pool;
+
+/* Output planes [start, end) over all channels (plane = c·od + oz). */
+static void
+pool_planes (gsize start, gsize end, guint thread_index, gpointer user_data)
+{
+  Pool *p = user_data;
+  gint k = p->k, od = p->d / k, oh = p->h / k, ow = p->w / k;
+  for (gsize plane = start; plane < end; plane++)
+    {
+      gsize c = plane / od;
+      gint oz = plane % od;
+      for (gint oy = 0; oy < oh; oy++)
+        for (gint ox = 0; ox < ow; ox++)
+          {
+            gsize best = 0;
+            gfloat bv = -G_MAXFLOAT;
+            gboolean first = TRUE;
+            for (gint dz = 0; dz < k; dz++)
+              for (gint dy = 0; dy < k; dy++)
+                for (gint dx = 0; dx < k; dx++)
+                  {
+                    gsize idx = (((c * p->d) + oz * k + dz) * p->h + oy * k + dy) * p->w
+                                + ox * k + dx;
+                    if (first || p->x[idx] > bv)
+                      {
+                        bv = p->x[idx];
+                        best = idx;
+                        first = FALSE;
+                      }
+                  }
+            gsize o = (((c * od) + oz) * oh + oy) * ow + ox;
+            p->y[o] = bv;
+            p->argmax[o] = (guint32) best;
+          }
+    }
+}
+
+void
+aet_maxpool_forward (const gfloat *x, const gint in[3], gint channels, gint k, gfloat *y,
+                     guint32 *argmax, guint n_threads)
+{
+  Pool p = { x, in[0], in[1], in[2], k, y, argmax };
+  aet_parallel_for (n_threads, (gsize) channels * (in[0] / k), pool_planes, &p);
+}
+
+void
+aet_maxpool_backward (const gfloat *dy, const guint32 *argmax, gsize n_out, gfloat *dx)
+{
+  for (gsize i = 0; i < n_out; i++)
+    dx[argmax[i]] += dy[i];
+}

@@ -1,0 +1,41 @@
+/* aet-weights.h — the network's weights file (HDF5): architecture + weights,
+ * and training checkpoints.
+ *
+ * The file alone defines the network.  Layout:
+ *
+ *   /                attributes format = "aet-unet", version = 1,
+ *                    in_channels, n_layers
+ *   /layers/NNN      one group per layer (NNN = 000, 001, …), attributes
+ *                    kind, activation, norm (strings), in_channels,
+ *                    out_channels, kernel, stride, padding, groups (ints),
+ *                    slope (float), inputs (int array; −1 = network input);
+ *                    datasets weight, bias, gamma, beta (1-D float32) as the
+ *                    layer has them (aet-nn-layers.h gives their sizes)
+ *   /adam            (checkpoints only) attributes step, lr, beta1, beta2,
+ *                    eps; datasets m_K and v_K for parameter K in layer order
+ *
+ * Loading validates everything and refuses an inconsistent file with one
+ * clear line, e.g. "model.h5: layer 7 (conv3d) expects 24 input channels
+ * but layer 6 gives 12".  Saving is atomic (aet-file-util.h).
+ */
+#pragma once
+
+#include "aet-adam.h"
+#include "aet-unet.h"
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Writes net (and, when adam is not NULL, the optimiser state, making a
+ * checkpoint that resumes training exactly) to path. */
+gboolean aet_weights_save (AetUnet *net, const AetAdam *adam, const char *path,
+                           GError **error);
+
+/* Reads a network from path.  When adam_out is not NULL it receives the
+ * optimiser state stored in the file, or NULL when the file has none.
+ * Caller owns both.  NULL with an error for a missing, foreign or
+ * inconsistent file. */
+AetUnet *aet_weights_load (const char *path, AetAdam **adam_out, GError **error);
+
+G_END_DECLS

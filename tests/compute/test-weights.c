@@ -1,0 +1,309 @@
+/* The weights file: a network (and optimiser state) round-trips exactly,
+ * and a file with a missing or inconsistent layer is refused with a clear
+ * one-line message naming the file and the layer. */
+#include "aet-adam.h"
+#include "aet-error.h"
+#include "aet-weights.h"
+
+#include <glib/gstdio.h>
+#include <hdf5.h>
+#include <math.h>
+#include <string.h>
+
+static char *
+temp_dir (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp ("aet-weights-XXXXXX", &error);
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (dir);
+}
+
+static AetTensor *
+random_tensor (gint n, guint32 seed)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  AetTensor *t = aet_tensor_new (1, n, n, n);
+  for (gsize i = 0; i < t->n; i++)
+    t->data[i] = (gfloat) g_rand_double (rand);
+  return t;
+}
+
+/* A small trained network and its optimiser, saved to dir/model.h5. */
+static char *
+save_trained (const char *dir, AetUnet **net_out, AetAdam **adam_out)
+{
+  AetUnet *net = aet_unet_new_default (3, 2, 5);
+  AetAdam *adam = aet_adam_new (net, 1e-3);
+  g_autoptr (AetTensor) x = random_tensor (8, 1), y = random_tensor (8, 2);
+  g_autoptr (GError) error = NULL;
+  for (int i = 0; i < 3; i++)
+    g_assert_true (aet_unet_train_step (net, adam, x, y, NULL, &error));
+  char *path = g_build_filename (dir, "model.h5", NULL);
+  g_assert_true (aet_weights_save (net, adam, path, &error));
+  g_assert_no_error (error);
+  *net_out = net;
+  *adam_out = adam;
+  return path;
+}
+
+static void
+test_round_trip (void)
+{
+  g_autofree char *dir = temp_dir ();
+  AetUnet *net0;
+  AetAdam *adam0;
+  g_autofree char *path = save_trained (dir, &net0, &adam0);
+  g_autoptr (AetUnet) net = net0;
+  g_autoptr (AetAdam) adam = adam0;
+
+  g_autoptr (GError) error = NULL;
+  AetAdam *adam_read = NULL;
+  g_autoptr (AetUnet) back = aet_weights_load (path, &adam_read, &error);
+  g_assert_no_error (error);
+  g_autoptr (AetAdam) adam_back = adam_read;
+  g_assert_nonnull (adam_back);
+  g_assert_cmpuint (aet_unet_get_n_layers (back), ==, aet_unet_get_n_layers (net));
+  for (guint i = 0; i < aet_unet_get_n_layers (net); i++)
+    g_assert_cmpmem (aet_unet_get_layer (back, i), sizeof (AetLayerSpec),
+                     aet_unet_get_layer (net, i), sizeof (AetLayerSpec));
+  g_assert_cmpuint (aet_unet_get_n_params (back), ==, aet_unet_get_n_params (net));
+  for (guint k = 0; k < aet_unet_get_n_params (net); k++)
+    {
+      AetParam *a = aet_unet_get_param (net, k), *b = aet_unet_get_param (back, k);
+      g_assert_cmpmem (a->data, a->n * sizeof (gfloat), b->data, b->n * sizeof (gfloat));
+      g_assert_cmpmem (adam->m[k], a->n * sizeof (gfloat), adam_back->m[k],
+                       b->n * sizeof (gfloat));
+      g_assert_cmpmem (adam->v[k], a->n * sizeof (gfloat), adam_back->v[k],
+                       b->n * sizeof (gfloat));
+    }
+  g_assert_cmpint (adam_back->step, ==, 3);
+  g_assert_cmpfloat (adam_back->lr, ==, 1e-3);
+
+  /* a plain weights file (no optimiser) also loads, with no Adam state */
+  g_autofree char *plain = g_build_filename (dir, "plain.h5", NULL);
+  g_assert_true (aet_weights_save (net, NULL, plain, &error));
+  AetAdam *none = (AetAdam *) 0x1;
+  g_autoptr (AetUnet) again = aet_weights_load (plain, &none, &error);
+  g_assert_no_error (error);
+  g_assert_null (none);
+
+  /* same outputs */
+  g_autoptr (AetTensor) x = random_tensor (12, 9);
+  const AetTensor *ya = aet_unet_forward (net, x, &error);
+  const AetTensor *yb = aet_unet_forward (again, x, &error);
+  g_assert_cmpmem (ya->data, ya->n * sizeof (gfloat), yb->data, yb->n * sizeof (gfloat));
+  remove_dir (dir);
+}
+
+/* Opens path for writing, runs edit on it, closes. */
+static void
+edit_file (const char *path, void (*edit) (hid_t file))
+{
+  hid_t f = H5Fopen (path, H5F_ACC_RDWR, H5P_DEFAULT);
+  g_assert_cmpint (f, >=, 0);
+  edit (f);
+  H5Fclose (f);
+}
+
+static void
+set_int_attr (hid_t file, const char *group, const char *name, gint value)
+{
+  hid_t g = H5Gopen2 (file, group, H5P_DEFAULT);
+  g_assert_cmpint (H5Adelete (g, name), >=, 0);
+  hid_t space = H5Screate (H5S_SCALAR);
+  hid_t a = H5Acreate2 (g, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite (a, H5T_NATIVE_INT, &value);
+  H5Aclose (a);
+  H5Sclose (space);
+  H5Gclose (g);
+}
+
+static void
+drop_layer_7 (hid_t f)
+{
+  g_assert_cmpint (H5Ldelete (f, "/layers/007", H5P_DEFAULT), >=, 0);
+}
+
+static void
+wrong_channels (hid_t f)
+{
+  /* layer 9 (conv3d) reads the concatenation of layer 8 (12 channels) */
+  set_int_attr (f, "/layers/009", "in_channels", 24);
+}
+
+static void
+short_weights (hid_t f)
+{
+  g_assert_cmpint (H5Ldelete (f, "/layers/003/weight", H5P_DEFAULT), >=, 0);
+  hid_t g = H5Gopen2 (f, "/layers/003", H5P_DEFAULT);
+  hsize_t n = 10;
+  gfloat v[10] = { 0 };
+  hid_t space = H5Screate_simple (1, &n, NULL);
+  hid_t d = H5Dcreate2 (g, "weight", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                        H5P_DEFAULT);
+  H5Dwrite (d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+  H5Dclose (d);
+  H5Sclose (space);
+  H5Gclose (g);
+}
+
+static void
+nan_bias (hid_t f)
+{
+  hid_t d = H5Dopen2 (f, "/layers/000/bias", H5P_DEFAULT);
+  gfloat v[3] = { 0.0f, NAN, 0.0f };
+  H5Dwrite (d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+  H5Dclose (d);
+}
+
+static void
+reads_future_layer (hid_t f)
+{
+  hid_t g = H5Gopen2 (f, "/layers/004", H5P_DEFAULT);
+  H5Adelete (g, "inputs");
+  gint v = 9;
+  hsize_t n = 1;
+  hid_t space = H5Screate_simple (1, &n, NULL);
+  hid_t a = H5Acreate2 (g, "inputs", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite (a, H5T_NATIVE_INT, &v);
+  H5Aclose (a);
+  H5Sclose (space);
+  H5Gclose (g);
+}
+
+static void
+unknown_kind (hid_t f)
+{
+  hid_t g = H5Gopen2 (f, "/layers/002", H5P_DEFAULT);
+  H5Adelete (g, "kind");
+  hid_t type = H5Tcopy (H5T_C_S1);
+  H5Tset_size (type, 8);
+  hid_t space = H5Screate (H5S_SCALAR);
+  hid_t a = H5Acreate2 (g, "kind", type, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite (a, type, "avgpool");
+  H5Aclose (a);
+  H5Sclose (space);
+  H5Tclose (type);
+  H5Gclose (g);
+}
+
+static void
+absurd_layer (hid_t f)
+{
+  set_int_attr (f, "/layers/000", "in_channels", 4096);
+  set_int_attr (f, "/layers/000", "out_channels", 4096);
+  set_int_attr (f, "/layers/000", "kernel", 7);
+}
+
+static void
+expect_refusal (void (*edit) (hid_t file), gint code, const char *expected)
+{
+  g_autofree char *dir = temp_dir ();
+  AetUnet *net;
+  AetAdam *adam;
+  g_autofree char *path = save_trained (dir, &net, &adam);
+  aet_unet_free (net);
+  aet_adam_free (adam);
+  edit_file (path, edit);
+  g_autoptr (GError) error = NULL;
+  g_assert_null (aet_weights_load (path, NULL, &error));
+  g_assert_error (error, AET_ERROR, code);
+  g_test_message ("%s", error->message);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_assert_null (strchr (error->message, '\n'));
+  remove_dir (dir);
+}
+
+static void
+test_missing_layer (void)
+{
+  expect_refusal (drop_layer_7, AET_ERROR_FORMAT,
+                  "model.h5: layer 7 is missing (the file says it has 16 layers)");
+}
+
+static void
+test_inconsistent_channels (void)
+{
+  expect_refusal (wrong_channels, AET_ERROR_MISMATCH,
+                  "model.h5: layer 9 (conv3d) expects 24 input channels but layer 8 gives 12");
+}
+
+static void
+test_wrong_weight_count (void)
+{
+  expect_refusal (short_weights, AET_ERROR_MISMATCH,
+                  "model.h5: layer 3 (conv3d) weight has 10 values but 486 are expected");
+}
+
+static void
+test_bad_values (void)
+{
+  expect_refusal (nan_bias, AET_ERROR_DATA,
+                  "model.h5: layer 0 (conv3d) bias holds a non-finite value at 1");
+  expect_refusal (reads_future_layer, AET_ERROR_FORMAT,
+                  "model.h5: layer 4 (conv3d) reads layer 9, which does not come before it");
+  expect_refusal (unknown_kind, AET_ERROR_FORMAT,
+                  "model.h5: layer 2 has unknown kind 'avgpool'");
+  /* refused before anything is allocated */
+  expect_refusal (absurd_layer, AET_ERROR_FORMAT,
+                  "model.h5: layer 0 (conv3d) would have 5754585088 weights, too many");
+}
+
+static void
+test_not_a_network (void)
+{
+  g_autofree char *dir = temp_dir ();
+  g_autofree char *text = g_build_filename (dir, "notes.h5", NULL);
+  g_assert_true (g_file_set_contents (text, "hello", -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_assert_null (aet_weights_load (text, NULL, &error));
+  g_assert_cmpstr (error->message, ==, "notes.h5: not an HDF5 file");
+  g_clear_error (&error);
+
+  g_autofree char *empty = g_build_filename (dir, "empty.h5", NULL);
+  hid_t f = H5Fcreate (empty, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  H5Fclose (f);
+  g_assert_null (aet_weights_load (empty, NULL, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_FORMAT);
+  g_assert_true (g_str_has_prefix (error->message, "empty.h5: not an AET Studio network"));
+  g_clear_error (&error);
+
+  g_autofree char *missing = g_build_filename (dir, "absent.h5", NULL);
+  g_assert_null (aet_weights_load (missing, NULL, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_IO);
+  g_clear_error (&error);
+
+  /* saving into a folder that does not exist fails and leaves nothing */
+  g_autoptr (AetUnet) net = aet_unet_new_default (2, 1, 1);
+  g_autofree char *nowhere = g_build_filename (dir, "no", "such", "model.h5", NULL);
+  g_assert_false (aet_weights_save (net, NULL, nowhere, &error));
+  g_assert_nonnull (error);
+  remove_dir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/compute/weights/round-trip", test_round_trip);
+  g_test_add_func ("/compute/weights/missing-layer", test_missing_layer);
+  g_test_add_func ("/compute/weights/inconsistent-channels", test_inconsistent_channels);
+  g_test_add_func ("/compute/weights/wrong-weight-count", test_wrong_weight_count);
+  g_test_add_func ("/compute/weights/bad-values", test_bad_values);
+  g_test_add_func ("/compute/weights/not-a-network", test_not_a_network);
+  return g_test_run ();
+}
