@@ -23,15 +23,12 @@ static EGLDisplay
 get_display (void)
 {
   EGLDisplay display = EGL_NO_DISPLAY;
-  if (epoxy_has_egl_extension (EGL_NO_DISPLAY, "EGL_MESA_platform_surfaceless"))
-    {
-      if (epoxy_egl_version (EGL_NO_DISPLAY) >= 15)
-        display = eglGetPlatformDisplay (EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY,
-                                         NULL);
-      else if (epoxy_has_egl_extension (EGL_NO_DISPLAY, "EGL_EXT_platform_base"))
-        display = eglGetPlatformDisplayEXT (EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY,
-                                            NULL);
-    }
+  /* the client extensions say whether the surfaceless platform exists; the
+   * EXT entry point is present wherever it is (EGL 1.5's core one is not
+   * always resolvable through libepoxy) */
+  if (epoxy_has_egl_extension (EGL_NO_DISPLAY, "EGL_MESA_platform_surfaceless")
+      && epoxy_has_egl_extension (EGL_NO_DISPLAY, "EGL_EXT_platform_base"))
+    display = eglGetPlatformDisplayEXT (EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
   if (display == EGL_NO_DISPLAY)
     display = eglGetDisplay (EGL_DEFAULT_DISPLAY);
   return display;
