@@ -3,6 +3,7 @@
 #include "aet-gl.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 #include "aet-resources.h"
 
@@ -94,6 +95,22 @@ aet_gl_program_new_from_sources (const char *label, const char *vertex_source,
   return program;
 }
 
+gboolean
+aet_gl_is_es (void)
+{
+  return !epoxy_is_desktop_gl ();
+}
+
+char *
+aet_gl_adapt_source (const char *source)
+{
+  const char *desktop = "#version 330 core\n";
+  if (!aet_gl_is_es () || !g_str_has_prefix (source, desktop))
+    return g_strdup (source);
+  return g_strconcat ("#version 300 es\nprecision highp float;\n", source + strlen (desktop),
+                      NULL);
+}
+
 GLuint
 aet_gl_program_new (const char *vertex, const char *fragment, GError **error)
 {
@@ -107,8 +124,9 @@ aet_gl_program_new (const char *vertex, const char *fragment, GError **error)
     return 0;
   /* resource data is NUL-terminated */
   g_autofree char *label = g_strdup_printf ("%s + %s", vertex, fragment);
-  return aet_gl_program_new_from_sources (label, g_bytes_get_data (vb, NULL),
-                                          g_bytes_get_data (fb, NULL), error);
+  g_autofree char *vs = aet_gl_adapt_source (g_bytes_get_data (vb, NULL));
+  g_autofree char *fs = aet_gl_adapt_source (g_bytes_get_data (fb, NULL));
+  return aet_gl_program_new_from_sources (label, vs, fs, error);
 }
 
 gboolean

@@ -4,7 +4,8 @@
  * /org/aetstudio/shaders/; programs are built from them here, and compile
  * or link failures come back as a GError carrying the driver's log, so a
  * broken driver shows a readable message instead of a black view.
- * Everything here needs a current OpenGL 3.3 core context.
+ * Everything here needs a current OpenGL 3.3 core context (or OpenGL ES
+ * 3.0, for which the shaders are adapted at load time).
  */
 #pragma once
 
@@ -24,6 +25,14 @@ typedef enum
   AET_GL_ERROR_CONTEXT,     /* no usable context (offscreen creation) */
   AET_GL_ERROR_FAILED,      /* glGetError reported an error */
 } AetGlError;
+
+/* TRUE when the current context is OpenGL ES (3.0 or later) rather than
+ * desktop OpenGL; the shaders are written for 3.3 core and adapted. */
+gboolean aet_gl_is_es (void);
+
+/* A shader source for the current context: "#version 330 core" becomes
+ * "#version 300 es" with a float precision on ES.  Caller owns. */
+char *aet_gl_adapt_source (const char *source);
 
 /* The program linked from /org/aetstudio/shaders/<vertex> and <fragment>.
  * 0 with an error on failure.  Caller owns (glDeleteProgram). */

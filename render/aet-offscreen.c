@@ -136,7 +136,10 @@ aet_offscreen_context_free (AetOffscreenContext *c)
     return;
   eglMakeCurrent (c->display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
   eglDestroyContext (c->display, c->context);
-  eglTerminate (c->display);
+  /* The display is not terminated: EGL hands the same display to every
+   * caller in the process, and terminating it would pull it from under
+   * another context (a second figure, a test); the driver stays loaded
+   * until exit. */
   eglReleaseThread ();
   g_free (c->renderer);
   g_free (c);

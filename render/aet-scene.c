@@ -478,7 +478,6 @@ aet_scene_render_matrices (AetScene *s, mat4 view, mat4 projection, gint width, 
   /* the background is cleared premultiplied, as blending produces */
   gfloat a = s->background[3];
   glClearColor (s->background[0] * a, s->background[1] * a, s->background[2] * a, a);
-  glClearDepth (1.0);
   glDepthMask (GL_TRUE);
   glClear (GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
   glEnable (GL_DEPTH_TEST);

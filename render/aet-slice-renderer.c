@@ -52,8 +52,10 @@ aet_slice_renderer_new (GError **error)
 
   glGenTextures (1, &r->texture);
   glBindTexture (GL_TEXTURE_2D, r->texture);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  /* float textures are filterable on desktop GL, not on plain ES 3.0 */
+  GLint filter = aet_gl_is_es () ? GL_NEAREST : GL_LINEAR;
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
   glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
   glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
   glBindTexture (GL_TEXTURE_2D, 0);
@@ -142,7 +144,9 @@ aet_slice_renderer_draw (AetSliceRenderer *r, mat4 view, mat4 projection, gfloat
 
   if (r->n_markers > 0)
     {
-      glEnable (GL_PROGRAM_POINT_SIZE);
+      /* ES always takes the size from the shader */
+      if (!aet_gl_is_es ())
+        glEnable (GL_PROGRAM_POINT_SIZE);
       glUseProgram (r->marker_program);
       aet_gl_uniform_mat4 (r->marker_program, "u_view", (const float *) view);
       aet_gl_uniform_mat4 (r->marker_program, "u_proj", (const float *) projection);
@@ -150,7 +154,8 @@ aet_slice_renderer_draw (AetSliceRenderer *r, mat4 view, mat4 projection, gfloat
       aet_gl_uniform_float (r->marker_program, "u_point_size", marker_size);
       glBindVertexArray (r->marker_vao);
       glDrawArrays (GL_POINTS, 0, (GLsizei) r->n_markers);
-      glDisable (GL_PROGRAM_POINT_SIZE);
+      if (!aet_gl_is_es ())
+        glDisable (GL_PROGRAM_POINT_SIZE);
     }
   glBindVertexArray (0);
   glUseProgram (0);

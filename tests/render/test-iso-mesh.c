@@ -5,6 +5,7 @@
 
 #include "aet-error.h"
 #include "aet-iso-mesh.h"
+#include "aet-scene.h"
 #include "aet-substrate.h"
 
 static AetVolume *
@@ -208,6 +209,46 @@ test_substrate_disk (void)
   g_assert_null (aet_substrate_mesh_new (p, zero, 10.0, 16));
 }
 
+typedef struct
+{
+  AetVolume *volume;
+  gdouble level;
+  guint generation;
+  AetIsoMesh *mesh;
+} MeshRequest;
+
+static gpointer
+worker (gpointer data)
+{
+  MeshRequest *r = data;
+  r->mesh = aet_iso_mesh_compute (r->volume, r->level, 2, NULL, NULL);
+  return r;
+}
+
+/* The window's pattern: the main thread sets a volume, a worker computes
+ * its mesh, the main thread hands it over; a mesh for a superseded volume
+ * is dropped.  (No GL: the scene is not realized.) */
+static void
+test_worker_handoff (void)
+{
+  g_autoptr (AetVolume) v1 = sphere_volume (24, 6, 1.0);
+  g_autoptr (AetVolume) v2 = sphere_volume (24, 9, 1.0);
+  AetScene *scene = aet_scene_new ();
+  MeshRequest old = { v1, 0.0, aet_scene_set_volume (scene, v1, 0.0), NULL };
+  MeshRequest cur = { v2, 0.0, aet_scene_set_volume (scene, v2, 0.0), NULL };
+  GThread *a = g_thread_new ("mesh-old", worker, &old);
+  GThread *b = g_thread_new ("mesh-new", worker, &cur);
+  g_thread_join (a);
+  g_thread_join (b);
+  g_assert_nonnull (old.mesh);
+  g_assert_nonnull (cur.mesh);
+  gdouble area = aet_iso_mesh_area (cur.mesh);
+  g_assert_true (aet_scene_take_iso_mesh (scene, cur.mesh, cur.generation));
+  g_assert_false (aet_scene_take_iso_mesh (scene, old.mesh, old.generation));
+  g_assert_cmpfloat_with_epsilon (area, 4 * G_PI * 81, 0.03 * 4 * G_PI * 81);
+  aet_scene_free (scene);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -218,5 +259,6 @@ main (int argc, char **argv)
   g_test_add_func ("/render/iso-mesh/errors", test_errors);
   g_test_add_func ("/render/iso-mesh/facet-colors", test_facet_colors);
   g_test_add_func ("/render/iso-mesh/substrate-disk", test_substrate_disk);
+  g_test_add_func ("/render/iso-mesh/worker-handoff", test_worker_handoff);
   return g_test_run ();
 }
