@@ -1,7 +1,7 @@
 #version 330 core
-// Sphere impostors: one screen-aligned quad per atom (instanced), placed on
-// the near side of the sphere and large enough to cover its silhouette; the
-// fragment shader ray-casts the sphere.
+// Sphere impostors: one quad per atom (instanced), placed on the near side
+// of the sphere and just large enough to cover its silhouette; the fragment
+// shader ray-casts the sphere.
 layout (location = 0) in vec3 a_center;
 layout (location = 1) in float a_radius;
 layout (location = 2) in vec3 a_color;
@@ -22,13 +22,21 @@ void main ()
   float r = a_radius * u_radius_scale;
   vec3 c = (u_view * vec4 (a_center, 1.0)).xyz;
   bool ortho = u_proj[2][3] == 0.0;
-  float s = r * 1.02;
-  if (!ortho)
+  vec3 q;
+  if (ortho)
+    q = vec3 (c.xy + 1.02 * r * corner, c.z + r);
+  else
     {
+      // a square facing the camera at the front of the sphere, with the
+      // circle where the tangent cone from the eye crosses it inscribed
       float d = length (c);
-      s = d > r * 1.01 ? 1.3 * r * d / sqrt (d * d - r * r) : 0.0;
+      vec3 w = -c / max (d, 1e-6);
+      vec3 side = abs (w.y) < 0.99 ? vec3 (0.0, 1.0, 0.0) : vec3 (1.0, 0.0, 0.0);
+      vec3 u = normalize (cross (side, w));
+      vec3 v = cross (w, u);
+      float s = d > r * 1.01 ? 1.02 * (d - r) * r / sqrt (d * d - r * r) : 0.0;
+      q = c + w * r + s * (corner.x * u + corner.y * v);
     }
-  vec3 q = vec3 (c.xy + s * corner, c.z + r);
   v_pos = q;
   v_center = c;
   v_radius = r;

@@ -302,6 +302,45 @@ test_tiles_match (void)
   aet_atoms_unref (atoms);
 }
 
+/* In perspective, close up and off-axis, the drawn spheres are exactly
+ * where CPU picking finds them: the impostor quads cover the silhouettes
+ * and the ray-cast agrees with the pick rays. */
+static void
+test_perspective_matches_picking (void)
+{
+  g_autoptr (AetAtoms) atoms = aet_atoms_new (4);
+  aet_atoms_append (atoms, 78, -6, 4, 2);
+  aet_atoms_append (atoms, 78, 7, -3, -1);
+  aet_atoms_append (atoms, 78, 1, 1, 5);
+  aet_atoms_append (atoms, 78, 4, 6, -4);
+  AetScene *scene = aet_scene_new ();
+  aet_scene_set_atoms (scene, atoms);
+  aet_scene_set_atom_radius (scene, 2.5);
+  g_assert_true (aet_scene_realize (scene, NULL));
+  g_autoptr (AetCamera) camera = aet_camera_new ();
+  const gdouble c[3] = { 0, 0, 0 };
+  aet_camera_frame (camera, c, 8.0);
+  aet_camera_rotate_eye (camera, (gdouble[3]) { 1, 2, 0 }, 0.6);
+  gint w = 160, h = 120;
+  AetOffscreenOptions opts = { 0, 0, FALSE };
+  g_autofree guint8 *img = aet_offscreen_render (scene, camera, w, h, &opts, NULL);
+  guint hit = 0, mismatch = 0;
+  for (gint y = 0; y < h; y++)
+    for (gint x = 0; x < w; x++)
+      {
+        const guint8 *p = pixel (img, w, x, y);
+        gboolean drawn = !(p[0] == 255 && p[1] == 255 && p[2] == 255);
+        gboolean picked = aet_scene_pick_atom (scene, camera, x + 0.5, y + 0.5, w, h) >= 0;
+        hit += picked;
+        mismatch += drawn != picked;
+      }
+  g_test_message ("%u picked pixels, %u disagree", hit, mismatch);
+  g_assert_cmpuint (hit, >, 1000);
+  g_assert_cmpuint (mismatch, <, hit / 100);
+  aet_scene_unrealize (scene);
+  aet_scene_free (scene);
+}
+
 static void
 test_errors (void)
 {
@@ -342,6 +381,8 @@ main (int argc, char **argv)
   g_test_add_func ("/render/offscreen/depth-order", test_depth_order);
   g_test_add_func ("/render/offscreen/full-scene", test_full_scene);
   g_test_add_func ("/render/offscreen/tiles-match", test_tiles_match);
+  g_test_add_func ("/render/offscreen/perspective-picking",
+                   test_perspective_matches_picking);
   g_test_add_func ("/render/offscreen/errors", test_errors);
   int status = g_test_run ();
   aet_offscreen_context_free (context);
