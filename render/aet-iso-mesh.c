@@ -216,7 +216,7 @@ typedef struct
   gsize *plane_base;        /* nz + 1 prefix sums of crossings per plane */
   AetIsoMesh *mesh;
   GArray **triangles;       /* one per thread */
-  gboolean cancelled;
+  gint cancelled;            /* atomic: set by any slab's thread */
 } Sweep;
 
 static inline gboolean
@@ -357,7 +357,7 @@ march_range (gsize start, gsize end, guint thread_index, gpointer user_data)
       gint k = (gint) kk;
       if (aet_job_cancelled (s->job))
         {
-          s->cancelled = TRUE;
+          g_atomic_int_set (&s->cancelled, 1);
           return;
         }
       /* plane k+1 belongs to the next slab unless it is the last plane */
@@ -476,7 +476,8 @@ aet_iso_mesh_compute (const AetVolume *volume, gdouble level, guint n_threads, A
   gsize n_indices = 0;
   for (guint t = 0; t < n_slabs; t++)
     n_indices += s.triangles[t]->len;
-  if (!s.cancelled)
+  gboolean cancelled = g_atomic_int_get (&s.cancelled) != 0;
+  if (!cancelled)
     {
       g_free (s.mesh->indices);
       s.mesh->indices = g_new (guint32, MAX (n_indices, 1));
@@ -495,7 +496,7 @@ aet_iso_mesh_compute (const AetVolume *volume, gdouble level, guint n_threads, A
   g_free (s.triangles);
   g_free (s.plane_base);
 
-  if (s.cancelled)
+  if (cancelled)
     {
       aet_iso_mesh_free (s.mesh);
       g_set_error (error, AET_ERROR, AET_ERROR_CANCELLED, "iso-surface: cancelled");
