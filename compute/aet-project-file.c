@@ -141,11 +141,15 @@ put_doubles (Saver *s, hid_t loc, const char *attr, const gdouble *v, hsize_t n,
   return put_attr (s, loc, attr, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, v, where);
 }
 
+/* A fixed-length UTF-8 string type of `len` bytes (at least 1).  We write
+ * no variable-length strings: those live in HDF5's global heap, which has no
+ * checksum (see the loader). */
 static hid_t
-string_type (void)
+string_type (gsize len)
 {
   hid_t t = H5Tcopy (H5T_C_S1);
-  H5Tset_size (t, H5T_VARIABLE);
+  H5Tset_size (t, MAX (len, 1));
+  H5Tset_strpad (t, H5T_STR_NULLPAD);
   H5Tset_cset (t, H5T_CSET_UTF8);
   return t;
 }
@@ -153,8 +157,11 @@ string_type (void)
 static gboolean
 put_string_attr (Saver *s, hid_t loc, const char *attr, const char *value, const char *where)
 {
-  H5_AUTO type = string_type ();
-  return put_attr (s, loc, attr, type, type, 0, &value, where);
+  gsize len = strlen (value);
+  H5_AUTO type = string_type (len);
+  g_autofree char *padded = g_malloc0 (MAX (len, 1));
+  memcpy (padded, value, len);
+  return put_attr (s, loc, attr, type, type, 0, padded, where);
 }
 
 /* Writes a dataset of `rank` dims.  Returns the open dataset or -1 (error
@@ -328,12 +335,19 @@ save_atoms (Saver *s, hid_t atoms_group, const char *name, const AetAtoms *atoms
   return TRUE;
 }
 
+/* A 1-D dataset of n fixed-length strings, padded to the longest. */
 static gboolean
 save_strings (Saver *s, hid_t loc, const char *dname, const char *const *values, hsize_t n,
               const char *where)
 {
-  H5_AUTO type = string_type ();
-  H5_AUTO did = put_dataset (s, loc, dname, 1, &n, type, type, values, where);
+  gsize width = 1;
+  for (hsize_t i = 0; i < n; i++)
+    width = MAX (width, strlen (values[i]));
+  g_autofree char *buf = g_malloc0 (width * n);
+  for (hsize_t i = 0; i < n; i++)
+    memcpy (buf + i * width, values[i], strlen (values[i]));
+  H5_AUTO type = string_type (width);
+  H5_AUTO did = put_dataset (s, loc, dname, 1, &n, type, type, buf, where);
   return did >= 0;
 }
 
@@ -441,11 +455,13 @@ write_project (const AetProject *p, hid_t file, Saver *s)
   const char *report = aet_project_get_report (p);
   if (report != NULL)
     {
-      H5_AUTO type = string_type ();
+      gsize len = strlen (report);
+      H5_AUTO type = string_type (len);
       H5_AUTO space = H5Screate (H5S_SCALAR);
       H5_AUTO did = H5Dcreate2 (aet, "report", type, space, H5P_DEFAULT, H5P_DEFAULT,
                                 H5P_DEFAULT);
-      if (did < 0 || H5Dwrite (did, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &report) < 0)
+      const char *value = len > 0 ? report : "";
+      if (did < 0 || H5Dwrite (did, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, value) < 0)
         return write_failed (s, "/aet/report");
     }
   return TRUE;
@@ -465,7 +481,12 @@ aet_project_save (const AetProject *p, const char *path, GError **error)
   Saver s = { .name = name, .error = error };
   h5_enter ();
   gboolean ok = FALSE;
-  hid_t file = H5Fcreate (tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  /* The HDF5 1.8 file format: superblock 2 and checksummed object headers
+   * and B-trees, which the loader relies on (HDF5 ≥ 1.8 reads it). */
+  hid_t fapl = H5Pcreate (H5P_FILE_ACCESS);
+  H5Pset_libver_bounds (fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+  hid_t file = H5Fcreate (tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose (fapl);
   if (file < 0)
     write_failed (&s, "the file");
   else
@@ -507,14 +528,27 @@ format_error (Loader *l, const char *format, ...)
   return FALSE;
 }
 
-/* TRUE when `path` (relative to loc) names an object of the given type. */
+/* TRUE when `path` (absolute) names an object of the given type through
+ * hard links only: a soft or external link in a project file is refused, so
+ * a hostile file cannot make us open other files. */
 static gboolean
 has_object (hid_t loc, const char *path, H5O_type_t type)
 {
-  if (H5Lexists (loc, path, H5P_DEFAULT) <= 0)
-    return FALSE;
+  g_autofree char *prefix = g_strdup (path);
+  for (char *slash = strchr (prefix + 1, '/');; slash = strchr (slash + 1, '/'))
+    {
+      if (slash != NULL)
+        *slash = '\0';
+      H5L_info_t link;
+      if (H5Lexists (loc, prefix, H5P_DEFAULT) <= 0
+          || H5Lget_info (loc, prefix, &link, H5P_DEFAULT) < 0 || link.type != H5L_TYPE_HARD)
+        return FALSE;
+      if (slash == NULL)
+        break;
+      *slash = '/';
+    }
   H5O_info_t info;
-  if (H5Oget_info_by_name (loc, path, &info, H5P_DEFAULT) < 0)
+  if (H5Oget_info_by_name2 (loc, path, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
     return FALSE;
   return info.type == type;
 }
@@ -651,59 +685,57 @@ get_doubles (Loader *l, hid_t loc, const char *attr, gdouble *out, hssize_t n,
   return TRUE;
 }
 
-/* A string dataset or attribute's value: one variable- or fixed-length
- * string.  `is_attr` selects H5A or H5D calls.  Caller owns. */
-static char *
-get_string (Loader *l, hid_t obj, gboolean is_attr, const char *shown)
+/* Checks that `type` is a fixed-length string type; its size in *size. */
+static gboolean
+fixed_string_type (hid_t type, gsize *size)
 {
-  H5_AUTO type = is_attr ? H5Aget_type (obj) : H5Dget_type (obj);
-  H5_AUTO space = is_attr ? H5Aget_space (obj) : H5Dget_space (obj);
-  if (type < 0 || space < 0 || H5Tget_class (type) != H5T_STRING
-      || H5Sget_simple_extent_npoints (space) != 1)
-    {
-      format_error (l, "%s is not one string", shown);
-      return NULL;
-    }
-  htri_t variable = H5Tis_variable_str (type);
-  H5_AUTO mem = H5Tcopy (H5T_C_S1);
-  H5Tset_cset (mem, H5Tget_cset (type));
-  char *result = NULL;
-  if (variable > 0)
-    {
-      char *value = NULL;
-      H5Tset_size (mem, H5T_VARIABLE);
-      herr_t r = is_attr ? H5Aread (obj, mem, &value)
-                         : H5Dread (obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value);
-      if (r >= 0 && value != NULL)
-        {
-          result = strlen (value) <= MAX_STRING ? g_strdup (value) : NULL;
-          H5free_memory (value);
-        }
-    }
-  else if (variable == 0)
-    {
-      size_t size = H5Tget_size (type);
-      if (size > 0 && size <= MAX_STRING && size / MAX_EXPANSION <= l->file_size)
-        {
-          g_autofree char *buf = g_malloc0 (size + 1);
-          H5Tset_size (mem, size);
-          herr_t r = is_attr ? H5Aread (obj, mem, buf)
-                             : H5Dread (obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-          if (r >= 0)
-            result = g_strndup (buf, size);
-        }
-    }
-  if (result == NULL)
-    format_error (l, "cannot read the string %s", shown);
-  else if (!g_utf8_validate (result, -1, NULL))
-    {
-      format_error (l, "%s is not UTF-8 text", shown);
-      g_clear_pointer (&result, g_free);
-    }
-  return result;
+  if (type < 0 || H5Tget_class (type) != H5T_STRING || H5Tis_variable_str (type) != 0)
+    return FALSE;
+  *size = H5Tget_size (type);
+  return *size > 0 && *size <= MAX_STRING;
 }
 
-/* A 1-D dataset of variable-length strings. Caller owns. */
+/* A memory type for reading fixed-length strings of `size` bytes stored
+ * with the character set of `type`. */
+static hid_t
+string_memory_type (hid_t type, gsize size)
+{
+  hid_t mem = H5Tcopy (H5T_C_S1);
+  H5Tset_size (mem, size);
+  H5Tset_strpad (mem, H5T_STR_NULLPAD);
+  H5Tset_cset (mem, H5Tget_cset (type));
+  return mem;
+}
+
+/* A scalar fixed-length string dataset's value. Caller owns. */
+static char *
+get_string (Loader *l, hid_t did, const char *shown)
+{
+  H5_AUTO type = H5Dget_type (did);
+  H5_AUTO space = H5Dget_space (did);
+  gsize size = 0;
+  if (!fixed_string_type (type, &size) || space < 0
+      || H5Sget_simple_extent_npoints (space) != 1 || size / MAX_EXPANSION > l->file_size)
+    {
+      format_error (l, "%s is not one fixed-length string", shown);
+      return NULL;
+    }
+  H5_AUTO mem = string_memory_type (type, size);
+  g_autofree char *buf = g_malloc0 (size + 1);
+  if (H5Dread (did, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+    {
+      format_error (l, "cannot read %s (damaged or truncated file?)", shown);
+      return NULL;
+    }
+  if (!g_utf8_validate (buf, -1, NULL))
+    {
+      format_error (l, "%s is not UTF-8 text", shown);
+      return NULL;
+    }
+  return g_steal_pointer (&buf);
+}
+
+/* A 1-D dataset of fixed-length strings. Caller owns. */
 static GStrv
 get_string_array (Loader *l, hid_t loc, const char *path, hsize_t *n, const char *shown)
 {
@@ -715,39 +747,33 @@ get_string_array (Loader *l, hid_t loc, const char *path, hsize_t *n, const char
   H5_AUTO did = H5Dopen2 (loc, path, H5P_DEFAULT);
   H5_AUTO type = did < 0 ? -1 : H5Dget_type (did);
   H5_AUTO space = did < 0 ? -1 : H5Dget_space (did);
-  if (did < 0 || type < 0 || space < 0 || H5Tget_class (type) != H5T_STRING
-      || H5Tis_variable_str (type) <= 0 || H5Sget_simple_extent_type (space) != H5S_SIMPLE
+  gsize size = 0;
+  if (did < 0 || !fixed_string_type (type, &size) || space < 0
+      || H5Sget_simple_extent_type (space) != H5S_SIMPLE
       || H5Sget_simple_extent_ndims (space) != 1 || H5Sget_simple_extent_dims (space, n, NULL) != 1
-      || *n > MAX_ITEMS)
+      || *n > MAX_ITEMS || (guint64) size * *n / MAX_EXPANSION > l->file_size)
     {
-      format_error (l, "%s is not a list of strings", shown);
+      format_error (l, "%s is not a list of fixed-length strings", shown);
       return NULL;
     }
-  H5_AUTO mem = H5Tcopy (H5T_C_S1);
-  H5Tset_size (mem, H5T_VARIABLE);
-  H5Tset_cset (mem, H5Tget_cset (type));
-  g_autofree char **raw = g_new0 (char *, *n + 1);
-  if (*n > 0 && H5Dread (did, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
+  H5_AUTO mem = string_memory_type (type, size);
+  g_autofree char *buf = g_malloc0 (size * *n + 1);
+  if (*n > 0 && H5Dread (did, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
     {
-      format_error (l, "cannot read %s", shown);
+      format_error (l, "cannot read %s (damaged or truncated file?)", shown);
       return NULL;
     }
-  GStrv out = g_new0 (char *, *n + 1);
-  gboolean ok = TRUE;
+  g_auto (GStrv) out = g_new0 (char *, *n + 1);
   for (hsize_t i = 0; i < *n; i++)
     {
-      ok &= raw[i] != NULL && strlen (raw[i]) <= MAX_STRING && g_utf8_validate (raw[i], -1, NULL);
-      out[i] = ok ? g_strdup (raw[i]) : NULL;
+      out[i] = g_strndup (buf + i * size, size);
+      if (!g_utf8_validate (out[i], -1, NULL))
+        {
+          format_error (l, "%s holds a value that is not UTF-8 text", shown);
+          return NULL;
+        }
     }
-  if (*n > 0)
-    H5Dvlen_reclaim (mem, space, H5P_DEFAULT, raw);
-  if (!ok)
-    {
-      g_strfreev (out);
-      format_error (l, "%s holds a value that is not UTF-8 text", shown);
-      return NULL;
-    }
-  return out;
+  return g_steal_pointer (&out);
 }
 
 /* Opens /data/<name>, checks the EMD group and reads voxel size and origin
@@ -1041,7 +1067,7 @@ load_into (Loader *l, hid_t file, AetProject *p)
   if (has_object (file, "/aet/report", H5O_TYPE_DATASET))
     {
       H5_AUTO did = H5Dopen2 (file, "/aet/report", H5P_DEFAULT);
-      g_autofree char *report = did < 0 ? NULL : get_string (l, did, FALSE, "/aet/report");
+      g_autofree char *report = did < 0 ? NULL : get_string (l, did, "/aet/report");
       if (report == NULL)
         return did < 0 ? format_error (l, "cannot open /aet/report") : FALSE;
       aet_project_set_report (p, report);
@@ -1049,9 +1075,13 @@ load_into (Loader *l, hid_t file, AetProject *p)
   return TRUE;
 }
 
-/* Opens `path` and checks its signature and size before HDF5 sees it. */
+/* Opens `path` and checks its signature, superblock version and size
+ * before HDF5 sees it.  *checksummed tells whether the superblock is
+ * version 2 or later, where HDF5 verifies a checksum on the superblock and
+ * every object header and B-tree before it parses them. */
 static gboolean
-check_signature (const char *path, const char *name, guint64 *size, GError **error)
+check_signature (const char *path, const char *name, guint64 *size, gboolean *checksummed,
+                 GError **error)
 {
   int fd = g_open (path, O_RDONLY, 0);
   if (fd < 0)
@@ -1062,17 +1092,25 @@ check_signature (const char *path, const char *name, guint64 *size, GError **err
       return FALSE;
     }
   struct stat st;
-  guint8 head[8];
-  gboolean ok = fstat (fd, &st) == 0 && S_ISREG (st.st_mode)
-                && read (fd, head, sizeof head) == (ssize_t) sizeof head
-                && memcmp (head, hdf5_signature, sizeof head) == 0;
+  guint8 head[9];
+  ssize_t got = -1;
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
+    got = read (fd, head, sizeof head);
   close (fd);
-  if (!ok)
+  if (got < (ssize_t) sizeof hdf5_signature
+      || memcmp (head, hdf5_signature, sizeof hdf5_signature) != 0)
     {
       g_set_error (error, AET_ERROR, AET_ERROR_FORMAT, "%s: not an HDF5 file", name);
       return FALSE;
     }
+  if (got < (ssize_t) sizeof head)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_FORMAT,
+                   "%s: HDF5 file is truncated or damaged (no superblock)", name);
+      return FALSE;
+    }
   *size = (guint64) st.st_size;
+  *checksummed = head[8] >= 2;
   return TRUE;
 }
 
@@ -1091,8 +1129,20 @@ aet_project_load (const char *path, GError **error)
   g_return_val_if_fail (path != NULL, NULL);
   g_autofree char *name = aet_display_name (path);
   guint64 size = 0;
-  if (!check_signature (path, name, &size, error))
+  gboolean checksummed = FALSE;
+  if (!check_signature (path, name, &size, &checksummed, error))
     return NULL;
+  /* libhdf5 trusts the metadata it parses and can crash on a damaged file
+   * (fuzzing 1.10.8 found a use-after-free in its attribute iteration and
+   * unbounded allocations); without checksums we would hand it unverified
+   * metadata, and AET Studio never writes such files. */
+  if (!checksummed)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_FORMAT,
+                   "%s: HDF5 file but not an AET Studio project (old HDF5 format, no "
+                   "checksums)", name);
+      return NULL;
+    }
 
   Loader l = { .name = name, .file_size = size, .error = error };
   g_autoptr (AetProject) p = aet_project_new ();
@@ -1118,7 +1168,8 @@ aet_project_file_is_project (const char *path)
 {
   g_return_val_if_fail (path != NULL, FALSE);
   guint64 size = 0;
-  if (!check_signature (path, "", &size, NULL))
+  gboolean checksummed = FALSE;
+  if (!check_signature (path, "", &size, &checksummed, NULL) || !checksummed)
     return FALSE;
   h5_enter ();
   hid_t file = open_file (path);

@@ -225,13 +225,13 @@ read_string_attr (hid_t loc, const char *name)
   g_assert_cmpint (a, >=, 0);
   hid_t t = H5Aget_type (a);
   g_assert_cmpint (H5Tget_class (t), ==, H5T_STRING);
-  char *v = NULL;
-  g_assert_cmpint (H5Aread (a, t, &v), >=, 0);
-  char *out = g_strdup (v);
-  H5free_memory (v);
+  g_assert_cmpint (H5Tis_variable_str (t), ==, 0);
+  gsize size = H5Tget_size (t);
+  char *v = g_malloc0 (size + 1);
+  g_assert_cmpint (H5Aread (a, t, v), >=, 0);
   H5Tclose (t);
   H5Aclose (a);
-  return out;
+  return v;
 }
 
 /* Reads a whole dataset as floats; checks its rank and dims. */
@@ -284,6 +284,11 @@ test_emd_layout (void)
   g_autoptr (AetProject) p = sample_project ();
   g_autoptr (GError) error = NULL;
   g_assert_true (aet_project_save (p, path, &error));
+
+  /* superblock version 2: checksummed metadata */
+  g_autofree char *bytes = NULL;
+  g_file_get_contents (path, &bytes, NULL, NULL);
+  g_assert_cmpint (bytes[8], ==, 2);
 
   hid_t file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
   g_assert_cmpint (file, >=, 0);
@@ -525,6 +530,21 @@ edit_angles (hid_t file)
 }
 
 static void
+edit_links (hid_t file)
+{
+  /* a soft link and an external link where datasets belong */
+  H5Ldelete (file, "/data/recon/data", H5P_DEFAULT);
+  H5Lcreate_soft ("/data/augmented/data", file, "/data/recon/data", H5P_DEFAULT, H5P_DEFAULT);
+}
+
+static void
+edit_external (hid_t file)
+{
+  H5Ldelete (file, "/aet/atoms/truth", H5P_DEFAULT);
+  H5Lcreate_external ("/etc/passwd", "/x", file, "/aet/atoms/truth", H5P_DEFAULT, H5P_DEFAULT);
+}
+
+static void
 edit_drop_aet (hid_t file)
 {
   H5Ldelete (file, "/aet", H5P_DEFAULT);
@@ -546,6 +566,15 @@ test_bad_files (void)
   assert_load_error ("/nonexistent/sample.h5", AET_ERROR_IO,
                      "sample.h5: cannot open the file: No such file or directory");
   g_assert_false (aet_project_file_is_project ("/nonexistent/sample.h5"));
+
+  /* an HDF5 file in the old format (no checksums), even with an /aet group */
+  hid_t old = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  H5Gclose (H5Gcreate2 (old, "/aet", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  H5Fclose (old);
+  assert_load_error (path, AET_ERROR_FORMAT,
+                     "sample.h5: HDF5 file but not an AET Studio project (old HDF5 format, no "
+                     "checksums)");
+  g_assert_false (aet_project_file_is_project (path));
 
   /* an EMD file of someone else's: no /aet */
   make_edited (path, edit_drop_aet);
@@ -578,6 +607,10 @@ test_bad_files (void)
   make_edited (path, edit_huge);
   assert_load_error (path, AET_ERROR_FORMAT,
                      "sample.h5: /data/recon/data claims more data than the file can hold");
+  make_edited (path, edit_links);
+  assert_load_error (path, AET_ERROR_FORMAT, "sample.h5: /data/recon/data is missing");
+  make_edited (path, edit_external);
+  assert_load_error (path, AET_ERROR_FORMAT, "sample.h5: /aet/atoms/truth/positions is missing");
   make_edited (path, edit_angles);
   assert_load_error (path, AET_ERROR_MISMATCH,
                      "sample.h5: /aet/tilt_series/tilts/angles has 4 angles but "

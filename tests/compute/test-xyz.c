@@ -384,6 +384,32 @@ test_pdb_serial_wraps (void)
   remove_dir (dir);
 }
 
+/* Every file in the fuzz corpus and regression folders reads or fails with
+ * a message naming the file, without crashing. */
+static void
+test_fuzz_regressions (void)
+{
+  const char *folders[] = { "corpus-xyz", "regressions-xyz" };
+  guint n = 0;
+  for (guint f = 0; f < G_N_ELEMENTS (folders); f++)
+    {
+      g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "fuzz", folders[f], NULL);
+      g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+      const char *entry;
+      while (d != NULL && (entry = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (dir, entry, NULL);
+          g_autoptr (GError) error = NULL;
+          g_autoptr (AetAtoms) atoms = aet_xyz_read (path, &error);
+          g_assert_true ((atoms == NULL) == (error != NULL));
+          if (error != NULL)
+            g_assert_true (g_str_has_prefix (error->message, entry));
+          n++;
+        }
+    }
+  g_assert_cmpuint (n, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -396,5 +422,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/xyz/write-refuses-bad-atoms", test_write_refuses_bad_atoms);
   g_test_add_func ("/compute/pdb/columns", test_pdb_columns);
   g_test_add_func ("/compute/pdb/serial-wraps", test_pdb_serial_wraps);
+  g_test_add_func ("/compute/xyz/fuzz-regressions", test_fuzz_regressions);
   return g_test_run ();
 }
