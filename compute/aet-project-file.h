@@ -40,7 +40,16 @@
  * reads it, and refuses sizes out of proportion with the file, so a damaged
  * or hostile file gives an error, not a crash or a huge allocation.  The
  * HDF5 library's own error printing is turned off; its failures become
- * GErrors.  Calls into HDF5 from this module are serialised by a lock.
+ * GErrors.  libhdf5 trusts the metadata it parses (fuzzing 1.10.8 crashed it
+ * inside its attribute and cache code), so we write the HDF5 1.8 format,
+ * whose superblock, object headers and B-trees carry checksums HDF5 checks
+ * before parsing, refuse files in the older unchecksummed format, store only
+ * fixed-length strings (variable-length ones live in the unchecksummed global
+ * heap) and follow hard links only.  A file crafted with valid checksums can
+ * still reach HDF5's parser: that risk remains with libhdf5.
+ *
+ * Calls into HDF5 from this module are serialised by a lock (Debian's libhdf5
+ * is thread-safe itself; the lock keeps a non-thread-safe build safe too).
  */
 #pragma once
 

@@ -273,7 +273,10 @@ check_dim (hid_t file, const char *path, const char *name, const char *units, gs
   g_assert_cmpstr (dname, ==, name);
   g_assert_cmpstr (dunits, ==, units);
   for (gsize i = 0; i < n; i++)
-    g_assert_cmpfloat_with_epsilon (v[i], first + i * step, 1e-5 * MAX (1.0, fabs (first + i * step)));
+    {
+      gdouble expect = first + i * step;
+      g_assert_cmpfloat_with_epsilon (v[i], expect, 1e-5 * MAX (1.0, fabs (expect)));
+    }
 }
 
 static void

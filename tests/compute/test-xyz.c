@@ -78,7 +78,8 @@ random_atoms (guint n, guint32 seed)
     {
       /* random bit patterns of finite floats, tiny and huge included */
       intensity[i] = (gfloat) g_rand_double_range (rand, -1e6, 1e6);
-      strain[i] = (gfloat) (g_rand_double_range (rand, -1, 1) * pow (10, g_rand_int_range (rand, -30, 30)));
+      strain[i] = (gfloat) (g_rand_double_range (rand, -1, 1)
+                            * pow (10, g_rand_int_range (rand, -30, 30)));
       facet[i] = (gfloat) g_rand_int_range (rand, 0, 14);
     }
   strain[0] = 1.17549435e-38f;   /* smallest normal */
@@ -349,7 +350,8 @@ test_pdb_columns (void)
   g_assert_cmpstr (b0, ==, "  0.00");
   g_assert_false (aet_pdb_write (path, a, "nope", &error));
   g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
-  g_assert_cmpstr (error->message, ==, "atoms.pdb: the atoms have no column 'nope' for the B-factor");
+  g_assert_cmpstr (error->message, ==,
+                   "atoms.pdb: the atoms have no column 'nope' for the B-factor");
   g_clear_error (&error);
   aet_atoms_append (a, 78, 10000.0, 0, 0);
   g_assert_false (aet_pdb_write (path, a, NULL, &error));
