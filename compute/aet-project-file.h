@@ -32,6 +32,9 @@
  *     index fastest (the images transposed on save and back on load); dim1 =
  *     angles in "[deg]", dim2 = y, dim3 = x in nm — what Tomviz writes for a
  *     tilt series, so it opens as one with its angles.
+ * Tomviz opens the first /data/<name> in name order ("augmented" before
+ * "recon"); it skips /aet, which sorts first, as long as no item there is
+ * called "data".
  * A C-order reader (h5py) sees the reversed index order: for a volume,
  * numpy.asarray(f["/data/recon/data"]).ravel().reshape(nz, ny, nx)[k, j, i]
  * is voxel (i, j, k).
