@@ -15,8 +15,9 @@
  *                           shifts (float64[n][2], pixels)
  *   /aet/atoms/<name>       positions (float64[N][3], Å), elements (uint8[N]), and
  *                           columns/<column> (float32[N]) in creation order
- *   /aet/parameters         keys and values: two 1-D string datasets of equal length
- *   /aet/report             the report, one string
+ *   /aet/parameters         keys and values: two 1-D fixed-length string datasets of equal
+ *                           length
+ *   /aet/report             the report, one fixed-length UTF-8 string
  *
  * Axis order.  Tomviz (EmdFormat.cxx, GenericHDF5Format::readVolume) reads
  * /data/<name>/data without reordering: the HDF5 shape (d1, d2, d3) becomes
