@@ -14,6 +14,7 @@
  * can end up in our GError, and drop warnings (unknown tags and the like). */
 typedef struct
 {
+  const char *path;
   char *first_error;
 } TiffErrors;
 
@@ -46,12 +47,45 @@ tiff_open (const char *path, const char *mode, TiffErrors *errors)
   return tif;
 }
 
+/* libtiff's messages may span lines and name the full path: make them one
+ * line that names the file by its basename, like ours. */
+static char *
+clean_tiff_message (const char *message, const char *path, const char *name)
+{
+  g_autofree char *text = g_strdup (message);
+  if (path != NULL && *path != '\0' && !g_str_equal (path, name))
+    {
+      g_auto (GStrv) parts = g_strsplit (text, path, -1);
+      g_free (text);
+      text = g_strjoinv (name, parts);
+    }
+  GString *out = g_string_new (NULL);
+  gboolean space = FALSE;
+  for (const char *c = text; *c != '\0'; c++)
+    {
+      gboolean blank = g_ascii_isspace (*c) || g_ascii_iscntrl (*c);
+      if (blank)
+        space = out->len > 0;
+      else
+        {
+          if (space)
+            g_string_append_c (out, ' ');
+          g_string_append_c (out, *c);
+          space = FALSE;
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
 static void
 set_tiff_error (GError **error, gint code, const char *name, const char *what,
                 TiffErrors *errors)
 {
   if (errors->first_error != NULL)
-    g_set_error (error, AET_ERROR, code, "%s: %s: %s", name, what, errors->first_error);
+    {
+      g_autofree char *clean = clean_tiff_message (errors->first_error, errors->path, name);
+      g_set_error (error, AET_ERROR, code, "%s: %s: %s", name, what, clean);
+    }
   else
     g_set_error (error, AET_ERROR, code, "%s: %s", name, what);
 }
@@ -221,7 +255,7 @@ aet_tiff_read_stack (const char *path, gdouble pixel_size, GError **error)
   if (!looks_like_tiff (path, name, error))
     return NULL;
 
-  TiffErrors errors = { NULL };
+  TiffErrors errors = { path, NULL };
   TIFF *tif = tiff_open (path, "r", &errors);
   AetVolume *volume = NULL;
   if (tif == NULL)
@@ -335,7 +369,7 @@ aet_tiff_write_stack (const char *path, const AetVolume *stack, guint bits, GErr
 
   /* Classic TIFF addresses 4 GiB; larger stacks need BigTIFF. */
   guint64 total = (guint64) aet_volume_n_voxels (stack) * (bits / 8);
-  TiffErrors errors = { NULL };
+  TiffErrors errors = { tmp, NULL };
   TIFF *tif = tiff_open (tmp, total > (G_GUINT64_CONSTANT (3) << 30) ? "w8" : "w", &errors);
   gboolean ok = tif != NULL;
   g_autofree guint8 *row = g_malloc ((gsize) stack->nx * (bits / 8));
