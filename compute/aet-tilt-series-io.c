@@ -57,6 +57,11 @@ aet_tilt_series_load (const char *stack_path, const char *tlt_path, gdouble pixe
       return NULL;
     }
 
+  /* the stack first, so a missing or unreadable stack is what gets reported */
+  g_autoptr (AetVolume) images = load_stack (stack_path, pixel_size, error);
+  if (images == NULL)
+    return NULL;
+
   g_autofree char *guessed = NULL;
   if (tlt_path == NULL)
     {
@@ -70,9 +75,6 @@ aet_tilt_series_load (const char *stack_path, const char *tlt_path, gdouble pixe
       tlt_path = guessed;
     }
 
-  g_autoptr (AetVolume) images = load_stack (stack_path, pixel_size, error);
-  if (images == NULL)
-    return NULL;
   gsize n_angles = 0;
   g_autofree gdouble *angles = aet_tlt_read (tlt_path, &n_angles, error);
   if (angles == NULL)

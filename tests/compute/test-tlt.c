@@ -185,6 +185,13 @@ test_series_errors (void)
   g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
   g_clear_error (&error);
 
+  /* a missing stack is reported as such, not as missing angles */
+  g_autofree char *absent = scratch ("absent.mrc");
+  g_assert_null (aet_tilt_series_load (absent, NULL, 0.0, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_IO);
+  g_assert_cmpstr (error->message, ==, "absent.mrc: cannot open: No such file or directory");
+  g_clear_error (&error);
+
   /* a stack error comes through unchanged */
   g_autofree char *st = write_text ("broken.st", "short");
   g_assert_null (aet_tilt_series_load (st, tlt, 0.0, &error));
