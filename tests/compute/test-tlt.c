@@ -84,7 +84,8 @@ test_malformed (void)
   assert_tlt_fails ("long.tlt",
                     "1\n0123456789012345678901234567890123456789012345678901234567890x\n",
                     AET_ERROR_FORMAT, "long.tlt: line 2: expected one angle in degrees");
-  assert_tlt_fails ("empty.tlt", "\n \n", AET_ERROR_FORMAT, "empty.tlt: no tilt angles in the file");
+  assert_tlt_fails ("empty.tlt", "\n \n", AET_ERROR_FORMAT,
+                    "empty.tlt: no tilt angles in the file");
 
   g_autofree char *missing = scratch ("missing.tlt");
   gsize n = 0;
