@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 
 /* Reads every page (all grayscale, one sample per pixel, stored in strips,
  * and all the same size, else AET_ERROR_FORMAT naming the file and page).
+ * Values are taken as stored (a MinIsWhite page is not inverted).
  * pixel_size > 0 becomes the voxel size; 0 means unknown and gives 1.0 Å.
  * Caller owns the result. */
 AetVolume *aet_tiff_read_stack (const char *path, gdouble pixel_size, GError **error);
