@@ -8,5 +8,10 @@
 G_BEGIN_DECLS
 
 int aet_cmd_version (int argc, char **argv);
+int aet_cmd_info (int argc, char **argv);
+int aet_cmd_simulate (int argc, char **argv);
+int aet_cmd_reconstruct (int argc, char **argv);
+int aet_cmd_trace (int argc, char **argv);
+int aet_cmd_analyze (int argc, char **argv);
 
 G_END_DECLS
