@@ -56,7 +56,8 @@ aet_cmd_train (int argc, char **argv)
   gint patch = params.patch, base = params.base, depth = params.depth;
   gint pairs = (gint) params.n_pairs, size = params.volume_size;
   gint iterations = params.genfire_iterations;
-  gdouble lr = params.lr;
+  gdouble lr = params.lr, warmup = (gdouble) params.lr_warmup;
+  gdouble half_life = (gdouble) params.lr_half_life;
 
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
@@ -71,6 +72,9 @@ aet_cmd_train (int argc, char **argv)
     { "base", 0, 0, G_OPTION_ARG_INT, &base, "U-Net base channels, new runs (8)", "N" },
     { "depth", 0, 0, G_OPTION_ARG_INT, &depth, "U-Net levels below the top, new runs (2)", "N" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (5e-4)", "L" },
+    { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "Learning rate warm-up steps (500)", "N" },
+    { "half-life", 0, 0, G_OPTION_ARG_DOUBLE, &half_life,
+      "The learning rate halves every N steps (30000)", "N" },
     { "pairs", 0, 0, G_OPTION_ARG_INT, &pairs, "Training pairs in the pool at most (512)", "N" },
     { "checkpoint-every", 0, 0, G_OPTION_ARG_INT64, &checkpoint_every,
       "Write a checkpoint every N steps (500)", "N" },
@@ -109,6 +113,8 @@ aet_cmd_train (int argc, char **argv)
   params.base = base;
   params.depth = depth;
   params.lr = lr;
+  params.lr_warmup = (gint64) warmup;
+  params.lr_half_life = (gint64) half_life;
   params.n_pairs = (guint) pairs;
   params.checkpoint_every = checkpoint_every;
   params.val_every = val_every;

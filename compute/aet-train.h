@@ -62,6 +62,7 @@ typedef struct
   gdouble pixel;               /* Å; default 0.357 */
   gint genfire_iterations;     /* default 50 */
   guint cache_pairs;           /* pairs kept in memory; default 16 */
+  gdouble output_init_scale;   /* a new network's output layer weights × this; 0.1 */
   AetTrainLogFunc log_func;    /* may be NULL */
   gpointer log_data;
 } AetTrainParams;
