@@ -71,7 +71,7 @@ aet_cmd_train (int argc, char **argv)
       "Folder of cached training pairs (train-pool beside -o)", "DIR" },
     { "base", 0, 0, G_OPTION_ARG_INT, &base, "U-Net base channels, new runs (8)", "N" },
     { "depth", 0, 0, G_OPTION_ARG_INT, &depth, "U-Net levels below the top, new runs (2)", "N" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (5e-4)", "L" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (1e-3)", "L" },
     { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "Learning rate warm-up steps (500)", "N" },
     { "half-life", 0, 0, G_OPTION_ARG_DOUBLE, &half_life,
       "The learning rate halves every N steps (30000)", "N" },

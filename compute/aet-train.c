@@ -40,7 +40,7 @@ aet_train_params_init (AetTrainParams *p)
   p->seed = 1;
   p->base = 8;
   p->depth = 2;
-  p->lr = 5e-4;
+  p->lr = 1e-3;
   p->lr_warmup = 500;
   p->lr_half_life = 30000;
   p->lr_floor = 1.0 / 32.0;
