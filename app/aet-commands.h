@@ -14,5 +14,7 @@ int aet_cmd_reconstruct (int argc, char **argv);
 int aet_cmd_trace (int argc, char **argv);
 int aet_cmd_analyze (int argc, char **argv);
 int aet_cmd_run (int argc, char **argv);
+int aet_cmd_train (int argc, char **argv);
+int aet_cmd_augment (int argc, char **argv);
 
 G_END_DECLS

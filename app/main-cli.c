@@ -21,9 +21,11 @@ static const Command commands[] = {
   { "info", aet_cmd_info, "what a file holds: dims, voxel size, angles, atoms, project" },
   { "simulate", aet_cmd_simulate, "a nanoparticle, its volumes and a tilt series" },
   { "reconstruct", aet_cmd_reconstruct, "a volume from a tilt series (GENFIRE, SIRT, WBP)" },
+  { "augment", aet_cmd_augment, "sharpen a reconstruction with the trained network" },
   { "trace", aet_cmd_trace, "atoms from a volume" },
   { "analyze", aet_cmd_analyze, "structure and precision of traced atoms: report.json" },
   { "run", aet_cmd_run, "the whole pipeline into one project, before/after augmentation" },
+  { "train", aet_cmd_train, "train the augmentation network on simulated pairs" },
   { "version", aet_cmd_version, "the version of AET Studio and of its libraries" },
 };
 

@@ -40,7 +40,7 @@ aet_train_params_init (AetTrainParams *p)
   p->seed = 1;
   p->base = 8;
   p->depth = 2;
-  p->lr = 5e-4;
+  p->lr = 1e-3;
   p->lr_warmup = 500;
   p->lr_half_life = 30000;
   p->lr_floor = 1.0 / 32.0;
@@ -56,6 +56,7 @@ aet_train_params_init (AetTrainParams *p)
   p->pixel = 0.357;
   p->genfire_iterations = 50;
   p->cache_pairs = 16;
+  p->output_init_scale = 0.1;
 }
 
 #define CHECK(cond, ...)                                                  \
@@ -101,6 +102,8 @@ aet_train_params_validate (const AetTrainParams *p, GError **error)
   CHECK (p->genfire_iterations >= 1 && p->genfire_iterations <= 10000,
          "train: GENFIRE iterations %d: expected 1 to 10000", p->genfire_iterations);
   CHECK (p->cache_pairs >= 1, "train: cache must hold at least one pair");
+  CHECK (p->output_init_scale > 0 && p->output_init_scale <= 1,
+         "train: output init scale %g: expected 0 to 1", p->output_init_scale);
   return TRUE;
 }
 
@@ -131,8 +134,7 @@ aet_train_peak_level (const AetVolume *v)
   gdouble top = aet_volume_percentile (v, 99.99);
   if (!(top > 0))
     return 0;
-  const char *env = g_getenv ("AET_PEAK_FRACTION");
-  gfloat threshold = (gfloat) ((env ? g_ascii_strtod (env, NULL) : 0.3) * top);
+  gfloat threshold = (gfloat) (0.3 * top);
   GArray *peaks = g_array_new (FALSE, FALSE, sizeof (gfloat));
   gsize sx = 1, sy = (gsize) v->nx, sz = (gsize) v->nx * v->ny;
   for (gint k = 1; k < v->nz - 1; k++)
@@ -606,6 +608,18 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
   else
     {
       net = aet_unet_new_default (p->base, p->depth, p->seed ^ STREAM_INIT);
+      /* He initialisation gives outputs of ~1 on inputs of ~1 while the
+       * target is mostly 0; the first large steps then push the ReLU output
+       * below zero everywhere and it stops learning.  Smaller output weights
+       * start near the target's scale with the output unit alive. */
+      guint last = aet_unet_get_n_layers (net) - 1;
+      for (guint i = 0; i < aet_unet_get_n_params (net); i++)
+        {
+          AetParam *param = aet_unet_get_param (net, i);
+          if (param->layer == last && strcmp (param->name, "weight") == 0)
+            for (gsize k = 0; k < param->n; k++)
+              param->data[k] *= (gfloat) p->output_init_scale;
+        }
       adam = aet_adam_new (net, p->lr);
     }
   aet_unet_set_threads (net, aet_job_get_threads (job));
@@ -651,7 +665,19 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
       g_propagate_error (error, g_steal_pointer (&local));
   }
   if (ok)
-    ok = val_loss (net, &vs, &stats.first_val_loss, error);
+    {
+      /* yardsticks: an all-zero output, and the input itself */
+      gdouble zero = 0, identity = 0;
+      g_autoptr (AetTensor) zeros = aet_tensor_new (1, c, c, c);
+      for (guint i = 0; i < vs.n; i++)
+        {
+          zero += mse (zeros, vs.y[i]) / vs.n;
+          identity += mse (vs.x[i], vs.y[i]) / vs.n;
+        }
+      train_log (p, "validation: %u patches; loss of a zero output %.6f, of the input %.6f",
+                 vs.n, zero, identity);
+      ok = val_loss (net, &vs, &stats.first_val_loss, error);
+    }
   if (ok)
     train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", adam->step,
                stats.first_val_loss);
@@ -751,7 +777,7 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
         }
     }
 
-  if (ok && !interrupted && vs.n > 0)
+  if (ok && !interrupted && adam->step > stats.first_step)
     {
       ok = val_loss (net, &vs, &stats.last_val_loss, error);
       if (ok)

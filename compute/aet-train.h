@@ -46,7 +46,7 @@ typedef struct
   gint patch;                  /* crop edge, voxels; default 64 */
   guint64 seed;                /* default 1: network init, pairs, crops */
   gint base, depth;            /* U-Net for a new run (aet_unet_new_default); 8, 2 */
-  gdouble lr;                  /* peak learning rate; default 5e-4 */
+  gdouble lr;                  /* peak learning rate; default 1e-3 */
   gint64 lr_warmup;            /* linear warm-up steps from lr/10; default 500 */
   gint64 lr_half_life;         /* lr halves every this many steps; default 30000 */
   gdouble lr_floor;            /* never below lr × this; default 1/32 */
@@ -62,6 +62,7 @@ typedef struct
   gdouble pixel;               /* Å; default 0.357 */
   gint genfire_iterations;     /* default 50 */
   guint cache_pairs;           /* pairs kept in memory; default 16 */
+  gdouble output_init_scale;   /* a new network's output layer weights × this; 0.1 */
   AetTrainLogFunc log_func;    /* may be NULL */
   gpointer log_data;
 } AetTrainParams;

@@ -1,0 +1,116 @@
+/* `aet augment` end to end: a clear error when no network can be found, and
+ * a run with a given model writes a volume of the input's size. */
+#include "aet-atom-density.h"
+#include "aet-mrc.h"
+#include "aet-unet.h"
+#include "aet-weights.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static char *dir;
+
+/* Runs the aet binary with args; returns the exit status, stderr in *err. */
+static int
+run_aet (const char *const *args, char **envp, char **err)
+{
+  const char *bin = g_getenv ("AET_BIN");
+  g_assert_nonnull (bin);
+  GPtrArray *argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) bin);
+  for (const char *const *a = args; *a != NULL; a++)
+    g_ptr_array_add (argv, (gpointer) *a);
+  g_ptr_array_add (argv, NULL);
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  g_autofree char *out = NULL;
+  gboolean ok = g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                              &out, err, &status, &error);
+  g_ptr_array_free (argv, TRUE);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static char *
+write_volume (void)
+{
+  g_autoptr (AetVolume) v = aet_volume_new (36, 32, 28, 0.357);
+  g_autoptr (AetAtoms) atoms = aet_atoms_new (0);
+  for (int i = 0; i < 4; i++)
+    aet_atoms_append (atoms, 78, 3.0 + 2.0 * i, 5.0 + 0.5 * i, 4.0 + i);
+  aet_render_gaussian_atoms (atoms, v, 6.0, 0.8, NULL, 1);
+  char *path = g_build_filename (dir, "recon.mrc", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_mrc_write (path, v, FALSE, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+test_missing_model (void)
+{
+  g_autofree char *input = write_volume ();
+  g_autofree char *output = g_build_filename (dir, "out.mrc", NULL);
+  g_auto (GStrv) env = g_get_environ ();
+  g_autofree char *missing = g_build_filename (dir, "no-such-model.h5", NULL);
+  env = g_environ_setenv (env, "AET_MODEL", missing, TRUE);
+  const char *args[] = { "augment", "-i", input, "-o", output, NULL };
+  g_autofree char *err = NULL;
+  int status = run_aet (args, env, &err);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_cmpstr (err, ==,
+                   "aet: error: augment: no trained network found (give --model or train one "
+                   "with aet train)\n");
+  g_assert_false (g_file_test (output, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_with_model (void)
+{
+  g_autofree char *input = write_volume ();
+  g_autofree char *model = g_build_filename (dir, "model.h5", NULL);
+  g_autofree char *output = g_build_filename (dir, "augmented.mrc", NULL);
+  g_autoptr (GError) error = NULL;
+  AetUnet *net = aet_unet_new_default (2, 2, 3);
+  g_assert_true (aet_weights_save (net, NULL, model, &error));
+  g_assert_no_error (error);
+  aet_unet_free (net);
+  const char *args[] = { "augment", "-i", input, "--model", model, "-o", output,
+                         "--tile", "24", "--overlap", "8", "--quiet", NULL };
+  g_autofree char *err = NULL;
+  g_assert_cmpint (run_aet (args, NULL, &err), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_autoptr (AetVolume) v = aet_mrc_read (output, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (v->nx, ==, 36);
+  g_assert_cmpint (v->ny, ==, 32);
+  g_assert_cmpint (v->nz, ==, 28);
+  g_assert_true (aet_volume_check_finite (v, "out", NULL));
+
+  /* a usage error: no output */
+  const char *bad[] = { "augment", "-i", input, NULL };
+  g_autofree char *err2 = NULL;
+  g_assert_cmpint (run_aet (bad, NULL, &err2), ==, 2);
+  g_assert_true (g_str_has_prefix (err2, "aet: error: augment: "));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  dir = g_dir_make_tmp ("aet-test-augment-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  g_test_add_func ("/cli/augment/missing-model", test_missing_model);
+  g_test_add_func ("/cli/augment/with-model", test_with_model);
+  int status = g_test_run ();
+  const char *names[] = { "recon.mrc", "out.mrc", "model.h5", "augmented.mrc" };
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, names[i], NULL);
+      g_unlink (p);
+    }
+  g_rmdir (dir);
+  g_free (dir);
+  return status;
+}

@@ -1,0 +1,162 @@
+/* `aet train` end to end: usage errors, a tiny run that writes a checkpoint
+ * and resumes from it, and Ctrl+C (SIGINT) writing a checkpoint and exiting 1
+ * with the documented message. */
+#include "aet-weights.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char *dir;
+
+static const char *const tiny[] = { "--size", "48", "--patch", "24", "--base", "4",
+                                    "--genfire-iterations", "10", "--pairs", "4", NULL };
+
+static GPtrArray *
+make_argv (const char *const *args)
+{
+  const char *bin = g_getenv ("AET_BIN");
+  g_assert_nonnull (bin);
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (argv, g_strdup (bin));
+  g_ptr_array_add (argv, g_strdup ("train"));
+  /* the small sizes first: a later option of the same name wins */
+  for (const char *const *a = tiny; *a != NULL; a++)
+    g_ptr_array_add (argv, g_strdup (*a));
+  for (const char *const *a = args; *a != NULL; a++)
+    g_ptr_array_add (argv, g_strdup (*a));
+  g_ptr_array_add (argv, NULL);
+  return argv;
+}
+
+static int
+run_train (const char *const *args, char **out, char **err)
+{
+  g_autoptr (GPtrArray) argv = make_argv (args);
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  g_assert_true (g_spawn_sync (dir, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               out, err, &status, &error));
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static gint64
+checkpoint_step (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  AetAdam *adam = NULL;
+  g_autoptr (AetUnet) net = aet_weights_load (path, &adam, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (adam);
+  gint64 step = adam->step;
+  aet_adam_free (adam);
+  return step;
+}
+
+static void
+test_usage (void)
+{
+  const char *no_output[] = { "--steps", "3", NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint (run_train (no_output, &out, &err), ==, 2);
+  g_assert_cmpstr (err, ==, "aet: error: train: give -o weights.h5\n");
+  const char *bad_patch[] = { "-o", "x.h5", "--patch", "30", NULL };
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  g_assert_cmpint (run_train (bad_patch, &out2, &err2), ==, 2);
+  g_assert_true (g_str_has_prefix (err2, "aet: error: train: patch 30"));
+}
+
+static void
+test_run_and_resume (void)
+{
+  const char *first[] = { "-o", "ck.h5", "--steps", "6", "--pool", "pool", NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint (run_train (first, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "trained 6 steps (now 6)"));
+  g_autofree char *ck = g_build_filename (dir, "ck.h5", NULL);
+  g_assert_cmpint (checkpoint_step (ck), ==, 6);
+
+  const char *more[] = { "-o", "ck.h5", "--resume", "ck.h5", "--steps", "10", "--pool", "pool",
+                         NULL };
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  g_assert_cmpint (run_train (more, &out2, &err2), ==, 0);
+  g_assert_nonnull (strstr (out2, "trained 4 steps (now 10)"));
+  g_assert_nonnull (strstr (out2, "0 pairs made"));
+  g_assert_cmpint (checkpoint_step (ck), ==, 10);
+}
+
+static void
+test_sigint (void)
+{
+  const char *args[] = { "-o", "int.h5", "--steps", "1000000", "--pool", "pool",
+                         "--log-every", "1", NULL };
+  g_autoptr (GPtrArray) argv = make_argv (args);
+  g_autoptr (GError) error = NULL;
+  GPid pid;
+  gint out_fd, err_fd;
+  g_assert_true (g_spawn_async_with_pipes (dir, (char **) argv->pdata, NULL,
+                                           G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL,
+                                           &out_fd, &err_fd, &error));
+  g_assert_no_error (error);
+  /* wait until a few steps have run, then Ctrl+C */
+  FILE *out = fdopen (out_fd, "r");
+  char line[1024];
+  int steps_seen = 0;
+  while (fgets (line, sizeof line, out) != NULL)
+    if (strstr (line, "  loss ") != NULL && ++steps_seen == 3)
+      break;
+  g_assert_cmpint (steps_seen, ==, 3);
+  kill (pid, SIGINT);
+  while (fgets (line, sizeof line, out) != NULL)
+    ;
+  fclose (out);
+  int status = 0;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  FILE *err = fdopen (err_fd, "r");
+  char message[1024] = "";
+  g_assert_nonnull (fgets (message, sizeof message, err));
+  fclose (err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_cmpstr (message, ==, "aet: error: train: interrupted, checkpoint saved to int.h5\n");
+  g_autofree char *ck = g_build_filename (dir, "int.h5", NULL);
+  g_assert_cmpint (checkpoint_step (ck), >=, 3);
+}
+
+static void
+remove_tree (const char *path)
+{
+  GDir *d = g_dir_open (path, 0, NULL);
+  if (d == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (path, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        remove_tree (p);
+      else
+        g_unlink (p);
+    }
+  g_dir_close (d);
+  g_rmdir (path);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  dir = g_dir_make_tmp ("aet-test-cli-train-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  g_test_add_func ("/cli/train/usage", test_usage);
+  g_test_add_func ("/cli/train/run-and-resume", test_run_and_resume);
+  g_test_add_func ("/cli/train/sigint", test_sigint);
+  int status = g_test_run ();
+  remove_tree (dir);
+  g_free (dir);
+  return status;
+}

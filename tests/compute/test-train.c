@@ -1,0 +1,265 @@
+/* Training driver: a tiny run on small simulated pairs lowers the
+ * validation loss; the pool is reused by a second run; a resumed run equals
+ * an uninterrupted one bit for bit; cancelling writes a checkpoint; the
+ * normalisation finds the atom peak level; bad settings are refused. */
+#include "aet-atom-density.h"
+#include "aet-error.h"
+#include "aet-train.h"
+#include "aet-weights.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+static char *work_dir;   /* one folder per test program, removed at the end */
+static char *pool_dir;   /* the shared pool: made by the first run, reused after */
+
+static void
+tiny_params (AetTrainParams *p, const char *output)
+{
+  aet_train_params_init (p);
+  p->output = output;
+  p->pool_dir = pool_dir;
+  p->volume_size = 48;
+  p->patch = 24;
+  p->base = 4;
+  p->depth = 2;
+  p->genfire_iterations = 15;
+  p->n_pairs = 6;
+  p->pool_start = 6;
+  p->n_val_pairs = 2;
+  p->val_patches = 2;
+  p->lr = 2e-3;
+  p->lr_warmup = 0;
+  p->val_every = 1000;
+  p->checkpoint_every = 1000;
+  p->log_every = 1000;
+  p->seed = 7;
+}
+
+/* Every parameter of two checkpoints, compared bit for bit (Adam step too). */
+static void
+assert_same_weights (const char *a_path, const char *b_path)
+{
+  g_autoptr (GError) error = NULL;
+  AetAdam *adam_a = NULL, *adam_b = NULL;
+  g_autoptr (AetUnet) a = aet_weights_load (a_path, &adam_a, &error);
+  g_assert_no_error (error);
+  g_autoptr (AetUnet) b = aet_weights_load (b_path, &adam_b, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (adam_a);
+  g_assert_nonnull (adam_b);
+  g_assert_cmpint (adam_a->step, ==, adam_b->step);
+  g_assert_cmpuint (aet_unet_get_n_params (a), ==, aet_unet_get_n_params (b));
+  for (guint i = 0; i < aet_unet_get_n_params (a); i++)
+    {
+      AetParam *pa = aet_unet_get_param (a, i), *pb = aet_unet_get_param (b, i);
+      g_assert_cmpuint (pa->n, ==, pb->n);
+      g_assert_true (memcmp (pa->data, pb->data, pa->n * sizeof (gfloat)) == 0);
+      g_assert_true (memcmp (adam_a->m[i], adam_b->m[i], pa->n * sizeof (gfloat)) == 0);
+    }
+  aet_adam_free (adam_a);
+  aet_adam_free (adam_b);
+}
+
+static void
+test_loss_decreases_and_pool_reused (void)
+{
+  g_autofree char *out = g_build_filename (work_dir, "a.h5", NULL);
+  AetTrainParams p;
+  tiny_params (&p, out);
+  p.steps = 40;
+  AetTrainStats stats;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetJob) job = aet_job_new ();
+  aet_job_set_threads (job, 2);
+  g_assert_true (aet_train (&p, &stats, job, &error));
+  g_assert_no_error (error);
+  g_test_message ("validation loss %.5f → %.5f, %u pairs made", stats.first_val_loss,
+                  stats.last_val_loss, stats.pairs_generated);
+  g_assert_cmpint (stats.first_step, ==, 0);
+  g_assert_cmpint (stats.last_step, ==, 40);
+  g_assert_cmpfloat (stats.last_val_loss, <, 0.8 * stats.first_val_loss);
+  /* 2 validation pairs + every training pair the 40 steps drew (of 6) */
+  g_assert_cmpuint (stats.pairs_generated, >=, 4);
+  g_assert_cmpuint (stats.pairs_loaded, ==, 0);
+  g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
+
+  /* a second run with the same seed reads the pool and makes nothing */
+  g_autofree char *out2 = g_build_filename (work_dir, "a2.h5", NULL);
+  tiny_params (&p, out2);
+  p.steps = 40;
+  AetTrainStats again;
+  g_assert_true (aet_train (&p, &again, job, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (again.pairs_generated, ==, 0);
+  g_assert_cmpuint (again.pairs_loaded, ==, stats.pairs_generated);
+  /* same seed and threads: the same result as the first run */
+  g_assert_cmpfloat (again.last_val_loss, ==, stats.last_val_loss);
+  assert_same_weights (out, out2);
+}
+
+static void
+test_resume_bit_for_bit (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetJob) job = aet_job_new ();
+  aet_job_set_threads (job, 2);
+  AetTrainParams p;
+
+  g_autofree char *whole = g_build_filename (work_dir, "whole.h5", NULL);
+  tiny_params (&p, whole);
+  p.steps = 20;
+  g_assert_true (aet_train (&p, NULL, job, &error));
+  g_assert_no_error (error);
+
+  g_autofree char *part = g_build_filename (work_dir, "part.h5", NULL);
+  tiny_params (&p, part);
+  p.steps = 9;
+  g_assert_true (aet_train (&p, NULL, job, &error));
+  g_assert_no_error (error);
+  tiny_params (&p, part);
+  p.resume = part;
+  p.steps = 20;
+  AetTrainStats stats;
+  g_assert_true (aet_train (&p, &stats, job, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (stats.first_step, ==, 9);
+  g_assert_cmpint (stats.last_step, ==, 20);
+  assert_same_weights (whole, part);
+
+  /* a plain weights file is no checkpoint */
+  g_autoptr (AetUnet) net = aet_weights_load (whole, NULL, &error);
+  g_assert_no_error (error);
+  g_autofree char *plain = g_build_filename (work_dir, "plain.h5", NULL);
+  g_assert_true (aet_weights_save (net, NULL, plain, &error));
+  tiny_params (&p, part);
+  p.resume = plain;
+  g_assert_false (aet_train (&p, NULL, job, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "not a checkpoint"));
+}
+
+static void
+test_interrupt_saves_checkpoint (void)
+{
+  g_autofree char *out = g_build_filename (work_dir, "interrupted.h5", NULL);
+  AetTrainParams p;
+  tiny_params (&p, out);
+  p.steps = 100;
+  g_autoptr (AetJob) job = aet_job_new ();
+  aet_job_cancel (job);
+  g_autoptr (GError) error = NULL;
+  AetTrainStats stats;
+  g_assert_false (aet_train (&p, &stats, job, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_CANCELLED);
+  g_autofree char *expected = g_strdup_printf ("train: interrupted, checkpoint saved to %s", out);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_assert_cmpint (stats.last_step, ==, 0);
+  g_clear_error (&error);
+  AetAdam *adam = NULL;
+  g_autoptr (AetUnet) net = aet_weights_load (out, &adam, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (adam);
+  g_assert_cmpint (adam->step, ==, 0);
+  aet_adam_free (adam);
+}
+
+static void
+test_peak_level (void)
+{
+  /* atoms of peak 2.5 on a grid 2.5 Å apart, with a weak background */
+  g_autoptr (AetVolume) v = aet_volume_new (40, 40, 40, 0.4);
+  g_autoptr (AetAtoms) atoms = aet_atoms_new (0);
+  for (int k = 0; k < 5; k++)
+    for (int j = 0; j < 5; j++)
+      for (int i = 0; i < 5; i++)
+        aet_atoms_append (atoms, 78, 3.1 + 2.5 * i, 3.3 + 2.5 * j, 2.9 + 2.5 * k);
+  aet_render_gaussian_atoms (atoms, v, 4.0, 2.5, NULL, 1);
+  for (gsize i = 0; i < aet_volume_n_voxels (v); i++)
+    v->data[i] += 0.05f * (gfloat) ((i * 2654435761u) % 1000) / 1000.0f;
+  gdouble level = aet_train_peak_level (v);
+  g_test_message ("peak level %.4f (atoms 2.5)", level);
+  g_assert_cmpfloat (fabs (level - 2.5), <, 0.2);
+
+  g_autoptr (GError) error = NULL;
+  gdouble out_level = 0;
+  g_autoptr (AetVolume) n = aet_train_normalise (v, "v.mrc", &out_level, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (out_level, ==, level);
+  g_assert_cmpfloat (fabs (aet_train_peak_level (n) - 1.0), <, 1e-5);
+
+  g_autoptr (AetVolume) empty = aet_volume_new (16, 16, 16, 0.4);
+  g_autoptr (AetVolume) none = aet_train_normalise (empty, "empty.mrc", NULL, &error);
+  g_assert_null (none);
+  g_assert_error (error, AET_ERROR, AET_ERROR_DATA);
+  g_assert_true (g_str_has_prefix (error->message, "empty.mrc: "));
+}
+
+static void
+test_schedule_and_validation (void)
+{
+  AetTrainParams p;
+  aet_train_params_init (&p);
+  p.output = "x.h5";
+  g_assert_true (aet_train_params_validate (&p, NULL));
+  g_assert_cmpfloat (fabs (aet_train_lr_at (&p, 0) - 0.1 * p.lr), <, 1e-12);
+  g_assert_cmpfloat (fabs (aet_train_lr_at (&p, p.lr_warmup) - p.lr), <, 1e-12);
+  g_assert_cmpfloat (fabs (aet_train_lr_at (&p, p.lr_half_life) - 0.5 * p.lr), <, 1e-12);
+  g_assert_cmpfloat (fabs (aet_train_lr_at (&p, 100 * p.lr_half_life) - p.lr * p.lr_floor), <,
+                     1e-12);
+
+  g_autoptr (GError) error = NULL;
+  p.patch = 30;   /* not a multiple of 4 */
+  g_assert_false (aet_train_params_validate (&p, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "patch 30"));
+  g_clear_error (&error);
+  p.patch = 64;
+  p.volume_size = 48;
+  g_assert_false (aet_train_params_validate (&p, &error));
+  g_assert_nonnull (strstr (error->message, "larger than the simulated volume"));
+  g_clear_error (&error);
+  aet_train_params_init (&p);
+  g_assert_false (aet_train_params_validate (&p, &error));
+  g_assert_nonnull (strstr (error->message, "no output"));
+}
+
+static void
+remove_tree (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        remove_tree (path);
+      else
+        g_unlink (path);
+    }
+  g_dir_close (d);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  work_dir = g_dir_make_tmp ("aet-test-train-XXXXXX", NULL);
+  g_assert_nonnull (work_dir);
+  pool_dir = g_build_filename (work_dir, "pool", NULL);
+  g_test_add_func ("/compute/train/loss-decreases-pool-reused",
+                   test_loss_decreases_and_pool_reused);
+  g_test_add_func ("/compute/train/resume", test_resume_bit_for_bit);
+  g_test_add_func ("/compute/train/interrupt", test_interrupt_saves_checkpoint);
+  g_test_add_func ("/compute/train/peak-level", test_peak_level);
+  g_test_add_func ("/compute/train/schedule-validation", test_schedule_and_validation);
+  int status = g_test_run ();
+  remove_tree (work_dir);
+  g_free (pool_dir);
+  g_free (work_dir);
+  return status;
+}
