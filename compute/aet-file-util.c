@@ -55,6 +55,24 @@ aet_temp_discard (const char *tmp)
     g_unlink (tmp);
 }
 
+gboolean
+aet_write_text_atomic (const char *path, const char *text, gssize length, GError **error)
+{
+  g_autofree char *tmp = aet_temp_path_for (path, error);
+  if (tmp == NULL)
+    return FALSE;
+  g_autoptr (GError) local = NULL;
+  if (!g_file_set_contents_full (tmp, text, length, G_FILE_SET_CONTENTS_NONE, 0644, &local))
+    {
+      g_autofree char *name = aet_display_name (path);
+      g_set_error (error, AET_ERROR, AET_ERROR_IO, "%s: cannot write the file: %s", name,
+                   local->message);
+      aet_temp_discard (tmp);
+      return FALSE;
+    }
+  return aet_temp_commit (tmp, path, error);
+}
+
 char *
 aet_display_name (const char *path)
 {

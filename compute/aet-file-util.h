@@ -20,6 +20,11 @@ gboolean aet_temp_commit (const char *tmp, const char *target, GError **error);
 /* Removes tmp, ignoring errors (for failure paths). */
 void aet_temp_discard (const char *tmp);
 
+/* Writes `text` (length bytes, or up to its NUL when length < 0) to path
+ * atomically; errors name the file. */
+gboolean aet_write_text_atomic (const char *path, const char *text, gssize length,
+                                GError **error);
+
 /* The file's basename for messages (static per call: caller owns). */
 char *aet_display_name (const char *path);
 

@@ -280,19 +280,7 @@ aet_report_to_json (const AetAnalysis *an, const char *extra_section,
 static gboolean
 save_text (const char *path, const char *text, GError **error)
 {
-  g_autofree char *tmp = aet_temp_path_for (path, error);
-  if (tmp == NULL)
-    return FALSE;
-  g_autoptr (GError) local = NULL;
-  if (!g_file_set_contents_full (tmp, text, -1, G_FILE_SET_CONTENTS_NONE, 0644, &local))
-    {
-      g_autofree char *name = aet_display_name (path);
-      g_set_error (error, AET_ERROR, AET_ERROR_IO, "%s: cannot write: %s", name,
-                   local->message);
-      aet_temp_discard (tmp);
-      return FALSE;
-    }
-  return aet_temp_commit (tmp, path, error);
+  return aet_write_text_atomic (path, text, -1, error);
 }
 
 gboolean

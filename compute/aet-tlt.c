@@ -93,16 +93,5 @@ aet_tlt_write (const char *path, const gdouble *angles, gsize n, GError **error)
       format_angle (buf, sizeof buf, angles[i]);
       g_string_append_printf (text, "%s\n", buf);
     }
-  g_autofree char *tmp = aet_temp_path_for (path, error);
-  if (tmp == NULL)
-    return FALSE;
-  g_autoptr (GError) local = NULL;
-  if (!g_file_set_contents (tmp, text->str, (gssize) text->len, &local))
-    {
-      g_set_error (error, AET_ERROR, AET_ERROR_IO, "%s: cannot write: %s", name,
-                   local->message);
-      aet_temp_discard (tmp);
-      return FALSE;
-    }
-  return aet_temp_commit (tmp, path, error);
+  return aet_write_text_atomic (path, text->str, (gssize) text->len, error);
 }

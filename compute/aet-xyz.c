@@ -554,17 +554,5 @@ aet_xyz_write (const char *path, const AetAtoms *atoms, const char *comment, GEr
       g_string_append_c (out, '\n');
     }
 
-  g_autofree char *tmp = aet_temp_path_for (path, error);
-  if (tmp == NULL)
-    return FALSE;
-  g_autoptr (GError) local = NULL;
-  if (!g_file_set_contents_full (tmp, out->str, (gssize) out->len, G_FILE_SET_CONTENTS_NONE,
-                                 0644, &local))
-    {
-      g_set_error (error, AET_ERROR, AET_ERROR_IO, "%s: cannot write the file: %s", name,
-                   local->message);
-      aet_temp_discard (tmp);
-      return FALSE;
-    }
-  return aet_temp_commit (tmp, path, error);
+  return aet_write_text_atomic (path, out->str, (gssize) out->len, error);
 }
