@@ -1,0 +1,1590 @@
+#define G_LOG_DOMAIN "aet-window"
+
+#include "aet-window.h"
+
+#include <math.h>
+
+#include "aet-elements.h"
+#include "aet-error.h"
+#include "aet-match.h"
+#include "aet-mrc.h"
+#include "aet-offscreen.h"
+#include "aet-project-file.h"
+#include "aet-reconstruct.h"
+#include "aet-report.h"
+#include "aet-simulate.h"
+#include "aet-tilt-series-io.h"
+#include "aet-trace.h"
+#include "aet-xyz.h"
+
+/* ---- run events (worker → main) ---------------------------------------- */
+
+typedef enum
+{
+  EV_STAGE,
+  EV_PROGRESS,
+  EV_TRUTH,    /* the simulated truth: atoms, target volume, tilts */
+  EV_VOLUME,   /* a reconstruction snapshot or the final volume */
+  EV_ATOMS,    /* the traced model */
+  EV_ANALYSIS, /* the analysis of the traced model (+ match with the truth) */
+  EV_FINISHED,
+} EventKind;
+
+typedef struct
+{
+  GWeakRef window;
+  EventKind kind;
+  guint generation;
+  AetStageId stage;
+  AetStageState state;
+  gdouble fraction;
+  char *message;
+  AetVolume *volume;
+  AetAtoms *atoms;
+  AetTiltSeries *tilts;
+  AetAnalysis *analysis;
+  gboolean have_match;
+  AetMatchStats match;
+  gboolean final;
+  GArray *recon_error;
+  GError *error;
+} RunEvent;
+
+typedef struct
+{
+  GWeakRef window;
+  guint generation;
+  AetJob *job;
+  gboolean simulate;
+  AetSimParams sim;
+  gdouble *angles;
+  AetTiltSeries *tilts;
+  AetAtoms *truth;
+  AetReconParams recon;
+  AetTraceParams trace;
+  AetStageId stage;       /* the running stage, for progress events */
+  gint64 last_progress_us;
+} Run;
+
+struct _AetWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  /* template children */
+  GtkWidget *title_label;
+  GtkWidget *subtitle_label;
+  GtkWidget *error_revealer;
+  GtkWidget *error_label;
+  GtkWidget *sidebar_box;
+  GtkWidget *center_box;
+  GtkWidget *inspector_scroller;
+  GtkWidget *status_label;
+  GtkWidget *progress_bar;
+  GtkWidget *run_stack;
+
+  AetCompareView *compare;
+  AetStageList *stages;
+  AetInspector *inspector;
+  GtkWidget *method_drop;
+  GtkWidget *iterations_spin;
+  GtkWidget *min_distance_spin;
+  GtkWidget *iso_scale;
+  GtkWidget *color_drop;
+  GtkWidget *view_label;
+
+  /* the data (main thread; snapshots, never written) */
+  AetTiltSeries *tilts;
+  AetVolume *recon;
+  AetVolume *target;  /* the simulated truth as a volume, for comparison */
+  AetAtoms *traced;
+  AetAtoms *truth;
+  AetAnalysis *analysis;
+  GArray *recon_error;
+  char *project_path;
+  char *last_folder;
+
+  guint generation;  /* of the active run; events of older runs are dropped */
+  AetJob *job;       /* of the active run, NULL when none */
+  guint loads;       /* file loads and saves in flight */
+};
+
+G_DEFINE_FINAL_TYPE (AetWindow, aet_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static const char *const color_columns[] = { "element", "facet", "coordination",
+                                             "displacement_pm", "strain_vol",
+                                             "uncertainty_pm", NULL };
+
+static void
+show_error (AetWindow *self, const char *message)
+{
+  gtk_label_set_text (GTK_LABEL (self->error_label), message);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->error_revealer), TRUE);
+  gtk_label_set_text (GTK_LABEL (self->status_label), message);
+}
+
+const char *
+aet_window_get_error (AetWindow *self)
+{
+  g_return_val_if_fail (AET_IS_WINDOW (self), NULL);
+  if (!gtk_revealer_get_reveal_child (GTK_REVEALER (self->error_revealer)))
+    return NULL;
+  return gtk_label_get_text (GTK_LABEL (self->error_label));
+}
+
+static AetViewer *
+viewer (AetWindow *self, guint pane)
+{
+  return aet_compare_view_get_viewer (self->compare, pane);
+}
+
+static void
+update_busy (AetWindow *self)
+{
+  gboolean running = self->job != NULL;
+  gtk_stack_set_visible_child_name (GTK_STACK (self->run_stack), running ? "cancel" : "run");
+  GAction *run = g_action_map_lookup_action (G_ACTION_MAP (self), "run");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (run),
+                               !running && (self->tilts != NULL || self->recon != NULL));
+  GAction *cancel = g_action_map_lookup_action (G_ACTION_MAP (self), "cancel");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (cancel), running);
+  if (!running && self->loads == 0)
+    gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), 0);
+}
+
+gboolean
+aet_window_is_busy (AetWindow *self)
+{
+  g_return_val_if_fail (AET_IS_WINDOW (self), FALSE);
+  return self->job != NULL || self->loads > 0;
+}
+
+static void
+set_subtitle (AetWindow *self, const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (self->subtitle_label), text != NULL ? text : "");
+}
+
+/* The second pane shows what the first is compared with: the augmented
+ * volume once there is one, else the simulated truth. */
+static void
+update_compare_sources (AetWindow *self)
+{
+  AetViewer *b = viewer (self, 1);
+  if (self->target != NULL)
+    {
+      aet_compare_view_set_label (self->compare, 0, "Reconstruction");
+      aet_compare_view_set_label (self->compare, 1, "Truth");
+      if (aet_viewer_get_volume (b) != self->target)
+        aet_viewer_set_volume (b, self->target);
+      if (aet_viewer_get_atoms (b) != self->truth)
+        aet_viewer_set_atoms (b, self->truth);
+    }
+}
+
+static void
+show_analysis (AetWindow *self, const AetMatchStats *match)
+{
+  aet_inspector_set_analysis (self->inspector, self->traced, self->analysis, match);
+  if (self->analysis != NULL)
+    aet_compare_view_set_lattice (self->compare, self->analysis->lattice.rotation,
+                                  self->analysis->lattice.a);
+  if (self->recon_error != NULL)
+    aet_inspector_set_recon_error (self->inspector, (const gdouble *) self->recon_error->data,
+                                   self->recon_error->len);
+}
+
+/* ---- the run (worker thread) ------------------------------------------- */
+
+static void
+run_event_free (gpointer data)
+{
+  RunEvent *ev = data;
+  g_weak_ref_clear (&ev->window);
+  g_free (ev->message);
+  g_clear_pointer (&ev->volume, aet_volume_unref);
+  g_clear_pointer (&ev->atoms, aet_atoms_unref);
+  g_clear_pointer (&ev->tilts, aet_tilt_series_unref);
+  g_clear_pointer (&ev->analysis, aet_analysis_free);
+  g_clear_pointer (&ev->recon_error, g_array_unref);
+  g_clear_error (&ev->error);
+  g_free (ev);
+}
+
+static gboolean handle_event (gpointer data);
+
+/* Any thread: hands an event to the main loop (which takes ownership). */
+static void
+post (Run *run, RunEvent *ev)
+{
+  g_weak_ref_init (&ev->window, NULL);
+  GObject *w = g_weak_ref_get (&run->window);
+  g_weak_ref_set (&ev->window, w);
+  g_clear_object (&w);
+  ev->generation = run->generation;
+  g_idle_add_full (G_PRIORITY_DEFAULT, handle_event, ev, run_event_free);
+}
+
+static void
+post_stage (Run *run, AetStageId stage, AetStageState state, const char *message)
+{
+  RunEvent *ev = g_new0 (RunEvent, 1);
+  ev->kind = EV_STAGE;
+  ev->stage = stage;
+  ev->state = state;
+  ev->message = g_strdup (message);
+  run->stage = stage;
+  post (run, ev);
+}
+
+/* Worker thread: progress from compute, at most 20 events a second so the
+ * main loop is never flooded. */
+static void
+run_progress (AetJob *job, const char *stage, gdouble fraction, const char *message,
+              gpointer user_data)
+{
+  Run *run = user_data;
+  gint64 now = g_get_monotonic_time ();
+  if (now - run->last_progress_us < 50000 && fraction < 1.0)
+    return;
+  run->last_progress_us = now;
+  RunEvent *ev = g_new0 (RunEvent, 1);
+  ev->kind = EV_PROGRESS;
+  ev->stage = run->stage;
+  ev->fraction = fraction;
+  ev->message = g_strdup (message);
+  post (run, ev);
+}
+
+/* Worker thread: every few GENFIRE/SIRT iterations a snapshot goes to the
+ * views, so a person sees the reconstruction converge. */
+static void
+run_snapshot (AetVolume *snapshot, gint iteration, gpointer user_data)
+{
+  Run *run = user_data;
+  RunEvent *ev = g_new0 (RunEvent, 1);
+  ev->kind = EV_VOLUME;
+  ev->volume = aet_volume_ref (snapshot);
+  ev->message = g_strdup_printf ("iteration %d", iteration);
+  post (run, ev);
+}
+
+static void
+run_free (Run *run)
+{
+  g_weak_ref_clear (&run->window);
+  aet_job_unref (run->job);
+  g_free (run->angles);
+  g_clear_pointer (&run->tilts, aet_tilt_series_unref);
+  g_clear_pointer (&run->truth, aet_atoms_unref);
+  g_free (run);
+}
+
+static gboolean
+run_stages (Run *run, GError **error)
+{
+  if (run->simulate)
+    {
+      post_stage (run, AET_STAGE_SIMULATE, AET_STAGE_RUNNING, "simulating");
+      aet_job_set_stage (run->job, "simulate");
+      g_autoptr (AetSimResult) sim = aet_simulate (&run->sim, run->job, error);
+      if (sim == NULL)
+        {
+          post_stage (run, AET_STAGE_SIMULATE, AET_STAGE_FAILED, NULL);
+          return FALSE;
+        }
+      run->tilts = aet_tilt_series_ref (sim->tilts);
+      run->truth = aet_atoms_ref (sim->truth);
+      RunEvent *ev = g_new0 (RunEvent, 1);
+      ev->kind = EV_TRUTH;
+      ev->atoms = aet_atoms_ref (sim->truth);
+      ev->volume = aet_volume_ref (sim->target);
+      ev->tilts = aet_tilt_series_ref (sim->tilts);
+      post (run, ev);
+      g_autofree char *msg = g_strdup_printf ("%zu atoms, %zu tilts", sim->truth->n_atoms,
+                                              sim->n_angles);
+      post_stage (run, AET_STAGE_SIMULATE, AET_STAGE_DONE, msg);
+    }
+  else
+    post_stage (run, AET_STAGE_SIMULATE, AET_STAGE_NOT_NEEDED, "measured data");
+
+  post_stage (run, AET_STAGE_RECONSTRUCT, AET_STAGE_RUNNING, "starting");
+  aet_job_set_stage (run->job, "reconstruct");
+  AetReconStats stats = { 0 };
+  g_autoptr (AetVolume) volume = aet_reconstruct (run->tilts, &run->recon, &stats, run->job,
+                                                  error);
+  if (volume == NULL)
+    {
+      post_stage (run, AET_STAGE_RECONSTRUCT,
+                  aet_job_cancelled (run->job) ? AET_STAGE_CANCELLED : AET_STAGE_FAILED, NULL);
+      aet_recon_stats_clear (&stats);
+      return FALSE;
+    }
+  RunEvent *ev = g_new0 (RunEvent, 1);
+  ev->kind = EV_VOLUME;
+  ev->final = TRUE;
+  ev->volume = aet_volume_ref (volume);
+  if (stats.error != NULL)
+    {
+      ev->recon_error = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), stats.n_iterations);
+      g_array_append_vals (ev->recon_error, stats.error, stats.n_iterations);
+    }
+  post (run, ev);
+  g_autofree char *rmsg = g_strdup_printf ("%.1f s", stats.total_seconds);
+  aet_recon_stats_clear (&stats);
+  post_stage (run, AET_STAGE_RECONSTRUCT, AET_STAGE_DONE, rmsg);
+
+  post_stage (run, AET_STAGE_TRACE_BEFORE, AET_STAGE_RUNNING, "tracing");
+  aet_job_set_stage (run->job, "trace");
+  g_autoptr (AetAtoms) atoms = aet_trace (volume, &run->trace, run->job, error);
+  if (atoms == NULL)
+    {
+      post_stage (run, AET_STAGE_TRACE_BEFORE,
+                  aet_job_cancelled (run->job) ? AET_STAGE_CANCELLED : AET_STAGE_FAILED, NULL);
+      return FALSE;
+    }
+  g_autofree char *tmsg = g_strdup_printf ("%zu atoms", atoms->n_atoms);
+  post_stage (run, AET_STAGE_TRACE_BEFORE, AET_STAGE_DONE, tmsg);
+  /* Augmentation needs trained network weights, which this build does not
+   * ship; the stages say so instead of pretending. */
+  post_stage (run, AET_STAGE_AUGMENT, AET_STAGE_NOT_NEEDED, "no network weights loaded");
+  post_stage (run, AET_STAGE_TRACE_AFTER, AET_STAGE_NOT_NEEDED, "no augmented volume");
+
+  post_stage (run, AET_STAGE_ANALYSE, AET_STAGE_RUNNING, "analysing");
+  aet_job_set_stage (run->job, "analyse");
+  AetAnalysisOptions options;
+  aet_analysis_options_init (&options);
+  g_autoptr (GError) analysis_error = NULL;
+  AetAnalysis *analysis = aet_analysis_run (atoms, &options, run->job, &analysis_error);
+  ev = g_new0 (RunEvent, 1);
+  ev->kind = EV_ANALYSIS;
+  ev->analysis = analysis;
+  if (run->truth != NULL)
+    ev->have_match = aet_match_atoms (run->truth, atoms, 0.9, &ev->match, TRUE, NULL);
+  ev->atoms = g_steal_pointer (&atoms);
+  post (run, ev);
+  if (analysis == NULL)
+    {
+      post_stage (run, AET_STAGE_ANALYSE,
+                  aet_job_cancelled (run->job) ? AET_STAGE_CANCELLED : AET_STAGE_FAILED,
+                  analysis_error->message);
+      g_propagate_error (error, g_steal_pointer (&analysis_error));
+      return FALSE;
+    }
+  post_stage (run, AET_STAGE_ANALYSE, AET_STAGE_DONE, NULL);
+  return TRUE;
+}
+
+/* Worker thread: the whole run.  It touches no GTK and no GL. */
+static gpointer
+run_thread (gpointer data)
+{
+  Run *run = data;
+  GError *error = NULL;
+  run_stages (run, &error);
+  RunEvent *ev = g_new0 (RunEvent, 1);
+  ev->kind = EV_FINISHED;
+  ev->error = error;
+  post (run, ev);
+  run_free (run);
+  return NULL;
+}
+
+/* ---- events on the main thread ----------------------------------------- */
+
+/* Main thread (idle): applies one event of the run with the window's
+ * generation; events of a cancelled or superseded run are dropped. */
+static gboolean
+handle_event (gpointer data)
+{
+  RunEvent *ev = data;
+  g_autoptr (AetWindow) self = g_weak_ref_get (&ev->window);
+  if (self == NULL || ev->generation != self->generation)
+    return G_SOURCE_REMOVE;
+  switch (ev->kind)
+    {
+    case EV_STAGE:
+      aet_stage_list_set_state (self->stages, ev->stage, ev->state, ev->message);
+      if (ev->state == AET_STAGE_RUNNING)
+        {
+          g_autofree char *s = g_strdup_printf ("%s…", ev->message);
+          gtk_label_set_text (GTK_LABEL (self->status_label), s);
+        }
+      break;
+    case EV_PROGRESS:
+      aet_stage_list_set_progress (self->stages, ev->stage, ev->fraction, ev->message);
+      gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), ev->fraction);
+      if (ev->message != NULL)
+        gtk_label_set_text (GTK_LABEL (self->status_label), ev->message);
+      break;
+    case EV_TRUTH:
+      g_clear_pointer (&self->truth, aet_atoms_unref);
+      self->truth = g_steal_pointer (&ev->atoms);
+      g_clear_pointer (&self->target, aet_volume_unref);
+      self->target = g_steal_pointer (&ev->volume);
+      g_clear_pointer (&self->tilts, aet_tilt_series_unref);
+      self->tilts = g_steal_pointer (&ev->tilts);
+      update_compare_sources (self);
+      break;
+    case EV_VOLUME:
+      if (ev->final)
+        {
+          g_clear_pointer (&self->recon, aet_volume_unref);
+          self->recon = aet_volume_ref (ev->volume);
+          g_clear_pointer (&self->recon_error, g_array_unref);
+          self->recon_error = g_steal_pointer (&ev->recon_error);
+          if (self->recon_error != NULL)
+            aet_inspector_set_recon_error (self->inspector,
+                                           (const gdouble *) self->recon_error->data,
+                                           self->recon_error->len);
+        }
+      aet_viewer_set_volume (viewer (self, 0), ev->volume);
+      break;
+    case EV_ATOMS:
+      break;
+    case EV_ANALYSIS:
+      g_clear_pointer (&self->traced, aet_atoms_unref);
+      self->traced = g_steal_pointer (&ev->atoms);
+      g_clear_pointer (&self->analysis, aet_analysis_free);
+      self->analysis = g_steal_pointer (&ev->analysis);
+      aet_viewer_set_atoms (viewer (self, 0), self->traced);
+      show_analysis (self, ev->have_match ? &ev->match : NULL);
+      break;
+    case EV_FINISHED:
+      g_clear_pointer (&self->job, aet_job_unref);
+      if (ev->error != NULL && !g_error_matches (ev->error, AET_ERROR, AET_ERROR_CANCELLED))
+        show_error (self, ev->error->message);
+      else
+        gtk_label_set_text (GTK_LABEL (self->status_label),
+                            ev->error != NULL ? "Cancelled" : "Done");
+      update_busy (self);
+      break;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Main thread: starts a run over the current tilt series (simulating first
+ * when `sim` is given).  A run already active is cancelled; its late
+ * events are dropped by the generation number. */
+static void
+start_run (AetWindow *self, const AetSimParams *sim, const gdouble *angles, gsize n_angles)
+{
+  if (self->job != NULL)
+    aet_job_cancel (self->job);
+  g_clear_pointer (&self->job, aet_job_unref);
+  if (sim == NULL && self->tilts == NULL)
+    {
+      show_error (self, "Nothing to reconstruct: open a tilt series or simulate a particle");
+      return;
+    }
+  Run *run = g_new0 (Run, 1);
+  g_weak_ref_init (&run->window, self);
+  run->generation = ++self->generation;
+  run->job = aet_job_new ();
+  aet_job_set_threads (run->job, MAX (1, g_get_num_processors ()));
+  aet_job_set_progress_func (run->job, run_progress, run, NULL);
+  self->job = aet_job_ref (run->job);
+  if (sim != NULL)
+    {
+      run->simulate = TRUE;
+      run->sim = *sim;
+      if (angles != NULL)
+        {
+          run->angles = g_memdup2 (angles, n_angles * sizeof (gdouble));
+          run->sim.angles = run->angles;
+          run->sim.n_angles = n_angles;
+        }
+      g_clear_pointer (&self->truth, aet_atoms_unref);
+      g_clear_pointer (&self->target, aet_volume_unref);
+    }
+  else
+    {
+      run->tilts = aet_tilt_series_ref (self->tilts);
+      run->truth = self->truth != NULL ? aet_atoms_ref (self->truth) : NULL;
+    }
+  aet_recon_params_init (&run->recon);
+  static const AetReconMethod methods[] = { AET_RECON_GENFIRE, AET_RECON_SIRT, AET_RECON_WBP };
+  run->recon.method = methods[gtk_drop_down_get_selected (GTK_DROP_DOWN (self->method_drop))];
+  run->recon.iterations = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->iterations_spin));
+  run->recon.snapshot_every = 5;
+  run->recon.snapshot_func = run_snapshot;
+  run->recon.snapshot_data = run;
+  aet_trace_params_init_defaults (&run->trace);
+  run->trace.min_distance = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->min_distance_spin));
+  if (run->truth != NULL)
+    run->trace.element = run->truth->elements[0];
+
+  aet_stage_list_reset (self->stages);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->error_revealer), FALSE);
+  update_busy (self);
+  g_thread_unref (g_thread_new ("aet-run", run_thread, run));
+}
+
+/* ---- files (GTask threads) --------------------------------------------- */
+
+typedef struct
+{
+  char *path;
+  AetProject *project;   /* a project file, or the other items wrapped in one */
+} LoadData;
+
+static void
+load_data_free (gpointer data)
+{
+  LoadData *d = data;
+  g_free (d->path);
+  g_clear_pointer (&d->project, aet_project_free);
+  g_free (d);
+}
+
+static gboolean
+has_ext (const char *path, const char *ext)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  return g_str_has_suffix (lower, ext);
+}
+
+/* GTask thread: reads the file into a project (no GTK here). */
+static void
+load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  LoadData *d = task_data;
+  GError *error = NULL;
+  const char *p = d->path;
+  g_autofree char *base = g_path_get_basename (p);
+  if (has_ext (p, ".h5") || has_ext (p, ".emd") || has_ext (p, ".hdf5"))
+    d->project = aet_project_load (p, &error);
+  else if (has_ext (p, ".xyz"))
+    {
+      g_autoptr (AetAtoms) atoms = aet_xyz_read (p, &error);
+      if (atoms != NULL)
+        {
+          d->project = aet_project_new ();
+          aet_project_set_atoms (d->project, "traced", atoms);
+        }
+    }
+  else if (has_ext (p, ".mrc") || has_ext (p, ".rec") || has_ext (p, ".st")
+           || has_ext (p, ".tif") || has_ext (p, ".tiff"))
+    {
+      g_autofree char *stem = g_strndup (p, strrchr (p, '.') - p);
+      g_autofree char *tlt = g_strconcat (stem, ".tlt", NULL);
+      if (g_file_test (tlt, G_FILE_TEST_EXISTS) || has_ext (p, ".tif") || has_ext (p, ".tiff"))
+        {
+          g_autoptr (AetTiltSeries) s = aet_tilt_series_load (p, NULL, 0, &error);
+          if (s != NULL)
+            {
+              d->project = aet_project_new ();
+              aet_project_set_tilt_series (d->project, "tilts", s);
+            }
+        }
+      else
+        {
+          g_autoptr (AetVolume) v = aet_mrc_read (p, NULL, &error);
+          if (v != NULL)
+            {
+              d->project = aet_project_new ();
+              aet_project_set_volume (d->project, "recon", v);
+            }
+        }
+    }
+  else
+    error = g_error_new (AET_ERROR, AET_ERROR_FORMAT,
+                         "%s: not a file AET Studio opens (.h5 project, .mrc/.tif with .tlt, "
+                         ".xyz)", base);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* The first of `preferred` present in names, else the first name. */
+static const char *
+pick_name (GStrv names, const char *const *preferred)
+{
+  for (int i = 0; preferred[i] != NULL; i++)
+    if (names != NULL && g_strv_contains ((const char *const *) names, preferred[i]))
+      return preferred[i];
+  return names != NULL ? names[0] : NULL;
+}
+
+static void
+clear_data (AetWindow *self)
+{
+  g_clear_pointer (&self->tilts, aet_tilt_series_unref);
+  g_clear_pointer (&self->recon, aet_volume_unref);
+  g_clear_pointer (&self->target, aet_volume_unref);
+  g_clear_pointer (&self->traced, aet_atoms_unref);
+  g_clear_pointer (&self->truth, aet_atoms_unref);
+  g_clear_pointer (&self->analysis, aet_analysis_free);
+  g_clear_pointer (&self->recon_error, g_array_unref);
+}
+
+typedef struct
+{
+  GWeakRef window;
+  guint generation;
+  AetAtoms *atoms;
+  AetAtoms *truth;
+  AetAnalysis *analysis;
+  gboolean have_match;
+  AetMatchStats match;
+} AnalyseData;
+
+static void
+analyse_data_free (gpointer data)
+{
+  AnalyseData *d = data;
+  g_weak_ref_clear (&d->window);
+  g_clear_pointer (&d->atoms, aet_atoms_unref);
+  g_clear_pointer (&d->truth, aet_atoms_unref);
+  g_clear_pointer (&d->analysis, aet_analysis_free);
+  g_free (d);
+}
+
+/* GTask thread: analyses a loaded model (on its own copy). */
+static void
+analyse_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  AnalyseData *d = task_data;
+  AetAnalysisOptions options;
+  aet_analysis_options_init (&options);
+  d->analysis = aet_analysis_run (d->atoms, &options, NULL, NULL);
+  if (d->truth != NULL)
+    d->have_match = aet_match_atoms (d->truth, d->atoms, 0.9, &d->match, TRUE, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Main thread: the analysis of a loaded model is ready. */
+static void
+analyse_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AetWindow *self = AET_WINDOW (source);
+  AnalyseData *d = g_task_get_task_data (G_TASK (result));
+  self->loads--;
+  update_busy (self);
+  if (d->generation != self->generation || d->analysis == NULL)
+    {
+      show_analysis (self, NULL);
+      return;
+    }
+  g_clear_pointer (&self->traced, aet_atoms_unref);
+  self->traced = g_steal_pointer (&d->atoms);
+  g_clear_pointer (&self->analysis, aet_analysis_free);
+  self->analysis = g_steal_pointer (&d->analysis);
+  aet_viewer_set_atoms (viewer (self, 0), self->traced);
+  aet_stage_list_set_state (self->stages, AET_STAGE_ANALYSE, AET_STAGE_DONE, NULL);
+  show_analysis (self, d->have_match ? &d->match : NULL);
+}
+
+/* Main thread: a file was read; its items replace the window's data. */
+static void
+load_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AetWindow *self = AET_WINDOW (source);
+  g_autoptr (GError) error = NULL;
+  LoadData *d = g_task_get_task_data (G_TASK (result));
+  self->loads--;
+  update_busy (self);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      show_error (self, error->message);
+      return;
+    }
+  if (self->job != NULL)
+    aet_job_cancel (self->job);
+  g_clear_pointer (&self->job, aet_job_unref);
+  self->generation++;
+  clear_data (self);
+  AetProject *p = d->project;
+  g_auto (GStrv) vols = aet_project_dup_volume_names (p);
+  g_auto (GStrv) atom_sets = aet_project_dup_atoms_names (p);
+  g_auto (GStrv) series = aet_project_dup_tilt_series_names (p);
+  static const char *const recon_names[] = { "recon", "reconstruction", NULL };
+  static const char *const traced_names[] = { "traced", "traced_before", "model", NULL };
+  const char *vname = pick_name (vols, recon_names);
+  const char *aname = pick_name (atom_sets, traced_names);
+  if (vname != NULL)
+    self->recon = aet_volume_ref (aet_project_get_volume (p, vname));
+  if (aname != NULL && g_strcmp0 (aname, "truth") != 0)
+    self->traced = aet_atoms_ref (aet_project_get_atoms (p, aname));
+  if (aet_project_get_atoms (p, "truth") != NULL)
+    self->truth = aet_atoms_ref (aet_project_get_atoms (p, "truth"));
+  if (aet_project_get_volume (p, "target") != NULL)
+    self->target = aet_volume_ref (aet_project_get_volume (p, "target"));
+  if (series != NULL && series[0] != NULL)
+    self->tilts = aet_tilt_series_ref (aet_project_get_tilt_series (p, series[0]));
+
+  aet_stage_list_reset (self->stages);
+  aet_viewer_set_volume (viewer (self, 0), self->recon);
+  aet_viewer_set_atoms (viewer (self, 0), self->traced);
+  aet_viewer_reset_view (viewer (self, 0));
+  if (self->recon != NULL)
+    aet_stage_list_set_state (self->stages, AET_STAGE_RECONSTRUCT, AET_STAGE_DONE, "loaded");
+  if (self->traced != NULL)
+    aet_stage_list_set_state (self->stages, AET_STAGE_TRACE_BEFORE, AET_STAGE_DONE, "loaded");
+  update_compare_sources (self);
+  aet_inspector_clear (self->inspector);
+  show_analysis (self, NULL);
+  if (self->traced == NULL && self->recon == NULL && self->tilts != NULL)
+    aet_compare_view_set_view_mode (self->compare, AET_VIEW_ISO);
+  if (self->traced == NULL && self->recon != NULL)
+    aet_compare_view_set_view_mode (self->compare, AET_VIEW_ISO);
+
+  g_autofree char *base = g_path_get_basename (d->path);
+  set_subtitle (self, base);
+  if (has_ext (d->path, ".h5") || has_ext (d->path, ".emd") || has_ext (d->path, ".hdf5"))
+    {
+      g_free (self->project_path);
+      self->project_path = g_strdup (d->path);
+    }
+  g_autofree char *msg = g_strdup_printf ("Opened %s", base);
+  gtk_label_set_text (GTK_LABEL (self->status_label), msg);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->error_revealer), FALSE);
+  update_busy (self);
+
+  if (self->traced != NULL)
+    {
+      AnalyseData *ad = g_new0 (AnalyseData, 1);
+      g_weak_ref_init (&ad->window, self);
+      ad->generation = self->generation;
+      ad->atoms = aet_atoms_dup (self->traced);
+      ad->truth = self->truth != NULL ? aet_atoms_ref (self->truth) : NULL;
+      g_autoptr (GTask) task = g_task_new (self, NULL, analyse_done, NULL);
+      g_task_set_task_data (task, ad, analyse_data_free);
+      self->loads++;
+      aet_stage_list_set_state (self->stages, AET_STAGE_ANALYSE, AET_STAGE_RUNNING,
+                                "analysing");
+      g_task_run_in_thread (task, analyse_thread);
+    }
+}
+
+void
+aet_window_open_file (AetWindow *self, GFile *file)
+{
+  g_return_if_fail (AET_IS_WINDOW (self) && G_IS_FILE (file));
+  g_autofree char *path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      show_error (self, "Only local files can be opened");
+      return;
+    }
+  g_free (self->last_folder);
+  self->last_folder = g_path_get_dirname (path);
+  LoadData *d = g_new0 (LoadData, 1);
+  d->path = g_steal_pointer (&path);
+  g_autoptr (GTask) task = g_task_new (self, NULL, load_done, NULL);
+  g_task_set_task_data (task, d, load_data_free);
+  self->loads++;
+  g_autofree char *base = g_path_get_basename (d->path);
+  g_autofree char *msg = g_strdup_printf ("Opening %s…", base);
+  gtk_label_set_text (GTK_LABEL (self->status_label), msg);
+  gtk_progress_bar_pulse (GTK_PROGRESS_BAR (self->progress_bar));
+  g_task_run_in_thread (task, load_thread);
+}
+
+/* GTask thread: writes the project file atomically. */
+static void
+save_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  LoadData *d = task_data;
+  GError *error = NULL;
+  if (aet_project_save (d->project, d->path, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Main thread. */
+static void
+save_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AetWindow *self = AET_WINDOW (source);
+  LoadData *d = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  self->loads--;
+  update_busy (self);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      show_error (self, error->message);
+      return;
+    }
+  g_free (self->project_path);
+  self->project_path = g_strdup (d->path);
+  g_autofree char *base = g_path_get_basename (d->path);
+  g_autofree char *msg = g_strdup_printf ("Saved %s", base);
+  gtk_label_set_text (GTK_LABEL (self->status_label), msg);
+  set_subtitle (self, base);
+}
+
+static void
+save_to (AetWindow *self, const char *path)
+{
+  LoadData *d = g_new0 (LoadData, 1);
+  d->path = g_strdup (path);
+  d->project = aet_project_new ();
+  if (self->tilts != NULL)
+    aet_project_set_tilt_series (d->project, "tilts", self->tilts);
+  if (self->recon != NULL)
+    aet_project_set_volume (d->project, "recon", self->recon);
+  if (self->target != NULL)
+    aet_project_set_volume (d->project, "target", self->target);
+  if (self->traced != NULL)
+    aet_project_set_atoms (d->project, "traced", self->traced);
+  if (self->truth != NULL)
+    aet_project_set_atoms (d->project, "truth", self->truth);
+  if (self->analysis != NULL)
+    {
+      g_autofree char *json = aet_report_to_json (self->analysis, NULL, NULL, 0);
+      aet_project_set_report (d->project, json);
+    }
+  g_autoptr (GTask) task = g_task_new (self, NULL, save_done, NULL);
+  g_task_set_task_data (task, d, load_data_free);
+  self->loads++;
+  g_task_run_in_thread (task, save_thread);
+}
+
+/* ---- file choosers ----------------------------------------------------- */
+
+static void
+set_chooser_folder (AetWindow *self, GtkFileChooser *chooser)
+{
+  if (self->last_folder == NULL)
+    return;
+  g_autoptr (GFile) folder = g_file_new_for_path (self->last_folder);
+  gtk_file_chooser_set_current_folder (chooser, folder, NULL);
+}
+
+/* Main thread: the open dialog answered. */
+static void
+open_response (GtkNativeDialog *dialog, int response, AetWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      aet_window_open_file (self, file);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+action_open (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (
+    "Open", GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+  static const struct
+  {
+    const char *name;
+    const char *patterns[6];
+  } filters[] = {
+    { "Everything AET Studio opens", { "*.h5", "*.emd", "*.mrc", "*.tif", "*.tiff", "*.xyz" } },
+    { "Projects (.h5)", { "*.h5", "*.emd", NULL } },
+    { "Tilt series and volumes (MRC + .tlt, TIFF)", { "*.mrc", "*.st", "*.tif", "*.tiff", NULL } },
+    { "Atoms (.xyz)", { "*.xyz", NULL } },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (filters); i++)
+    {
+      g_autoptr (GtkFileFilter) f = gtk_file_filter_new ();
+      gtk_file_filter_set_name (f, filters[i].name);
+      for (int k = 0; k < 6 && filters[i].patterns[k] != NULL; k++)
+        gtk_file_filter_add_pattern (f, filters[i].patterns[k]);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), f);
+    }
+  set_chooser_folder (self, GTK_FILE_CHOOSER (dialog));
+  g_signal_connect (dialog, "response", G_CALLBACK (open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* Main thread: the save dialog answered. */
+static void
+save_response (GtkNativeDialog *dialog, int response, AetWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      if (!has_ext (path, ".h5"))
+        {
+          char *with = g_strconcat (path, ".h5", NULL);
+          g_free (path);
+          path = with;
+        }
+      g_free (self->last_folder);
+      self->last_folder = g_path_get_dirname (path);
+      save_to (self, path);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+action_save_as (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (
+    "Save Project", GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+  set_chooser_folder (self, GTK_FILE_CHOOSER (dialog));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "particle.h5");
+  g_signal_connect (dialog, "response", G_CALLBACK (save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+action_save (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  if (self->project_path != NULL)
+    save_to (self, self->project_path);
+  else
+    action_save_as (action, param, data);
+}
+
+/* ---- export ------------------------------------------------------------ */
+
+typedef struct
+{
+  AetWindow *window;
+  gint width, height;
+} ExportData;
+
+/* Main thread: the export file chooser answered; draws and writes the PNG. */
+static void
+export_response (GtkNativeDialog *dialog, int response, ExportData *d)
+{
+  AetWindow *self = d->window;
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr (GError) error = NULL;
+      g_autofree guint8 *rgba = aet_viewer_render_image (viewer (self, 0), d->width, d->height,
+                                                         &error);
+      if (rgba == NULL || !aet_offscreen_write_png (rgba, d->width, d->height, path, &error))
+        show_error (self, error->message);
+      else
+        {
+          g_autofree char *base = g_path_get_basename (path);
+          g_autofree char *msg = g_strdup_printf ("Exported %s (%d × %d)", base, d->width,
+                                                  d->height);
+          gtk_label_set_text (GTK_LABEL (self->status_label), msg);
+        }
+    }
+  g_free (d);
+  g_object_unref (dialog);
+}
+
+/* Main thread: the size dialog answered. */
+static void
+export_size_response (GtkDialog *dialog, int response, AetWindow *self)
+{
+  if (response == GTK_RESPONSE_OK)
+    {
+      ExportData *d = g_new0 (ExportData, 1);
+      d->window = self;
+      d->width = gtk_spin_button_get_value_as_int (g_object_get_data (G_OBJECT (dialog), "w"));
+      d->height = gtk_spin_button_get_value_as_int (g_object_get_data (G_OBJECT (dialog), "h"));
+      GtkFileChooserNative *fc = gtk_file_chooser_native_new (
+        "Export View", GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "_Cancel");
+      set_chooser_folder (self, GTK_FILE_CHOOSER (fc));
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (fc), "view.png");
+      g_signal_connect (fc, "response", G_CALLBACK (export_response), d);
+      gtk_native_dialog_show (GTK_NATIVE_DIALOG (fc));
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static GtkWidget *
+labelled (GtkWidget *grid, int row, const char *text, GtkWidget *widget)
+{
+  GtkWidget *l = gtk_label_new (text);
+  gtk_label_set_xalign (GTK_LABEL (l), 1);
+  gtk_grid_attach (GTK_GRID (grid), l, 0, row, 1, 1);
+  gtk_widget_set_hexpand (widget, TRUE);
+  gtk_grid_attach (GTK_GRID (grid), widget, 1, row, 1, 1);
+  return widget;
+}
+
+static GtkWidget *
+dialog_grid (GtkDialog *dialog)
+{
+  GtkWidget *grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_widget_set_margin_start (grid, 18);
+  gtk_widget_set_margin_end (grid, 18);
+  gtk_widget_set_margin_top (grid, 18);
+  gtk_widget_set_margin_bottom (grid, 18);
+  gtk_box_append (GTK_BOX (gtk_dialog_get_content_area (dialog)), grid);
+  return grid;
+}
+
+static void
+action_export (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  GtkWidget *dialog = gtk_dialog_new_with_buttons ("Export View", GTK_WINDOW (self),
+                                                   GTK_DIALOG_MODAL
+                                                     | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                                   "_Cancel", GTK_RESPONSE_CANCEL,
+                                                   "_Choose File…", GTK_RESPONSE_OK, NULL);
+  GtkWidget *grid = dialog_grid (GTK_DIALOG (dialog));
+  GtkWidget *w = labelled (grid, 0, "Width (px)", gtk_spin_button_new_with_range (64, 8192, 1));
+  GtkWidget *h = labelled (grid, 1, "Height (px)", gtk_spin_button_new_with_range (64, 8192, 1));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (w), 1600);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (h), 1200);
+  g_object_set_data (G_OBJECT (dialog), "w", w);
+  g_object_set_data (G_OBJECT (dialog), "h", h);
+  g_signal_connect (dialog, "response", G_CALLBACK (export_size_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- new simulation ---------------------------------------------------- */
+
+/* Main thread: the simulation dialog answered; validates and starts. */
+static void
+simulate_response (GtkDialog *dialog, int response, AetWindow *self)
+{
+  if (response != GTK_RESPONSE_OK)
+    {
+      gtk_window_destroy (GTK_WINDOW (dialog));
+      return;
+    }
+  GObject *o = G_OBJECT (dialog);
+  AetSimParams p;
+  aet_sim_params_init_defaults (&p);
+  const char *sym = gtk_editable_get_text (g_object_get_data (o, "element"));
+  p.element = aet_element_from_symbol (sym);
+  p.shape = gtk_drop_down_get_selected (g_object_get_data (o, "shape"));
+  p.radius = gtk_spin_button_get_value (g_object_get_data (o, "radius"));
+  p.size = gtk_spin_button_get_value_as_int (g_object_get_data (o, "size"));
+  p.counts = gtk_spin_button_get_value (g_object_get_data (o, "counts"));
+  p.seed = (guint64) gtk_spin_button_get_value (g_object_get_data (o, "seed"));
+  p.pixel = 0.357 * 144.0 / p.size;
+  g_autoptr (GError) error = NULL;
+  gsize n = 0;
+  g_autofree gdouble *angles = aet_parse_tilt_range (
+    gtk_editable_get_text (g_object_get_data (o, "tilts")), &n, &error);
+  if (p.element == 0)
+    error = g_error_new (AET_ERROR, AET_ERROR_INVALID, "element: “%s” is not an element symbol",
+                         sym);
+  if (error == NULL)
+    {
+      p.angles = angles;
+      p.n_angles = n;
+      aet_sim_params_validate (&p, &error);
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (error != NULL)
+    {
+      show_error (self, error->message);
+      return;
+    }
+  clear_data (self);
+  g_free (self->project_path);
+  self->project_path = NULL;
+  set_subtitle (self, "simulated particle");
+  aet_inspector_clear (self->inspector);
+  start_run (self, &p, angles, n);
+}
+
+static void
+action_new_simulation (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  GtkWidget *dialog = gtk_dialog_new_with_buttons ("New Simulated Particle", GTK_WINDOW (self),
+                                                   GTK_DIALOG_MODAL
+                                                     | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                                   "_Cancel", GTK_RESPONSE_CANCEL,
+                                                   "_Simulate", GTK_RESPONSE_OK, NULL);
+  GtkWidget *grid = dialog_grid (GTK_DIALOG (dialog));
+  GObject *o = G_OBJECT (dialog);
+  GtkWidget *w = labelled (grid, 0, "Element", gtk_entry_new ());
+  gtk_editable_set_text (GTK_EDITABLE (w), "Pt");
+  g_object_set_data (o, "element", w);
+  static const char *const shapes[] = { "Sphere union", "Truncated octahedron",
+                                        "Cuboctahedron", NULL };
+  w = labelled (grid, 1, "Shape", gtk_drop_down_new_from_strings (shapes));
+  g_object_set_data (o, "shape", w);
+  w = labelled (grid, 2, "Radius (Å)", gtk_spin_button_new_with_range (4, 40, 0.5));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (w), 12);
+  g_object_set_data (o, "radius", w);
+  w = labelled (grid, 3, "Box (voxels)", gtk_spin_button_new_with_range (32, 256, 8));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (w), 144);
+  g_object_set_data (o, "size", w);
+  w = labelled (grid, 4, "Tilts (from:to:step °)", gtk_entry_new ());
+  gtk_editable_set_text (GTK_EDITABLE (w), "-65:65:6.5");
+  g_object_set_data (o, "tilts", w);
+  w = labelled (grid, 5, "Electrons (peak pixel)", gtk_spin_button_new_with_range (0, 1e6, 10));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (w), 50);
+  g_object_set_data (o, "counts", w);
+  w = labelled (grid, 6, "Seed", gtk_spin_button_new_with_range (1, 1e9, 1));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (w), 1);
+  g_object_set_data (o, "seed", w);
+  g_signal_connect (dialog, "response", G_CALLBACK (simulate_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+aet_window_start_demo (AetWindow *self)
+{
+  g_return_if_fail (AET_IS_WINDOW (self));
+  /* The default Pt particle on a smaller box than the published 144³, so
+   * the reconstruction converges in seconds on a laptop. */
+  AetSimParams p;
+  aet_sim_params_init_defaults (&p);
+  p.size = 96;
+  p.pixel = 0.45;
+  p.radius = 11;
+  clear_data (self);
+  set_subtitle (self, "demo: simulated Pt particle");
+  aet_inspector_clear (self->inspector);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->iterations_spin), 60);
+  start_run (self, &p, NULL, 0);
+}
+
+/* ---- other actions (main thread) --------------------------------------- */
+
+static void
+action_run (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  start_run (data, NULL, NULL, 0);
+}
+
+static void
+action_cancel (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  if (self->job != NULL)
+    {
+      aet_job_cancel (self->job);
+      gtk_label_set_text (GTK_LABEL (self->status_label), "Cancelling…");
+    }
+}
+
+static void
+action_demo (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  aet_window_start_demo (data);
+}
+
+static void
+action_fullscreen (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  GtkWindow *w = data;
+  if (gtk_window_is_fullscreen (w))
+    gtk_window_unfullscreen (w);
+  else
+    gtk_window_fullscreen (w);
+}
+
+static void
+action_compare (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  gboolean on = !aet_compare_view_get_comparing (self->compare);
+  aet_compare_view_set_comparing (self->compare, on);
+  g_simple_action_set_state (action, g_variant_new_boolean (on));
+}
+
+static void
+action_view_mode (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  AetWindow *self = data;
+  gint mode = aet_view_mode_from_string (g_variant_get_string (value, NULL));
+  if (mode < 0)
+    return;
+  g_simple_action_set_state (action, value);
+  aet_compare_view_set_view_mode (self->compare, mode);
+}
+
+static void
+action_dismiss_error (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->error_revealer), FALSE);
+}
+
+static void
+action_layer (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  aet_compare_view_step_layer (self->compare, g_variant_get_int32 (param));
+}
+
+static void
+action_view_along (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  const char *s = g_variant_get_string (param, NULL);
+  if (g_str_equal (s, "beam"))
+    aet_viewer_view_along_beam (viewer (self, 0));
+  else if (strlen (s) == 3)
+    aet_viewer_view_along_hkl (viewer (self, 0), s[0] - '0', s[1] - '0', s[2] - '0');
+}
+
+/* Main thread: a key or click on a viewer changed its mode; the action's
+ * state and the sidebar follow. */
+static void
+viewer_mode_changed (AetViewer *v, GParamSpec *pspec, AetWindow *self)
+{
+  const char *name = aet_view_mode_to_string (aet_viewer_get_view_mode (v));
+  GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), "view-mode");
+  g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_string (name));
+  g_autofree char *text = NULL;
+  if (aet_viewer_get_view_mode (v) == AET_VIEW_LAYERS)
+    text = g_strdup_printf ("Layer %+d", aet_viewer_get_layer_index (v));
+  gtk_label_set_text (GTK_LABEL (self->view_label), text != NULL ? text : "");
+}
+
+/* Main thread: a picked atom is described in the status bar. */
+static void
+atom_picked (AetViewer *v, gint index, AetWindow *self)
+{
+  AetAtoms *atoms = aet_viewer_get_atoms (v);
+  if (atoms == NULL || (gsize) index >= atoms->n_atoms)
+    return;
+  const gdouble *p = atoms->positions + 3 * index;
+  GString *s = g_string_new (NULL);
+  g_string_append_printf (s, "Atom %d: %s at (%.2f, %.2f, %.2f) Å", index,
+                          aet_element_symbol (atoms->elements[index]), p[0], p[1], p[2]);
+  static const char *const cols[] = { "coordination", "facet", "strain_vol",
+                                      "displacement_pm", "uncertainty_pm" };
+  for (gsize i = 0; i < G_N_ELEMENTS (cols); i++)
+    {
+      const gfloat *c = aet_atoms_get_column (atoms, cols[i]);
+      if (c != NULL)
+        g_string_append_printf (s, ", %s %.3g", cols[i], c[index]);
+    }
+  gtk_label_set_text (GTK_LABEL (self->status_label), s->str);
+  g_string_free (s, TRUE);
+}
+
+static void
+iso_changed (GtkRange *range, AetWindow *self)
+{
+  aet_compare_view_set_iso_level (self->compare, gtk_range_get_value (range));
+}
+
+static void
+color_changed (GtkDropDown *drop, GParamSpec *pspec, AetWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (drop);
+  if (i < G_N_ELEMENTS (color_columns) - 1)
+    aet_compare_view_set_color_column (self->compare, color_columns[i]);
+}
+
+/* Main thread: files dropped on the window. */
+static gboolean
+drop_files (GtkDropTarget *target, const GValue *value, double x, double y, AetWindow *self)
+{
+  GSList *files = g_value_get_boxed (value);
+  if (files == NULL)
+    return FALSE;
+  aet_window_open_file (self, files->data);
+  return TRUE;
+}
+
+/* ---- settings ---------------------------------------------------------- */
+
+static char *
+settings_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "aet-studio", "settings.ini", NULL);
+}
+
+static void
+load_settings (AetWindow *self)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autofree char *path = settings_path ();
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL))
+    return;
+  gint w = g_key_file_get_integer (kf, "window", "width", NULL);
+  gint h = g_key_file_get_integer (kf, "window", "height", NULL);
+  if (w >= 640 && h >= 400)
+    gtk_window_set_default_size (GTK_WINDOW (self), w, h);
+  if (g_key_file_get_boolean (kf, "window", "maximized", NULL))
+    gtk_window_maximize (GTK_WINDOW (self));
+  self->last_folder = g_key_file_get_string (kf, "files", "last-folder", NULL);
+}
+
+static void
+save_settings (AetWindow *self)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autofree char *path = settings_path ();
+  g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL);
+  gint w, h;
+  gtk_window_get_default_size (GTK_WINDOW (self), &w, &h);
+  g_key_file_set_integer (kf, "window", "width", w);
+  g_key_file_set_integer (kf, "window", "height", h);
+  g_key_file_set_boolean (kf, "window", "maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+  if (self->last_folder != NULL)
+    g_key_file_set_string (kf, "files", "last-folder", self->last_folder);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_mkdir_with_parents (dir, 0700);
+  g_autoptr (GError) error = NULL;
+  if (!g_key_file_save_to_file (kf, path, &error))
+    g_warning ("settings: %s", error->message);
+}
+
+static gboolean
+aet_window_close_request (GtkWindow *window)
+{
+  AetWindow *self = AET_WINDOW (window);
+  save_settings (self);
+  if (self->job != NULL)
+    aet_job_cancel (self->job);
+  return GTK_WINDOW_CLASS (aet_window_parent_class)->close_request (window);
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+static GtkWidget *
+sidebar_heading (const char *text)
+{
+  GtkWidget *l = gtk_label_new (text);
+  gtk_label_set_xalign (GTK_LABEL (l), 0);
+  gtk_widget_add_css_class (l, "heading-large");
+  return l;
+}
+
+static GtkWidget *
+sidebar_row (GtkWidget *box, const char *text, GtkWidget *widget)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *l = gtk_label_new (text);
+  gtk_label_set_xalign (GTK_LABEL (l), 0);
+  gtk_widget_set_hexpand (l, TRUE);
+  gtk_box_append (GTK_BOX (row), l);
+  gtk_box_append (GTK_BOX (row), widget);
+  gtk_box_append (GTK_BOX (box), row);
+  return widget;
+}
+
+static void
+build_sidebar (AetWindow *self)
+{
+  GtkWidget *box = self->sidebar_box;
+  gtk_box_append (GTK_BOX (box), sidebar_heading ("Pipeline"));
+  self->stages = AET_STAGE_LIST (aet_stage_list_new ());
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->stages));
+
+  gtk_box_append (GTK_BOX (box), sidebar_heading ("Reconstruction"));
+  static const char *const methods[] = { "GENFIRE", "SIRT", "WBP", NULL };
+  self->method_drop = sidebar_row (box, "Method", gtk_drop_down_new_from_strings (methods));
+  self->iterations_spin = sidebar_row (box, "Iterations",
+                                       gtk_spin_button_new_with_range (1, 1000, 5));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->iterations_spin), 100);
+
+  gtk_box_append (GTK_BOX (box), sidebar_heading ("Tracing"));
+  self->min_distance_spin = sidebar_row (box, "Min. distance (Å)",
+                                         gtk_spin_button_new_with_range (0.5, 5, 0.1));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->min_distance_spin), 2.0);
+
+  gtk_box_append (GTK_BOX (box), sidebar_heading ("Display"));
+  GtkWidget *iso_label = gtk_label_new ("Iso level");
+  gtk_label_set_xalign (GTK_LABEL (iso_label), 0);
+  gtk_box_append (GTK_BOX (box), iso_label);
+  self->iso_scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0.02, 0.98, 0.01);
+  gtk_range_set_value (GTK_RANGE (self->iso_scale), 0.35);
+  gtk_scale_set_digits (GTK_SCALE (self->iso_scale), 2);
+  gtk_scale_set_draw_value (GTK_SCALE (self->iso_scale), TRUE);
+  g_signal_connect (self->iso_scale, "value-changed", G_CALLBACK (iso_changed), self);
+  gtk_box_append (GTK_BOX (box), self->iso_scale);
+  self->color_drop = sidebar_row (box, "Colour by",
+                                  gtk_drop_down_new_from_strings (color_columns));
+  g_signal_connect (self->color_drop, "notify::selected", G_CALLBACK (color_changed), self);
+
+  GtkWidget *views = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_add_css_class (views, "linked");
+  static const struct
+  {
+    const char *label, *target, *tip;
+  } along[] = {
+    { "[100]", "100", "View along [100] of the fitted lattice" },
+    { "[110]", "110", "View along [110] of the fitted lattice" },
+    { "[111]", "111", "View along [111] of the fitted lattice" },
+    { "Beam", "beam", "View down the beam (z)" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (along); i++)
+    {
+      GtkWidget *b = gtk_button_new_with_label (along[i].label);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (b), "win.view-along");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (b), "s", along[i].target);
+      gtk_widget_set_tooltip_text (b, along[i].tip);
+      gtk_widget_set_hexpand (b, TRUE);
+      gtk_box_append (GTK_BOX (views), b);
+    }
+  gtk_widget_set_margin_top (views, 6);
+  gtk_box_append (GTK_BOX (box), views);
+}
+
+static void
+build_center (AetWindow *self)
+{
+  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_add_css_class (bar, "aet-view-toolbar");
+  GtkWidget *modes = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_add_css_class (modes, "linked");
+  static const char *const labels[AET_N_VIEWS] = { "Iso-surface", "Atoms", "Layers", "Facets" };
+  GtkWidget *group = NULL;
+  for (int i = 0; i < AET_N_VIEWS; i++)
+    {
+      GtkWidget *b = gtk_toggle_button_new_with_label (labels[i]);
+      if (group != NULL)
+        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (b), GTK_TOGGLE_BUTTON (group));
+      group = b;
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (b), "win.view-mode");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (b), "s", aet_view_mode_to_string (i));
+      g_autofree char *tip = g_strdup_printf ("%s (%d)", labels[i], i + 1);
+      gtk_widget_set_tooltip_text (b, tip);
+      gtk_box_append (GTK_BOX (modes), b);
+    }
+  gtk_box_append (GTK_BOX (bar), modes);
+  GtkWidget *down = gtk_button_new_from_icon_name ("go-down-symbolic");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (down), "win.layer");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (down), "i", -1);
+  gtk_widget_set_tooltip_text (down, "Previous layer (Page Down)");
+  GtkWidget *up = gtk_button_new_from_icon_name ("go-up-symbolic");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (up), "win.layer");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (up), "i", 1);
+  gtk_widget_set_tooltip_text (up, "Next layer (Page Up)");
+  GtkWidget *layer_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_add_css_class (layer_box, "linked");
+  gtk_box_append (GTK_BOX (layer_box), down);
+  gtk_box_append (GTK_BOX (layer_box), up);
+  gtk_box_append (GTK_BOX (bar), layer_box);
+  self->view_label = gtk_label_new ("");
+  gtk_widget_add_css_class (self->view_label, "dim-label");
+  gtk_box_append (GTK_BOX (bar), self->view_label);
+  GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_set_hexpand (spacer, TRUE);
+  gtk_box_append (GTK_BOX (bar), spacer);
+  GtkWidget *cmp = gtk_toggle_button_new_with_label ("Compare");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (cmp), "win.compare");
+  gtk_widget_set_tooltip_text (cmp, "Show two views side by side (C)");
+  gtk_box_append (GTK_BOX (bar), cmp);
+  GtkWidget *reset = gtk_button_new_from_icon_name ("zoom-fit-best-symbolic");
+  gtk_widget_set_tooltip_text (reset, "Reset the view (R)");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (reset), "win.view-along");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (reset), "s", "beam");
+  gtk_box_append (GTK_BOX (bar), reset);
+  gtk_box_append (GTK_BOX (self->center_box), bar);
+
+  self->compare = AET_COMPARE_VIEW (aet_compare_view_new ());
+  gtk_box_append (GTK_BOX (self->center_box), GTK_WIDGET (self->compare));
+  for (int i = 0; i < 2; i++)
+    {
+      g_signal_connect (viewer (self, i), "notify::view-mode",
+                        G_CALLBACK (viewer_mode_changed), self);
+      g_signal_connect (viewer (self, i), "notify::layer-index",
+                        G_CALLBACK (viewer_mode_changed), self);
+      g_signal_connect (viewer (self, i), "atom-picked", G_CALLBACK (atom_picked), self);
+    }
+}
+
+static void
+aet_window_dispose (GObject *object)
+{
+  AetWindow *self = AET_WINDOW (object);
+  if (self->job != NULL)
+    aet_job_cancel (self->job);
+  g_clear_pointer (&self->job, aet_job_unref);
+  clear_data (self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), AET_TYPE_WINDOW);
+  G_OBJECT_CLASS (aet_window_parent_class)->dispose (object);
+}
+
+static void
+aet_window_finalize (GObject *object)
+{
+  AetWindow *self = AET_WINDOW (object);
+  g_free (self->project_path);
+  g_free (self->last_folder);
+  G_OBJECT_CLASS (aet_window_parent_class)->finalize (object);
+}
+
+static void
+aet_window_class_init (AetWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = aet_window_dispose;
+  object_class->finalize = aet_window_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = aet_window_close_request;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/aetstudio/AetStudio/aet-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, AetWindow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, AetWindow, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, AetWindow, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, AetWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, AetWindow, sidebar_box);
+  gtk_widget_class_bind_template_child (widget_class, AetWindow, center_box);
+  gtk_widget_class_bind_template_child (widget_class, AetWindow, inspector_scroller);
+  gtk_widget_class_bind_template_child (widget_class, AetWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, AetWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, AetWindow, run_stack);
+  g_type_ensure (AET_TYPE_STAGE_LIST);
+}
+
+static void
+aet_window_init (AetWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  const GActionEntry entries[] = {
+    { "open", action_open },
+    { "save", action_save },
+    { "save-as", action_save_as },
+    { "new-simulation", action_new_simulation },
+    { "run", action_run },
+    { "cancel", action_cancel },
+    { "export", action_export },
+    { "fullscreen", action_fullscreen },
+    { "compare", action_compare, NULL, "false" },
+    { "view-mode", action_view_mode, "s", "'iso'" },
+    { "dismiss-error", action_dismiss_error },
+    { "demo", action_demo },
+    { "layer", action_layer, "i" },
+    { "view-along", action_view_along, "s" },
+  };
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+
+  build_sidebar (self);
+  build_center (self);
+  self->inspector = AET_INSPECTOR (aet_inspector_new ());
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->inspector_scroller),
+                                 GTK_WIDGET (self->inspector));
+
+  GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (drop_files), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  load_settings (self);
+  update_busy (self);
+}
+
+AetWindow *
+aet_window_new (GtkApplication *app)
+{
+  return g_object_new (AET_TYPE_WINDOW, "application", app, NULL);
+}
+
+AetCompareView *
+aet_window_get_compare_view (AetWindow *self)
+{
+  g_return_val_if_fail (AET_IS_WINDOW (self), NULL);
+  return self->compare;
+}
+
+AetInspector *
+aet_window_get_inspector (AetWindow *self)
+{
+  g_return_val_if_fail (AET_IS_WINDOW (self), NULL);
+  return self->inspector;
+}
+
+AetStageList *
+aet_window_get_stage_list (AetWindow *self)
+{
+  g_return_val_if_fail (AET_IS_WINDOW (self), NULL);
+  return self->stages;
+}
