@@ -283,7 +283,7 @@ aet_viewer_set_volume (AetViewer *self, AetVolume *volume)
       gdouble c[3], n[3] = { volume->nx, volume->ny, volume->nz };
       for (int i = 0; i < 3; i++)
         c[i] = volume->origin[i] + 0.5 * (n[i] - 1) * volume->voxel_size;
-      aet_camera_frame (self->camera, c, 0.35 * volume->voxel_size * MAX (n[0], n[1]));
+      aet_camera_frame (self->camera, c, 0.42 * volume->voxel_size * MAX (n[0], n[1]));
       self->framed = TRUE;
       camera_changed (self);
     }

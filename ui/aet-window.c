@@ -294,6 +294,8 @@ run_stages (Run *run, GError **error)
         }
       run->tilts = aet_tilt_series_ref (sim->tilts);
       run->truth = aet_atoms_ref (sim->truth);
+      if (sim->truth->n_atoms > 0)
+        run->trace.element = sim->truth->elements[0];
       RunEvent *ev = g_new0 (RunEvent, 1);
       ev->kind = EV_TRUTH;
       ev->atoms = aet_atoms_ref (sim->truth);
@@ -480,7 +482,8 @@ start_run (AetWindow *self, const AetSimParams *sim, const gdouble *angles, gsiz
   g_weak_ref_init (&run->window, self);
   run->generation = ++self->generation;
   run->job = aet_job_new ();
-  aet_job_set_threads (run->job, MAX (1, g_get_num_processors ()));
+  /* leave one core to the main loop, so drawing never waits for compute */
+  aet_job_set_threads (run->job, MAX (1, g_get_num_processors () - 1));
   aet_job_set_progress_func (run->job, run_progress, run, NULL);
   self->job = aet_job_ref (run->job);
   if (sim != NULL)
@@ -510,7 +513,7 @@ start_run (AetWindow *self, const AetSimParams *sim, const gdouble *angles, gsiz
   run->recon.snapshot_data = run;
   aet_trace_params_init_defaults (&run->trace);
   run->trace.min_distance = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->min_distance_spin));
-  if (run->truth != NULL)
+  if (run->truth != NULL && run->truth->n_atoms > 0)
     run->trace.element = run->truth->elements[0];
 
   aet_stage_list_reset (self->stages);
