@@ -82,7 +82,9 @@ legend_changed (AetViewer *viewer, GtkWidget *legend)
 {
   AetColormap map;
   gdouble a, b;
-  gtk_widget_set_visible (legend, aet_viewer_get_legend (viewer, &map, &a, &b));
+  /* categories (facets) are named in the inspector's table, not on a bar */
+  gtk_widget_set_visible (legend, aet_viewer_get_legend (viewer, &map, &a, &b)
+                                    && map != AET_COLORMAP_QUALITATIVE);
   gtk_widget_queue_draw (legend);
 }
 

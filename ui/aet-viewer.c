@@ -30,7 +30,8 @@ struct _AetViewer
   /* mesh worker state (main thread only) */
   gboolean mesh_busy;
   gboolean mesh_pending;
-  gboolean framed; /* the camera has been framed on data once */
+  gboolean framed;       /* the camera has been framed on data once */
+  gboolean atoms_framed; /* … and on atoms once */
 
   /* gestures */
   guint drag_button;
@@ -245,12 +246,47 @@ apply_mode (AetViewer *self)
   gtk_gl_area_queue_render (GTK_GL_AREA (self));
 }
 
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+  return (x > y) - (x < y);
+}
+
+/* Frames the atoms by their centroid and the 98th percentile of their
+ * distances from it (a stray false atom must not shrink the particle to a
+ * dot), else what the scene holds. */
 static void
 frame_camera (AetViewer *self)
 {
-  gdouble c[3], r;
-  aet_scene_get_bounds (self->scene, c, &r);
+  gdouble c[3] = { 0, 0, 0 }, r;
+  if (self->atoms != NULL && self->atoms->n_atoms >= 4)
+    {
+      gsize n = self->atoms->n_atoms;
+      const gdouble *p = self->atoms->positions;
+      for (gsize i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++)
+          c[k] += p[3 * i + k] / n;
+      g_autofree gdouble *d = g_new (gdouble, n);
+      for (gsize i = 0; i < n; i++)
+        d[i] = sqrt ((p[3 * i] - c[0]) * (p[3 * i] - c[0])
+                     + (p[3 * i + 1] - c[1]) * (p[3 * i + 1] - c[1])
+                     + (p[3 * i + 2] - c[2]) * (p[3 * i + 2] - c[2]));
+      qsort (d, n, sizeof (gdouble), compare_doubles);
+      r = d[(gsize) (0.98 * (n - 1))] + 2.0;
+    }
+  else
+    aet_scene_get_bounds (self->scene, c, &r);
   aet_camera_frame (self->camera, c, r * 1.05);
+}
+
+/* Looks at the layer face-on. */
+static void
+view_layer_face_on (AetViewer *self)
+{
+  gdouble n[3];
+  layer_normal (self, n);
+  aet_camera_view_along (self->camera, n, NULL);
 }
 
 static void
@@ -305,9 +341,11 @@ aet_viewer_set_atoms (AetViewer *self, AetAtoms *atoms)
     aet_atoms_ref (atoms);
   g_clear_pointer (&self->atoms, aet_atoms_unref);
   self->atoms = atoms;
+  gboolean had_atoms = self->atoms_framed;
   aet_scene_set_atoms (self->scene, atoms);
-  if (!self->framed && atoms != NULL && atoms->n_atoms > 0)
+  if ((!self->framed || !had_atoms) && atoms != NULL && atoms->n_atoms > 0)
     {
+      self->atoms_framed = TRUE;
       frame_camera (self);
       self->framed = TRUE;
       camera_changed (self);
@@ -365,6 +403,11 @@ aet_viewer_set_view_mode (AetViewer *self, AetViewMode mode)
     return;
   self->mode = mode;
   apply_mode (self);
+  if (mode == AET_VIEW_LAYERS)
+    {
+      view_layer_face_on (self);
+      camera_changed (self);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_MODE]);
 }
 
@@ -731,7 +774,7 @@ aet_viewer_init (AetViewer *self)
 {
   self->scene = aet_scene_new ();
   self->camera = aet_camera_new ();
-  self->iso_fraction = 0.35;
+  self->iso_fraction = 0.5;
   self->color_column = g_strdup ("element");
   self->layer_hkl[0] = 1;
   self->layer_hkl[1] = 1;

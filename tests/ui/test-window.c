@@ -215,6 +215,16 @@ test_open_and_views (void)
   for (int i = 0; i < 4; i++)
     g_object_unref (shots[i]);
 
+  /* the export path: the current view drawn offscreen at another size */
+  g_autoptr (GError) error = NULL;
+  g_autofree guint8 *rgba = aet_viewer_render_image (pane (0), 320, 200, &error);
+  g_assert_no_error (error);
+  gsize drawn = 0;
+  for (gsize i = 0; i < 320 * 200; i++)
+    drawn += abs ((gint) rgba[4 * i] - (gint) rgba[0]) > 12
+             || abs ((gint) rgba[4 * i + 2] - (gint) rgba[2]) > 12;
+  g_assert_cmpuint (drawn, >, 320 * 200 / 100);
+
   /* the viewer's own key path: "viewer.mode" as the 2 key triggers it, and
    * the window's action state follows */
   gtk_widget_activate_action (GTK_WIDGET (pane (0)), "viewer.mode", "s", "atoms");
