@@ -13,5 +13,6 @@ int aet_cmd_simulate (int argc, char **argv);
 int aet_cmd_reconstruct (int argc, char **argv);
 int aet_cmd_trace (int argc, char **argv);
 int aet_cmd_analyze (int argc, char **argv);
+int aet_cmd_run (int argc, char **argv);
 
 G_END_DECLS

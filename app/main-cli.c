@@ -23,6 +23,7 @@ static const Command commands[] = {
   { "reconstruct", aet_cmd_reconstruct, "a volume from a tilt series (GENFIRE, SIRT, WBP)" },
   { "trace", aet_cmd_trace, "atoms from a volume" },
   { "analyze", aet_cmd_analyze, "structure and precision of traced atoms: report.json" },
+  { "run", aet_cmd_run, "the whole pipeline into one project, before/after augmentation" },
   { "version", aet_cmd_version, "the version of AET Studio and of its libraries" },
 };
 

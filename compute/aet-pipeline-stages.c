@@ -1,0 +1,469 @@
+/* aet-pipeline-stages.c — the bodies of the pipeline's stages: what each
+ * reads from and writes into the project, and when it is needed.
+ *
+ * Project names: tilt series "tilts"; simulated truth "truth" (atoms) and
+ * "target" (volume); "reconstruction"; atoms "before"; "augmented"; atoms
+ * "after"; the report.  Parameters: "<stage>/<key>" (see docs/pipeline.md);
+ * results for summaries under "result/…", which no signature reads. */
+#define G_LOG_DOMAIN "aet-pipeline"
+
+#include "aet-analysis.h"
+#include "aet-elements.h"
+#include "aet-error.h"
+#include "aet-match.h"
+#include "aet-pipeline-private.h"
+#include "aet-reconstruct.h"
+#include "aet-report.h"
+#include "aet-simulate.h"
+#include "aet-tiles.h"
+#include "aet-trace.h"
+#include "aet-train.h"
+#include "aet-weights.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- simulate ---- */
+
+static gboolean
+simulate_needed (AetProject *project)
+{
+  return g_strcmp0 (aet_project_get_param (project, "simulate/enabled"), "true") == 0;
+}
+
+static gboolean
+simulate_has_outputs (AetProject *project)
+{
+  return aet_project_get_tilt_series (project, "tilts") != NULL
+         && aet_project_get_atoms (project, "truth") != NULL;
+}
+
+static gboolean
+simulate_run (AetStageContext *c, GError **error)
+{
+  AetSimParams p;
+  aet_sim_params_init_defaults (&p);
+  const char *element = aet_stage_param (c, "simulate/element", "Pt");
+  p.element = aet_element_from_symbol (element);
+  if (p.element == 0)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "simulate: unknown element “%s”",
+                   element);
+      return FALSE;
+    }
+  const char *shape = aet_stage_param (c, "simulate/shape", "sphere-union");
+  if (!aet_shape_kind_from_name (shape, &p.shape))
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "simulate: unknown shape “%s”", shape);
+      return FALSE;
+    }
+  p.radius = aet_stage_param_double (c, "simulate/radius", p.radius);
+  p.substrate = g_strcmp0 (aet_stage_param (c, "simulate/substrate", "false"), "true") == 0;
+  p.size = aet_stage_param_int (c, "simulate/size", p.size);
+  p.pixel = aet_stage_param_double (c, "simulate/pixel", p.pixel);
+  p.seed = (guint64) aet_stage_param_double (c, "simulate/seed", 1);
+  p.counts = aet_stage_param_double (c, "simulate/counts", p.counts);
+  p.angle_error = aet_stage_param_double (c, "simulate/angle_error", p.angle_error);
+  p.shift_error = aet_stage_param_double (c, "simulate/shift_error", p.shift_error);
+  p.b_input = aet_stage_param_double (c, "simulate/b_factor", p.b_input);
+  g_autofree gdouble *angles = NULL;
+  const char *tilt = aet_stage_param (c, "simulate/tilt", NULL);
+  if (tilt != NULL)
+    {
+      angles = aet_parse_tilt_range (tilt, &p.n_angles, error);
+      if (angles == NULL)
+        return FALSE;
+      p.angles = angles;
+    }
+  if (!aet_sim_params_validate (&p, error))
+    return FALSE;
+  g_autoptr (AetSimResult) r = aet_simulate (&p, aet_stage_context_job (c), error);
+  if (r == NULL)
+    return FALSE;
+  AetProject *project = aet_stage_context_project (c);
+  aet_project_set_tilt_series (project, "tilts", r->tilts);
+  aet_project_set_atoms (project, "truth", r->truth);
+  aet_project_set_volume (project, "target", r->target);
+  aet_stage_emit_volume (c, "target", r->target, TRUE);
+  aet_stage_emit_atoms (c, "truth", r->truth);
+  return TRUE;
+}
+
+/* ---- reconstruct ---- */
+
+static void
+tilts_hash (AetProject *project, GChecksum *sum)
+{
+  AetTiltSeries *s = aet_project_get_tilt_series (project, "tilts");
+  if (s == NULL)
+    return;
+  aet_checksum_volume (sum, s->images);
+  gsize n = (gsize) aet_tilt_series_n_images (s);
+  g_checksum_update (sum, (const guchar *) s->angles, n * sizeof (gdouble));
+  g_checksum_update (sum, (const guchar *) s->shifts, 2 * n * sizeof (gdouble));
+}
+
+static gboolean
+reconstruct_has_outputs (AetProject *project)
+{
+  return aet_project_get_volume (project, "reconstruction") != NULL;
+}
+
+static void
+on_snapshot (AetVolume *snapshot, gint iteration, gpointer user_data)
+{
+  aet_stage_emit_volume (user_data, "reconstruction", snapshot, FALSE);
+}
+
+static gboolean
+reconstruct_run (AetStageContext *c, GError **error)
+{
+  AetProject *project = aet_stage_context_project (c);
+  AetTiltSeries *stored = aet_project_get_tilt_series (project, "tilts");
+  if (stored == NULL)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
+                   "reconstruct: the project has no tilt series");
+      return FALSE;
+    }
+  AetReconParams p;
+  aet_recon_params_init (&p);
+  const char *method = aet_stage_param (c, "reconstruct/method", "genfire");
+  if (strcmp (method, "sirt") == 0)
+    p.method = AET_RECON_SIRT;
+  else if (strcmp (method, "wbp") == 0)
+    p.method = AET_RECON_WBP;
+  else if (strcmp (method, "genfire") == 0)
+    p.method = AET_RECON_GENFIRE;
+  else
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
+                   "reconstruct: method “%s”: use genfire, sirt or wbp", method);
+      return FALSE;
+    }
+  p.iterations = aet_stage_param_int (c, "reconstruct/iterations", 0);
+  p.oversampling = aet_stage_param_double (c, "reconstruct/oversampling", p.oversampling);
+  p.cutoff = aet_stage_param_double (c, "reconstruct/cutoff", p.cutoff);
+  const char *support = aet_stage_param (c, "reconstruct/support", "auto");
+  p.support = strcmp (support, "none") == 0 ? AET_SUPPORT_NONE : AET_SUPPORT_AUTO;
+  const char *align = aet_stage_param (c, "reconstruct/align", "none");
+  p.align = strcmp (align, "com") == 0      ? AET_ALIGN_COM
+            : strcmp (align, "xcorr") == 0  ? AET_ALIGN_XCORR
+            : strcmp (align, "refine") == 0 ? AET_ALIGN_REFINE
+                                            : AET_ALIGN_NONE;
+  p.snapshot_every = aet_stage_param_int (c, "reconstruct/snapshot_every", 5);
+  p.snapshot_func = on_snapshot;
+  p.snapshot_data = c;
+  /* alignment writes into the series: work on a copy so a cancelled run
+   * leaves the project's tilt series as it was */
+  g_autoptr (AetTiltSeries) series = aet_tilt_series_dup (stored);
+  if (!aet_recon_params_validate (&p, series, error))
+    return FALSE;
+  AetReconStats stats = { 0 };
+  g_autoptr (AetVolume) volume
+    = aet_reconstruct (series, &p, &stats, aet_stage_context_job (c), error);
+  if (volume == NULL)
+    {
+      aet_recon_stats_clear (&stats);
+      return FALSE;
+    }
+  /* the reconstruction error per iteration, for the window's plot */
+  g_autoptr (GString) err = g_string_new (NULL);
+  for (gint i = 0; i < stats.n_iterations; i++)
+    g_string_append_printf (err, "%s%.6g", i ? "," : "", stats.error[i]);
+  aet_project_set_param (project, "result/reconstruct/error", err->str);
+  aet_recon_stats_clear (&stats);
+  aet_project_set_volume (project, "reconstruction", volume);
+  aet_stage_emit_volume (c, "reconstruction", volume, TRUE);
+  return TRUE;
+}
+
+/* ---- trace (before and after) ---- */
+
+static gboolean
+trace_volume (AetStageContext *c, const char *volume_name, const char *atoms_name,
+              GError **error)
+{
+  AetProject *project = aet_stage_context_project (c);
+  AetVolume *volume = aet_project_get_volume (project, volume_name);
+  if (volume == NULL)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "trace: the project has no %s volume",
+                   volume_name);
+      return FALSE;
+    }
+  AetTraceParams p;
+  aet_trace_params_init_defaults (&p);
+  p.min_distance = aet_stage_param_double (c, "trace/min_distance", p.min_distance);
+  p.threshold = aet_stage_param_double (c, "trace/threshold", p.threshold);
+  p.upsample = aet_stage_param_int (c, "trace/upsample", p.upsample);
+  AetAtoms *truth = aet_project_get_atoms (project, "truth");
+  if (truth != NULL && truth->n_atoms > 0)
+    p.element = truth->elements[0];
+  g_autoptr (AetAtoms) atoms = aet_trace (volume, &p, aet_stage_context_job (c), error);
+  if (atoms == NULL)
+    return FALSE;
+  aet_project_set_atoms (project, atoms_name, atoms);
+  aet_stage_emit_atoms (c, atoms_name, atoms);
+  return TRUE;
+}
+
+static gboolean
+trace_before_has_outputs (AetProject *project)
+{
+  return aet_project_get_atoms (project, "before") != NULL;
+}
+
+static gboolean
+trace_before_run (AetStageContext *c, GError **error)
+{
+  return trace_volume (c, "reconstruction", "before", error);
+}
+
+static gboolean
+trace_after_has_outputs (AetProject *project)
+{
+  return aet_project_get_atoms (project, "after") != NULL;
+}
+
+static gboolean
+trace_after_run (AetStageContext *c, GError **error)
+{
+  return trace_volume (c, "augmented", "after", error);
+}
+
+/* Trace parameters are shared by both tracing stages: "trace/…" keys are
+ * hashed into each of them. */
+static void
+trace_params_hash (AetProject *project, GChecksum *sum)
+{
+  g_auto (GStrv) keys = aet_project_dup_param_keys (project);
+  for (guint i = 0; keys[i] != NULL; i++)
+    if (g_str_has_prefix (keys[i], "trace/"))
+      {
+        g_checksum_update (sum, (const guchar *) keys[i], -1);
+        g_checksum_update (sum, (const guchar *) aet_project_get_param (project, keys[i]), -1);
+      }
+}
+
+/* ---- augment ---- */
+
+/* The network file: "augment/model", else the shipped one. Caller owns. */
+static char *
+model_path (AetProject *project)
+{
+  const char *given = aet_project_get_param (project, "augment/model");
+  if (given != NULL && *given)
+    return g_strdup (given);
+  return aet_train_find_default_model ();
+}
+
+static gboolean
+augment_needed (AetProject *project)
+{
+  if (g_strcmp0 (aet_project_get_param (project, "augment/enabled"), "false") == 0)
+    return FALSE;
+  g_autofree char *path = model_path (project);
+  return path != NULL;
+}
+
+static void
+augment_hash (AetProject *project, GChecksum *sum)
+{
+  g_autofree char *path = model_path (project);
+  g_autofree char *contents = NULL;
+  gsize n = 0;
+  if (path != NULL && g_file_get_contents (path, &contents, &n, NULL))
+    g_checksum_update (sum, (const guchar *) contents, n);
+}
+
+static gboolean
+augment_has_outputs (AetProject *project)
+{
+  return aet_project_get_volume (project, "augmented") != NULL;
+}
+
+static gboolean
+augment_run (AetStageContext *c, GError **error)
+{
+  AetProject *project = aet_stage_context_project (c);
+  AetVolume *recon = aet_project_get_volume (project, "reconstruction");
+  g_autofree char *path = model_path (project);
+  if (recon == NULL || path == NULL)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
+                   "augment: %s", recon == NULL ? "the project has no reconstruction"
+                                                : "no trained network found");
+      return FALSE;
+    }
+  g_autoptr (AetUnet) net = aet_weights_load (path, NULL, error);
+  if (net == NULL)
+    return FALSE;
+  aet_unet_set_threads (net, aet_stage_context_threads (c));
+  gdouble level = 0;
+  g_autoptr (AetVolume) input = aet_train_normalise (recon, "reconstruction", &level, error);
+  if (input == NULL)
+    return FALSE;
+  gint tile = aet_stage_param_int (c, "augment/tile", 96);
+  gint overlap = aet_stage_param_int (c, "augment/overlap", 44);
+  g_autoptr (AetVolume) out
+    = aet_unet_apply (net, input, tile, overlap, aet_stage_context_job (c), error);
+  if (out == NULL)
+    return FALSE;
+  aet_project_set_volume (project, "augmented", out);
+  aet_stage_emit_volume (c, "augmented", out, TRUE);
+  return TRUE;
+}
+
+static gboolean
+trace_after_needed (AetProject *project)
+{
+  return augment_needed (project);
+}
+
+/* ---- analyse ---- */
+
+static void
+truth_hash (AetProject *project, GChecksum *sum)
+{
+  aet_checksum_atoms (sum, aet_project_get_atoms (project, "truth"));
+}
+
+static gboolean
+analyse_has_outputs (AetProject *project)
+{
+  const char *r = aet_project_get_report (project);
+  return r != NULL && *r != '\0';
+}
+
+static void
+set_result (AetProject *project, const char *model, const char *key, gdouble value)
+{
+  g_autofree char *k = g_strdup_printf ("result/%s/%s", model, key);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  aet_project_set_param (project, k, g_ascii_dtostr (buf, sizeof buf, value));
+}
+
+/* Analyses one traced model (columns added on a copy that replaces it) and,
+ * with a truth, measures its precision. Returns the report JSON. */
+static char *
+analyse_model (AetStageContext *c, const char *name, AetAtoms *truth, AetAtoms *partner_model,
+               GError **error)
+{
+  AetProject *project = aet_stage_context_project (c);
+  AetAtoms *stored = aet_project_get_atoms (project, name);
+  if (stored == NULL)
+    return g_strdup ("null");
+  g_autoptr (AetAtoms) atoms = aet_atoms_dup (stored);
+  AetAnalysisOptions options;
+  aet_analysis_options_init (&options);
+  options.reference_a = aet_stage_param_double (c, "analyse/reference_a", 0);
+  g_autoptr (AetAnalysis) analysis
+    = aet_analysis_run (atoms, &options, aet_stage_context_job (c), error);
+  if (analysis == NULL)
+    {
+      g_prefix_error (error, "%s atoms: ", name);
+      return NULL;
+    }
+  AetMatchStats s = { 0 };
+  AetReportValue values[16];
+  gsize n_values = 0;
+  if (truth != NULL)
+    {
+      if (!aet_match_atoms (truth, atoms, 0.9, &s, TRUE, error))
+        return NULL;
+      AetReportValue v[] = {
+        { "n_reference", s.n_reference },     { "n_matched", s.n_matched },
+        { "rmsd_pm", s.rmsd_pm },             { "sigma_x_pm", s.sigma_pm[0] },
+        { "sigma_y_pm", s.sigma_pm[1] },      { "sigma_z_pm", s.sigma_pm[2] },
+        { "recall", s.recall },               { "precision", s.precision },
+        { "rmsd_surface_pm", s.rmsd_surface_pm }, { "recall_surface", s.recall_surface },
+        { "precision_surface", s.precision_surface },
+        { "rmsd_interior_pm", s.rmsd_interior_pm }, { "recall_interior", s.recall_interior },
+        { "precision_interior", s.precision_interior },
+      };
+      n_values = G_N_ELEMENTS (v);
+      memcpy (values, v, sizeof v);
+      for (gsize i = 0; i < n_values; i++)
+        set_result (project, name, values[i].key, values[i].value);
+    }
+  if (partner_model != NULL)
+    {
+      /* every atom after augmentation knows its partner before and how far
+       * it moved (columns "partner", "moved_pm") */
+      AetMatchStats pair;
+      if (!aet_match_atoms (partner_model, atoms, 0.9, &pair, TRUE, error))
+        return NULL;
+    }
+  set_result (project, name, "n_atoms", atoms->n_atoms);
+  set_result (project, name, "n_surface", analysis->n_surface);
+  aet_project_set_atoms (project, name, atoms);
+  aet_stage_emit_atoms (c, name, atoms);
+  return aet_report_to_json (analysis, truth != NULL ? "precision" : NULL, values, n_values);
+}
+
+static gboolean
+analyse_run (AetStageContext *c, GError **error)
+{
+  AetProject *project = aet_stage_context_project (c);
+  g_autoptr (AetAtoms) truth = NULL;
+  AetAtoms *stored_truth = aet_project_get_atoms (project, "truth");
+  if (stored_truth != NULL)
+    {
+      /* the truth's own surface atoms split the precision into surface and
+       * interior */
+      truth = aet_atoms_dup (stored_truth);
+      AetAnalysisOptions options;
+      aet_analysis_options_init (&options);
+      g_autoptr (AetAnalysis) a = aet_analysis_run (truth, &options, NULL, error);
+      if (a == NULL)
+        {
+          g_prefix_error (error, "truth atoms: ");
+          return FALSE;
+        }
+    }
+  g_autofree char *before = analyse_model (c, "before", truth, NULL, error);
+  if (before == NULL)
+    return FALSE;
+  g_autofree char *after = NULL;
+  if (aet_project_get_atoms (project, "after") != NULL)
+    {
+      after = analyse_model (c, "after", truth, aet_project_get_atoms (project, "before"),
+                             error);
+      if (after == NULL)
+        return FALSE;
+    }
+  g_autofree char *report = g_strdup_printf (
+    "{\n\"format\": \"aet-run-report\",\n\"version\": 1,\n\"before\": %s,\n\"after\": %s\n}\n",
+    before, after != NULL ? after : "null");
+  aet_project_set_report (project, report);
+  return TRUE;
+}
+
+/* ---- the table ---- */
+
+#define DEP(s) (1u << (s))
+
+static const AetStageInfo stages[AET_N_STAGES] = {
+  [AET_STAGE_SIMULATE] = { "simulate", "Simulate", 0, simulate_needed, NULL,
+                           simulate_has_outputs, simulate_run },
+  [AET_STAGE_RECONSTRUCT] = { "reconstruct", "Reconstruct", DEP (AET_STAGE_SIMULATE), NULL,
+                              tilts_hash, reconstruct_has_outputs, reconstruct_run },
+  [AET_STAGE_TRACE_BEFORE] = { "trace_before", "Trace before", DEP (AET_STAGE_RECONSTRUCT), NULL,
+                               trace_params_hash, trace_before_has_outputs, trace_before_run },
+  [AET_STAGE_AUGMENT] = { "augment", "Augment", DEP (AET_STAGE_RECONSTRUCT), augment_needed,
+                          augment_hash, augment_has_outputs, augment_run },
+  [AET_STAGE_TRACE_AFTER] = { "trace_after", "Trace after", DEP (AET_STAGE_AUGMENT),
+                              trace_after_needed, trace_params_hash, trace_after_has_outputs,
+                              trace_after_run },
+  [AET_STAGE_ANALYSE] = { "analyse", "Analyse",
+                          DEP (AET_STAGE_TRACE_BEFORE) | DEP (AET_STAGE_TRACE_AFTER), NULL,
+                          truth_hash, analyse_has_outputs, analyse_run },
+};
+
+const AetStageInfo *
+aet_stage_info (AetStageId stage)
+{
+  g_return_val_if_fail (stage < AET_N_STAGES, &stages[0]);
+  return &stages[stage];
+}

@@ -1,0 +1,797 @@
+/* aet-train.c — training the augmentation network on simulated pairs
+ * (see aet-train.h for the recipe). */
+#define G_LOG_DOMAIN "aet-train"
+
+#include "aet-train.h"
+
+#include "aet-adam.h"
+#include "aet-config.h"
+#include "aet-error.h"
+#include "aet-file-util.h"
+#include "aet-project-file.h"
+#include "aet-reconstruct.h"
+#include "aet-rng.h"
+#include "aet-simulate.h"
+#include "aet-weights.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+/* Random streams of a seed, kept apart so that one purpose never shifts
+ * another's numbers. */
+#define STREAM_PAIR 0x100000000ull   /* + pair index: the pair's variations */
+#define STREAM_VAL 0x200000000ull    /* + validation pair index */
+#define STREAM_STEP 0x300000000ull   /* + step: pair choice, crop, flips */
+#define STREAM_VAL_PATCH 0x400000000ull
+#define STREAM_INIT 0x500000000ull   /* network initialisation */
+
+/* The published box, to which atom counts and sizes are scaled. */
+#define REF_BOX_A (144 * 0.357)
+
+void
+aet_train_params_init (AetTrainParams *p)
+{
+  memset (p, 0, sizeof *p);
+  p->steps = 20000;
+  p->patch = 64;
+  p->seed = 1;
+  p->base = 8;
+  p->depth = 2;
+  p->lr = 5e-4;
+  p->lr_warmup = 500;
+  p->lr_half_life = 30000;
+  p->lr_floor = 1.0 / 32.0;
+  p->n_pairs = 512;
+  p->pool_start = 8;
+  p->pool_grow_every = 40;
+  p->n_val_pairs = 4;
+  p->val_patches = 2;
+  p->val_every = 500;
+  p->checkpoint_every = 500;
+  p->log_every = 50;
+  p->volume_size = 144;
+  p->pixel = 0.357;
+  p->genfire_iterations = 50;
+  p->cache_pairs = 16;
+}
+
+#define CHECK(cond, ...)                                                  \
+  G_STMT_START                                                            \
+  {                                                                       \
+    if (!(cond))                                                          \
+      {                                                                   \
+        g_set_error (error, AET_ERROR, AET_ERROR_INVALID, __VA_ARGS__);   \
+        return FALSE;                                                     \
+      }                                                                   \
+  }                                                                       \
+  G_STMT_END
+
+gboolean
+aet_train_params_validate (const AetTrainParams *p, GError **error)
+{
+  CHECK (p->output != NULL && p->output[0] != '\0', "train: no output file given");
+  CHECK (p->steps >= 0 && p->steps <= G_GINT64_CONSTANT (1000000000),
+         "train: steps %" G_GINT64_FORMAT ": expected 0 to 1e9", p->steps);
+  CHECK (p->base >= 1 && p->base <= 64, "train: base %d: expected 1 to 64", p->base);
+  CHECK (p->depth >= 1 && p->depth <= 4, "train: depth %d: expected 1 to 4", p->depth);
+  gint align = 1 << p->depth;
+  CHECK (p->patch >= 8 && p->patch <= 256 && p->patch % align == 0,
+         "train: patch %d: expected a multiple of %d from 8 to 256", p->patch, align);
+  CHECK (p->volume_size >= 24 && p->volume_size <= 512, "train: volume size %d: expected 24 to 512",
+         p->volume_size);
+  CHECK (p->patch <= p->volume_size, "train: patch %d is larger than the simulated volume (%d)",
+         p->patch, p->volume_size);
+  CHECK (p->pixel > 0.05 && p->pixel < 5, "train: pixel %g Å: expected 0.05 to 5", p->pixel);
+  CHECK (isfinite (p->lr) && p->lr > 0 && p->lr < 1, "train: learning rate %g: expected 0 to 1",
+         p->lr);
+  CHECK (p->lr_warmup >= 0 && p->lr_half_life >= 1 && p->lr_floor > 0 && p->lr_floor <= 1,
+         "train: bad learning rate schedule");
+  CHECK (p->n_pairs >= 1 && p->n_pairs <= 1000000, "train: pairs %u: expected 1 to 1e6",
+         p->n_pairs);
+  CHECK (p->pool_start >= 1 && p->pool_grow_every >= 1, "train: bad pool growth");
+  CHECK (p->n_val_pairs >= 1 && p->n_val_pairs <= 64 && p->val_patches >= 1
+           && p->val_patches <= 64,
+         "train: validation pairs %u × patches %u: expected 1 to 64 each", p->n_val_pairs,
+         p->val_patches);
+  CHECK (p->val_every >= 1 && p->checkpoint_every >= 1 && p->log_every >= 1,
+         "train: the validation, checkpoint and log intervals must be positive");
+  CHECK (p->genfire_iterations >= 1 && p->genfire_iterations <= 10000,
+         "train: GENFIRE iterations %d: expected 1 to 10000", p->genfire_iterations);
+  CHECK (p->cache_pairs >= 1, "train: cache must hold at least one pair");
+  return TRUE;
+}
+
+gdouble
+aet_train_lr_at (const AetTrainParams *p, gint64 step)
+{
+  gdouble warm = 1.0;
+  if (step < p->lr_warmup)
+    warm = 0.1 + 0.9 * (gdouble) step / (gdouble) p->lr_warmup;
+  gdouble decay = pow (0.5, (gdouble) (step / p->lr_half_life));
+  return p->lr * warm * MAX (decay, p->lr_floor);
+}
+
+/* ---- normalisation ---------------------------------------------------- */
+
+static int
+cmp_float (const void *a, const void *b)
+{
+  gfloat x = *(const gfloat *) a, y = *(const gfloat *) b;
+  return (x > y) - (x < y);
+}
+
+gdouble
+aet_train_peak_level (const AetVolume *v)
+{
+  if (v->nx < 3 || v->ny < 3 || v->nz < 3)
+    return 0;
+  gdouble top = aet_volume_percentile (v, 99.99);
+  if (!(top > 0))
+    return 0;
+  const char *env = g_getenv ("AET_PEAK_FRACTION");
+  gfloat threshold = (gfloat) ((env ? g_ascii_strtod (env, NULL) : 0.3) * top);
+  GArray *peaks = g_array_new (FALSE, FALSE, sizeof (gfloat));
+  gsize sx = 1, sy = (gsize) v->nx, sz = (gsize) v->nx * v->ny;
+  for (gint k = 1; k < v->nz - 1; k++)
+    for (gint j = 1; j < v->ny - 1; j++)
+      for (gint i = 1; i < v->nx - 1; i++)
+        {
+          gsize c = i * sx + j * sy + k * sz;
+          gfloat value = v->data[c];
+          if (!(value > threshold))
+            continue;
+          gboolean is_max = TRUE;
+          for (gint dz = -1; dz <= 1 && is_max; dz++)
+            for (gint dy = -1; dy <= 1 && is_max; dy++)
+              for (gint dx = -1; dx <= 1; dx++)
+                {
+                  gssize o = dx * (gssize) sx + dy * (gssize) sy + dz * (gssize) sz;
+                  if (o == 0)
+                    continue;
+                  gfloat w = v->data[(gssize) c + o];
+                  /* ties go to the first voxel in memory order */
+                  if (w > value || (w == value && o < 0))
+                    {
+                      is_max = FALSE;
+                      break;
+                    }
+                }
+          if (is_max)
+            g_array_append_val (peaks, value);
+        }
+  gdouble level = 0;
+  if (peaks->len > 0)
+    {
+      qsort (peaks->data, peaks->len, sizeof (gfloat), cmp_float);
+      level = g_array_index (peaks, gfloat, peaks->len / 2);
+    }
+  g_array_unref (peaks);
+  return level;
+}
+
+AetVolume *
+aet_train_normalise (const AetVolume *volume, const char *what, gdouble *level_out,
+                     GError **error)
+{
+  if (!aet_volume_check_finite (volume, what, error))
+    return NULL;
+  gdouble level = aet_train_peak_level (volume);
+  if (!(level > 0) || !isfinite (level))
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_DATA,
+                   "%s: no positive peaks to normalise by (is it empty?)", what);
+      return NULL;
+    }
+  AetVolume *out = aet_volume_dup (volume);
+  aet_volume_scale (out, (gfloat) (1.0 / level));
+  if (level_out != NULL)
+    *level_out = level;
+  return out;
+}
+
+/* The mean of the volume at the atoms (trilinear; positions in Å, voxel
+ * (i, j, k) at (i, j, k)·pixel). */
+static gdouble
+mean_at_atoms (const AetVolume *v, const AetAtoms *atoms)
+{
+  gdouble sum = 0;
+  gsize n = 0;
+  for (gsize a = 0; a < atoms->n_atoms; a++)
+    {
+      gdouble u[3];
+      gint i0[3];
+      gboolean inside = TRUE;
+      gint dims[3] = { v->nx, v->ny, v->nz };
+      for (int d = 0; d < 3; d++)
+        {
+          gdouble x = atoms->positions[3 * a + d] / v->voxel_size;
+          i0[d] = (gint) floor (x);
+          u[d] = x - i0[d];
+          if (i0[d] < 0 || i0[d] + 1 >= dims[d])
+            inside = FALSE;
+        }
+      if (!inside)
+        continue;
+      gdouble value = 0;
+      for (int c = 0; c < 8; c++)
+        {
+          gint dx = c & 1, dy = (c >> 1) & 1, dz = (c >> 2) & 1;
+          gdouble w = (dx ? u[0] : 1 - u[0]) * (dy ? u[1] : 1 - u[1]) * (dz ? u[2] : 1 - u[2]);
+          value += w * v->data[aet_volume_index (v, i0[0] + dx, i0[1] + dy, i0[2] + dz)];
+        }
+      sum += value;
+      n++;
+    }
+  return n > 0 ? sum / n : 0;
+}
+
+/* ---- pairs ------------------------------------------------------------ */
+
+static const guint other_elements[] = { 79, 46, 77, 45 };   /* Au, Pd, Ir, Rh */
+static const char *const element_names[] = { "Au", "Pd", "Ir", "Rh" };
+
+gboolean
+aet_train_make_pair (const AetTrainParams *p, gboolean validation, guint index,
+                     AetVolume **input_out, AetVolume **target_out, char **description,
+                     AetJob *job, GError **error)
+{
+  AetRng rng;
+  aet_rng_init_stream (&rng, p->seed, (validation ? STREAM_VAL : STREAM_PAIR) + index);
+
+  AetSimParams sp;
+  aet_sim_params_init_defaults (&sp);
+  sp.size = p->volume_size;
+  sp.pixel = p->pixel;
+  sp.seed = aet_rng_next (&rng);
+
+  const char *element = "Pt";
+  if (aet_rng_uniform (&rng) < 0.6)
+    sp.element = 78;
+  else
+    {
+      guint e = (guint) aet_rng_below (&rng, G_N_ELEMENTS (other_elements));
+      sp.element = other_elements[e];
+      element = element_names[e];
+    }
+  gdouble u = aet_rng_uniform (&rng);
+  sp.shape = u < 0.7 ? AET_SHAPE_SPHERE_UNION
+                     : (u < 0.85 ? AET_SHAPE_TRUNCATED_OCTAHEDRON : AET_SHAPE_CUBOCTAHEDRON);
+  sp.substrate = aet_rng_uniform (&rng) < 0.2;
+  gdouble box_scale = p->volume_size * p->pixel / REF_BOX_A;
+  gdouble want_atoms = aet_rng_range (&rng, 500, 2500) * pow (box_scale, 3);
+  sp.b_input = aet_rng_range (&rng, 4, 7);
+  gdouble tilt_max = aet_rng_range (&rng, 55, 75);
+  gint n_tilts = 15 + (gint) aet_rng_below (&rng, 17);
+  sp.counts = aet_rng_range (&rng, 20, 100);
+  sp.angle_error = aet_rng_range (&rng, 0, 0.5);
+  sp.shift_error = aet_rng_range (&rng, 0, 0.3);
+  g_autofree gdouble *angles = g_new (gdouble, n_tilts);
+  for (gint t = 0; t < n_tilts; t++)
+    angles[t] = -tilt_max + 2 * tilt_max * t / (n_tilts - 1);
+  sp.angles = angles;
+  sp.n_angles = (gsize) n_tilts;
+
+  /* Size: the radius scales the atom count as radius³; one trial particle
+   * gives the factor, then shrink until it fits the box. */
+  sp.radius = 12 * box_scale;
+  {
+    g_autoptr (GError) local = NULL;
+    g_autoptr (AetAtoms) trial = aet_simulate_particle (&sp, NULL, &local);
+    if (trial != NULL && trial->n_atoms > 0)
+      sp.radius *= cbrt (want_atoms / (gdouble) trial->n_atoms);
+  }
+  g_autoptr (AetSimResult) sim = NULL;
+  for (int attempt = 0; attempt < 8 && sim == NULL; attempt++)
+    {
+      g_autoptr (GError) local = NULL;
+      if (aet_sim_params_validate (&sp, &local))
+        {
+          sim = aet_simulate (&sp, job, &local);
+          if (sim == NULL && g_error_matches (local, AET_ERROR, AET_ERROR_CANCELLED))
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              return FALSE;
+            }
+        }
+      if (sim == NULL)
+        {
+          if (attempt == 7)
+            {
+              g_propagate_prefixed_error (error, g_steal_pointer (&local),
+                                          "train: simulating pair %u: ", index);
+              return FALSE;
+            }
+          sp.radius *= 0.9;
+        }
+    }
+
+  AetReconParams rp;
+  aet_recon_params_init (&rp);
+  rp.method = AET_RECON_GENFIRE;
+  rp.iterations = p->genfire_iterations;
+  g_autoptr (AetVolume) recon = aet_reconstruct (sim->tilts, &rp, NULL, job, error);
+  if (recon == NULL)
+    return FALSE;
+
+  g_autofree char *what = g_strdup_printf ("%s pair %u", validation ? "validation" : "training",
+                                           index);
+  gdouble level = 0;
+  AetVolume *input = aet_train_normalise (recon, what, &level, error);
+  if (input == NULL)
+    return FALSE;
+  gdouble true_mean = mean_at_atoms (recon, sim->truth);
+  gdouble target_peak = aet_volume_percentile (sim->target, 100);
+  AetVolume *target = aet_volume_ref (sim->target);
+  if (fabs (target_peak - 1) > 0.05 && target_peak > 0)
+    {
+      /* the target should peak at 1; scale it if the simulator ever changes */
+      aet_volume_unref (target);
+      target = aet_volume_dup (sim->target);
+      aet_volume_scale (target, (gfloat) (1 / target_peak));
+    }
+  if (description != NULL)
+    *description = g_strdup_printf (
+      "%s: %zu %s atoms, %s%s, B %.1f Å², %d tilts ±%.1f°, counts %.0f; "
+      "peak level %.4g, mean at atoms %.4g (ratio %.3f)",
+      what, sim->truth->n_atoms, element, aet_shape_kind_name (sp.shape),
+      sp.substrate ? " on substrate" : "", sp.b_input, n_tilts, tilt_max, sp.counts, level,
+      true_mean, true_mean > 0 ? level / true_mean : 0.0);
+  *input_out = input;
+  *target_out = target;
+  return TRUE;
+}
+
+/* ---- the pool --------------------------------------------------------- */
+
+typedef struct
+{
+  AetVolume *input, *target;
+} Pair;
+
+static void
+pair_free (gpointer data)
+{
+  Pair *pair = data;
+  if (pair == NULL)
+    return;
+  g_clear_pointer (&pair->input, aet_volume_unref);
+  g_clear_pointer (&pair->target, aet_volume_unref);
+  g_free (pair);
+}
+
+typedef struct
+{
+  const AetTrainParams *p;
+  char *dir;
+  GHashTable *cache;   /* key (validation << 31 | index) → Pair */
+  GQueue order;        /* keys in insertion order, for eviction */
+  AetTrainStats *stats;
+} Pool;
+
+static void
+train_log (const AetTrainParams *p, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+train_log (const AetTrainParams *p, const char *format, ...)
+{
+  if (p->log_func == NULL)
+    return;
+  va_list args;
+  va_start (args, format);
+  g_autofree char *line = g_strdup_vprintf (format, args);
+  va_end (args);
+  p->log_func (line, p->log_data);
+}
+
+static char *
+pair_path (Pool *pool, gboolean validation, guint index)
+{
+  g_autofree char *name = g_strdup_printf (
+    "%s-s%" G_GUINT64_FORMAT "-n%d-%06u.h5", validation ? "val" : "pair", pool->p->seed,
+    pool->p->volume_size, index);
+  return g_build_filename (pool->dir, name, NULL);
+}
+
+static Pair *
+pool_get (Pool *pool, gboolean validation, guint index, AetJob *job, GError **error)
+{
+  gpointer key = GUINT_TO_POINTER (((guint) validation << 31) | index);
+  Pair *pair = g_hash_table_lookup (pool->cache, key);
+  if (pair != NULL)
+    return pair;
+
+  g_autofree char *path = pair_path (pool, validation, index);
+  pair = g_new0 (Pair, 1);
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr (AetProject) project = aet_project_load (path, error);
+      if (project == NULL)
+        {
+          g_prefix_error (error, "train: pool (delete the file to make it again): ");
+          pair_free (pair);
+          return NULL;
+        }
+      AetVolume *input = aet_project_get_volume (project, "input");
+      AetVolume *target = aet_project_get_volume (project, "target");
+      gint n = pool->p->volume_size;
+      if (input == NULL || target == NULL || input->nx != n || input->ny != n || input->nz != n
+          || !aet_volume_same_shape (input, target))
+        {
+          g_autofree char *name = g_path_get_basename (path);
+          g_set_error (error, AET_ERROR, AET_ERROR_FORMAT,
+                       "%s: not a training pair of %d³ voxels (delete it to make it again)",
+                       name, n);
+          pair_free (pair);
+          return NULL;
+        }
+      pair->input = aet_volume_ref (input);
+      pair->target = aet_volume_ref (target);
+      pool->stats->pairs_loaded++;
+    }
+  else
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      g_autofree char *description = NULL;
+      aet_job_set_stage (job, "Simulate pair");
+      if (!aet_train_make_pair (pool->p, validation, index, &pair->input, &pair->target,
+                                &description, job, error))
+        {
+          aet_job_set_stage (job, "Train");
+          pair_free (pair);
+          return NULL;
+        }
+      aet_job_set_stage (job, "Train");
+      g_autoptr (AetProject) project = aet_project_new ();
+      aet_project_set_volume (project, "input", pair->input);
+      aet_project_set_volume (project, "target", pair->target);
+      aet_project_set_param (project, "train/description", description);
+      if (!aet_project_save (project, path, error))
+        {
+          pair_free (pair);
+          return NULL;
+        }
+      gdouble seconds = (g_get_monotonic_time () - t0) / 1e6;
+      pool->stats->generate_seconds += seconds;
+      pool->stats->pairs_generated++;
+      train_log (pool->p, "pool: %s (%.1f s)", description, seconds);
+    }
+
+  if (g_hash_table_size (pool->cache) >= pool->p->cache_pairs)
+    {
+      gpointer old = g_queue_pop_head (&pool->order);
+      g_hash_table_remove (pool->cache, old);
+    }
+  g_hash_table_insert (pool->cache, key, pair);
+  g_queue_push_tail (&pool->order, key);
+  return pair;
+}
+
+/* ---- patches ---------------------------------------------------------- */
+
+/* Copies the n³ block at (x0, y0, z0) of v into t (1 × n³), mirrored along
+ * the axes whose flip bit is set (bit 0: x, 1: y, 2: z). */
+static void
+crop_into (const AetVolume *v, gint x0, gint y0, gint z0, guint flips, AetTensor *t)
+{
+  gint n = t->w;
+  for (gint k = 0; k < n; k++)
+    for (gint j = 0; j < n; j++)
+      {
+        gint sk = z0 + ((flips & 4) ? n - 1 - k : k);
+        gint sj = y0 + ((flips & 2) ? n - 1 - j : j);
+        const gfloat *src = v->data + aet_volume_index (v, x0, sj, sk);
+        gfloat *dst = t->data + ((gsize) k * n + j) * n;
+        if (flips & 1)
+          for (gint i = 0; i < n; i++)
+            dst[i] = src[n - 1 - i];
+        else
+          memcpy (dst, src, (gsize) n * sizeof (gfloat));
+      }
+}
+
+static gdouble
+mse (const AetTensor *a, const AetTensor *b)
+{
+  gdouble s = 0;
+  for (gsize i = 0; i < a->n; i++)
+    {
+      gdouble d = (gdouble) a->data[i] - b->data[i];
+      s += d * d;
+    }
+  return s / (gdouble) a->n;
+}
+
+typedef struct
+{
+  AetTensor **x, **y;
+  guint n;
+} ValSet;
+
+static void
+val_set_clear (ValSet *vs)
+{
+  for (guint i = 0; i < vs->n; i++)
+    {
+      aet_tensor_free (vs->x[i]);
+      aet_tensor_free (vs->y[i]);
+    }
+  g_free (vs->x);
+  g_free (vs->y);
+}
+
+/* Fixed validation patches: near the middle of each validation pair, where
+ * the particle is, at offsets drawn from their own stream, unflipped. */
+static gboolean
+val_set_init (ValSet *vs, Pool *pool, AetJob *job, GError **error)
+{
+  const AetTrainParams *p = pool->p;
+  vs->n = p->n_val_pairs * p->val_patches;
+  vs->x = g_new0 (AetTensor *, vs->n);
+  vs->y = g_new0 (AetTensor *, vs->n);
+  gint n = p->volume_size, c = p->patch;
+  gint centre = (n - c) / 2, spread = MIN (centre, n / 8);
+  for (guint v = 0; v < p->n_val_pairs; v++)
+    {
+      Pair *pair = pool_get (pool, TRUE, v, job, error);
+      if (pair == NULL)
+        return FALSE;
+      for (guint j = 0; j < p->val_patches; j++)
+        {
+          AetRng rng;
+          aet_rng_init_stream (&rng, p->seed, STREAM_VAL_PATCH + v * 64 + j);
+          gint o[3];
+          for (int d = 0; d < 3; d++)
+            o[d] = centre - spread + (gint) aet_rng_below (&rng, (guint64) (2 * spread + 1));
+          guint i = v * p->val_patches + j;
+          vs->x[i] = aet_tensor_new (1, c, c, c);
+          vs->y[i] = aet_tensor_new (1, c, c, c);
+          crop_into (pair->input, o[0], o[1], o[2], 0, vs->x[i]);
+          crop_into (pair->target, o[0], o[1], o[2], 0, vs->y[i]);
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+val_loss (AetUnet *net, const ValSet *vs, gdouble *loss, GError **error)
+{
+  gdouble sum = 0;
+  for (guint i = 0; i < vs->n; i++)
+    {
+      const AetTensor *out = aet_unet_forward (net, vs->x[i], error);
+      if (out == NULL)
+        return FALSE;
+      sum += mse (out, vs->y[i]);
+    }
+  *loss = sum / vs->n;
+  return TRUE;
+}
+
+/* ---- the loop --------------------------------------------------------- */
+
+gboolean
+aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GError **error)
+{
+  if (!aet_train_params_validate (p, error))
+    return FALSE;
+  AetTrainStats stats = { 0 };
+
+  g_autoptr (AetUnet) net = NULL;
+  g_autoptr (AetAdam) adam = NULL;
+  if (p->resume != NULL)
+    {
+      net = aet_weights_load (p->resume, &adam, error);
+      if (net == NULL)
+        return FALSE;
+      if (adam == NULL)
+        {
+          g_autofree char *name = aet_display_name (p->resume);
+          g_set_error (error, AET_ERROR, AET_ERROR_FORMAT,
+                       "%s: weights without optimiser state: not a checkpoint to resume from",
+                       name);
+          return FALSE;
+        }
+      if (aet_unet_get_in_channels (net) != 1 || aet_unet_get_out_channels (net) != 1
+          || p->patch % aet_unet_get_alignment (net) != 0)
+        {
+          g_autofree char *name = aet_display_name (p->resume);
+          g_set_error (error, AET_ERROR, AET_ERROR_MISMATCH,
+                       "%s: the network does not take 1-channel %d³ patches", name, p->patch);
+          return FALSE;
+        }
+    }
+  else
+    {
+      net = aet_unet_new_default (p->base, p->depth, p->seed ^ STREAM_INIT);
+      adam = aet_adam_new (net, p->lr);
+    }
+  aet_unet_set_threads (net, aet_job_get_threads (job));
+  stats.first_step = adam->step;
+
+  /* the pool folder */
+  g_autofree char *dir = NULL;
+  if (p->pool_dir != NULL)
+    dir = g_strdup (p->pool_dir);
+  else
+    {
+      g_autofree char *parent = g_path_get_dirname (p->output);
+      dir = g_build_filename (parent, "train-pool", NULL);
+    }
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_IO, "%s: cannot create the pool folder: %s", dir,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  Pool pool = { .p = p, .dir = dir, .stats = &stats };
+  pool.cache = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, pair_free);
+  g_queue_init (&pool.order);
+
+  ValSet vs = { 0 };
+  gboolean ok = TRUE, interrupted = FALSE;
+  gint c = p->patch, n = p->volume_size;
+  g_autoptr (AetTensor) x = aet_tensor_new (1, c, c, c);
+  g_autoptr (AetTensor) y = aet_tensor_new (1, c, c, c);
+  gint64 last_saved = -1;
+
+  aet_job_set_stage (job, "Train");
+  train_log (p, "network: %zu parameters, %u layers, receptive radius %d; patch %d³, "
+                "pool %s, steps %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT,
+             aet_unet_count_parameters (net), aet_unet_get_n_layers (net),
+             aet_unet_get_receptive_radius (net), c, dir, adam->step, p->steps);
+  {
+    g_autoptr (GError) local = NULL;
+    ok = val_set_init (&vs, &pool, job, &local);
+    if (!ok && g_error_matches (local, AET_ERROR, AET_ERROR_CANCELLED))
+      interrupted = TRUE;
+    else if (!ok)
+      g_propagate_error (error, g_steal_pointer (&local));
+  }
+  if (ok)
+    ok = val_loss (net, &vs, &stats.first_val_loss, error);
+  if (ok)
+    train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", adam->step,
+               stats.first_val_loss);
+  stats.last_val_loss = stats.first_val_loss;
+
+  gdouble loss_sum = 0;
+  gint64 loss_n = 0, t_log = g_get_monotonic_time ();
+  gdouble gen_at_log = stats.generate_seconds;
+  while (ok && adam->step < p->steps)
+    {
+      if (aet_job_cancelled (job))
+        {
+          interrupted = TRUE;
+          break;
+        }
+      gint64 s = adam->step;
+      AetRng rng;
+      aet_rng_init_stream (&rng, p->seed, STREAM_STEP + (guint64) s);
+      guint64 available = MIN ((guint64) p->n_pairs,
+                               (guint64) p->pool_start + (guint64) (s / p->pool_grow_every));
+      guint index = (guint) aet_rng_below (&rng, available);
+      gint o[3];
+      for (int d = 0; d < 3; d++)
+        o[d] = (gint) aet_rng_below (&rng, (guint64) (n - c + 1));
+      guint flips = (guint) aet_rng_below (&rng, 8);
+
+      g_autoptr (GError) local = NULL;
+      Pair *pair = pool_get (&pool, FALSE, index, job, &local);
+      if (pair == NULL)
+        {
+          if (g_error_matches (local, AET_ERROR, AET_ERROR_CANCELLED))
+            interrupted = TRUE;
+          else
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              ok = FALSE;
+            }
+          break;
+        }
+      crop_into (pair->input, o[0], o[1], o[2], flips, x);
+      crop_into (pair->target, o[0], o[1], o[2], flips, y);
+
+      adam->lr = aet_train_lr_at (p, s);
+      gint64 t0 = g_get_monotonic_time ();
+      gdouble loss = 0;
+      if (!aet_unet_train_step (net, adam, x, y, &loss, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      stats.train_seconds += (g_get_monotonic_time () - t0) / 1e6;
+      if (!isfinite (loss))
+        {
+          g_set_error (error, AET_ERROR, AET_ERROR_DATA,
+                       "train: the loss diverged at step %" G_GINT64_FORMAT
+                       " (try a smaller --lr)", s);
+          ok = FALSE;
+          break;
+        }
+      loss_sum += loss;
+      loss_n++;
+      gint64 done = adam->step;
+      gdouble fraction = p->steps > 0 ? (gdouble) done / (gdouble) p->steps : 1.0;
+      aet_job_progress (job, fraction, "step %" G_GINT64_FORMAT ", loss %.5f", done, loss);
+
+      if (done % p->log_every == 0)
+        {
+          gint64 now = g_get_monotonic_time ();
+          gdouble wall = (now - t_log) / 1e6 - (stats.generate_seconds - gen_at_log);
+          train_log (p, "step %" G_GINT64_FORMAT "  loss %.6f  lr %.3g  %.3f s/step  pool %"
+                        G_GUINT64_FORMAT,
+                     done, loss_sum / loss_n, adam->lr, wall / loss_n, available);
+          loss_sum = 0;
+          loss_n = 0;
+          t_log = now;
+          gen_at_log = stats.generate_seconds;
+        }
+      if (done % p->val_every == 0 && done < p->steps)
+        {
+          if (!val_loss (net, &vs, &stats.last_val_loss, error))
+            {
+              ok = FALSE;
+              break;
+            }
+          train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", done,
+                     stats.last_val_loss);
+        }
+      if (done % p->checkpoint_every == 0 && done < p->steps)
+        {
+          if (!aet_weights_save (net, adam, p->output, error))
+            {
+              ok = FALSE;
+              break;
+            }
+          last_saved = done;
+          train_log (p, "checkpoint: %s at step %" G_GINT64_FORMAT, p->output, done);
+        }
+    }
+
+  if (ok && !interrupted && vs.n > 0)
+    {
+      ok = val_loss (net, &vs, &stats.last_val_loss, error);
+      if (ok)
+        train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", adam->step,
+                   stats.last_val_loss);
+    }
+  if ((ok || interrupted) && last_saved != adam->step)
+    {
+      if (!aet_weights_save (net, adam, p->output, error))
+        ok = interrupted = FALSE;
+      else
+        train_log (p, "checkpoint: %s at step %" G_GINT64_FORMAT, p->output, adam->step);
+    }
+  if (interrupted)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_CANCELLED,
+                   "train: interrupted, checkpoint saved to %s", p->output);
+      ok = FALSE;
+    }
+  stats.last_step = adam->step;
+  val_set_clear (&vs);
+  g_hash_table_unref (pool.cache);
+  g_queue_clear (&pool.order);
+  if (stats_out != NULL)
+    *stats_out = stats;
+  return ok;
+}
+
+char *
+aet_train_find_default_model (void)
+{
+  const char *env = g_getenv ("AET_MODEL");
+  if (env != NULL && env[0] != '\0')
+    return g_file_test (env, G_FILE_TEST_IS_REGULAR) ? g_strdup (env) : NULL;
+  const char *dirs[] = { AET_DATADIR, AET_SOURCE_DIR "/resources" };
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (dirs[i], "aet-unet.h5", NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}

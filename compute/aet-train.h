@@ -1,0 +1,124 @@
+/* aet-train.h — training the augmentation network on simulated data.
+ *
+ * The published recipe (Lee, Jeong & Yang 2021) with our own simulator and
+ * reconstruction: a training pair is the GENFIRE reconstruction of a
+ * simulated missing-wedge tilt series (input) and the same atoms as sharp
+ * Gaussians of B = 4 Å² and peak 1 (target).  Each pair varies from its
+ * seed: particle shape and size, element, atom width, tilt range and count,
+ * dose, angle and shift errors.
+ *
+ * Pairs are made on demand and cached in a pool folder, one project file per
+ * pair (volumes "input" and "target"), so a resumed run or a second run with
+ * the same seed reuses them; validation pairs use a stream of seeds apart
+ * from the training pairs.  The pool grows while training runs: a few pairs
+ * at the start, one more every pool_grow_every steps, up to n_pairs.
+ *
+ * Each step takes a random patch³ crop of a random available pair, flipped
+ * at random along x, y and z (a reflection keeps a missing wedge about z
+ * a missing wedge about z), and makes one Adam step.  Every random choice of
+ * step s comes from a stream of (seed, s), so a run resumed from a
+ * checkpoint (weights + Adam state + step count) continues bit for bit.
+ *
+ * The input normalisation is the same at training and inference
+ * (aet_train_peak_level): a reconstruction is divided by the median of its
+ * local maxima above 0.3 × its 99.99th percentile, which approximates "the
+ * mean atom peak is 1" without knowing where the atoms are.
+ */
+#pragma once
+
+#include "aet-job.h"
+#include "aet-unet.h"
+#include "aet-volume.h"
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* One line of the training log (no newline), on the training thread. */
+typedef void (*AetTrainLogFunc) (const char *line, gpointer user_data);
+
+typedef struct
+{
+  const char *output;          /* checkpoint path (weights + Adam state); required */
+  const char *resume;          /* a checkpoint to continue from, or NULL */
+  const char *pool_dir;        /* pair cache; NULL: "train-pool" beside output */
+  gint64 steps;                /* train until this many steps are done; default 20000 */
+  gint patch;                  /* crop edge, voxels; default 64 */
+  guint64 seed;                /* default 1: network init, pairs, crops */
+  gint base, depth;            /* U-Net for a new run (aet_unet_new_default); 8, 2 */
+  gdouble lr;                  /* peak learning rate; default 5e-4 */
+  gint64 lr_warmup;            /* linear warm-up steps from lr/10; default 500 */
+  gint64 lr_half_life;         /* lr halves every this many steps; default 30000 */
+  gdouble lr_floor;            /* never below lr × this; default 1/32 */
+  guint n_pairs;               /* training pairs in the pool at most; default 512 */
+  guint pool_start;            /* pairs available at step 0; default 8 */
+  gint64 pool_grow_every;      /* one more pair every this many steps; default 40 */
+  guint n_val_pairs;           /* validation pairs; default 4 */
+  guint val_patches;           /* fixed validation patches per pair; default 2 */
+  gint64 val_every;            /* validation loss every N steps; default 500 */
+  gint64 checkpoint_every;     /* default 500 */
+  gint64 log_every;            /* a log line every N steps; default 50 */
+  gint volume_size;            /* simulated box edge, voxels; default 144 */
+  gdouble pixel;               /* Å; default 0.357 */
+  gint genfire_iterations;     /* default 50 */
+  guint cache_pairs;           /* pairs kept in memory; default 16 */
+  AetTrainLogFunc log_func;    /* may be NULL */
+  gpointer log_data;
+} AetTrainParams;
+
+typedef struct
+{
+  gint64 first_step;           /* steps done before this run (0, or from --resume) */
+  gint64 last_step;            /* steps done at the end */
+  guint pairs_generated;       /* pool pairs (training + validation) made by this run */
+  guint pairs_loaded;          /* pool pairs read from disk */
+  gdouble first_val_loss;      /* validation MSE before the first step of this run */
+  gdouble last_val_loss;       /* validation MSE at the end */
+  gdouble train_seconds;       /* wall time in training steps */
+  gdouble generate_seconds;    /* wall time making pairs */
+} AetTrainStats;
+
+/* Sets the defaults listed above (output NULL). */
+void aet_train_params_init (AetTrainParams *params);
+
+/* FALSE with AET_ERROR_INVALID naming the bad setting. */
+gboolean aet_train_params_validate (const AetTrainParams *params, GError **error);
+
+/* The learning rate of step `step` (0-based): linear warm-up from lr/10 over
+ * lr_warmup steps, then halving every lr_half_life steps, never below
+ * lr × lr_floor.  Independent of `steps`, so a run may be extended. */
+gdouble aet_train_lr_at (const AetTrainParams *params, gint64 step);
+
+/* The normalisation level of a reconstruction: the median of its local
+ * maxima (≥ their 26 neighbours, away from the faces) above 0.3 × its
+ * 99.99th percentile; 0 for an empty or flat volume. */
+gdouble aet_train_peak_level (const AetVolume *volume);
+
+/* A copy of volume divided by aet_train_peak_level (level_out gets it), or
+ * NULL with AET_ERROR_DATA when the volume has no peaks to normalise by.
+ * `what` names the volume in the message.  Caller owns. */
+AetVolume *aet_train_normalise (const AetVolume *volume, const char *what, gdouble *level_out,
+                                GError **error);
+
+/* Makes one pair: training pair `index` (validation FALSE) or validation pair
+ * `index` for `params->seed`: input (normalised reconstruction) and target.
+ * `description` (may be NULL) gets one line about it.  Caller owns all. */
+gboolean aet_train_make_pair (const AetTrainParams *params, gboolean validation, guint index,
+                              AetVolume **input, AetVolume **target, char **description,
+                              AetJob *job, GError **error);
+
+/* Trains (or resumes) until params->steps, writing checkpoints to
+ * params->output every checkpoint_every steps and at the end.  Progress and
+ * the thread count through job; when job is cancelled the current step
+ * finishes, a checkpoint is written and the result is FALSE with
+ * AET_ERROR_CANCELLED "train: interrupted, checkpoint saved to <output>".
+ * stats may be NULL. */
+gboolean aet_train (const AetTrainParams *params, AetTrainStats *stats, AetJob *job,
+                    GError **error);
+
+/* Where `aet augment` finds the shipped network: $AET_MODEL, else
+ * AET_DATADIR/aet-unet.h5, else AET_SOURCE_DIR/resources/aet-unet.h5, the
+ * first that exists; NULL when none does.  Caller owns. */
+char *aet_train_find_default_model (void);
+
+G_END_DECLS

@@ -1,0 +1,248 @@
+/* The pipeline end to end on a small simulated particle: stages, re-runs
+ * that skip what did not change, cancellation at every stage, and a save
+ * killed midway that leaves the previous project intact. */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aet-error.h"
+#include "aet-pipeline.h"
+#include "aet-project-file.h"
+#include "aet-unet.h"
+#include "aet-weights.h"
+
+static char *tmpdir;
+static char *model_path;
+
+/* A small particle, few iterations, a tiny (untrained) network: the test is
+ * about the engine, not about accuracy. */
+static AetPipeline *
+small_pipeline (void)
+{
+  AetPipeline *p = aet_pipeline_new (aet_project_new ());
+  aet_pipeline_set_param (p, "simulate/enabled", "true");
+  aet_pipeline_set_param (p, "simulate/size", "56");
+  aet_pipeline_set_param (p, "simulate/radius", "5");
+  aet_pipeline_set_param (p, "simulate/seed", "7");
+  aet_pipeline_set_param (p, "simulate/tilt", "-60:60:10");
+  aet_pipeline_set_param (p, "reconstruct/iterations", "12");
+  aet_pipeline_set_param (p, "reconstruct/snapshot_every", "4");
+  aet_pipeline_set_param (p, "augment/model", model_path);
+  aet_pipeline_set_param (p, "augment/tile", "0");
+  return p;
+}
+
+typedef struct
+{
+  guint snapshots;
+  guint atoms;
+  AetStageId cancel_at;
+  AetPipeline *pipeline;
+  gboolean finished;
+} Events;
+
+/* Runs on the pipeline's thread. */
+static void
+count_events (const AetPipelineEvent *e, gpointer user_data)
+{
+  Events *ev = user_data;
+  if (e->kind == AET_PIPELINE_EVENT_VOLUME && !e->final)
+    ev->snapshots++;
+  if (e->kind == AET_PIPELINE_EVENT_ATOMS)
+    ev->atoms++;
+  if (e->kind == AET_PIPELINE_EVENT_FINISHED)
+    ev->finished = TRUE;
+  if (e->kind == AET_PIPELINE_EVENT_PROGRESS && e->stage == ev->cancel_at)
+    aet_pipeline_cancel (ev->pipeline);
+}
+
+static void
+test_end_to_end (void)
+{
+  AetPipeline *p = small_pipeline ();
+  Events ev = { .cancel_at = AET_N_STAGES, .pipeline = p };
+  g_autoptr (GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  g_assert_true (aet_pipeline_run (p, count_events, &ev, 2, &error));
+  g_assert_no_error (error);
+  g_test_message ("end to end in %.1f s", (g_get_monotonic_time () - t0) / 1e6);
+  for (AetStageId s = 0; s < AET_N_STAGES; s++)
+    g_assert_cmpint (aet_pipeline_get_stage_state (p, s), ==, AET_STAGE_DONE);
+  AetProject *project = aet_pipeline_get_project (p);
+  g_assert_nonnull (aet_project_get_volume (project, "reconstruction"));
+  g_assert_nonnull (aet_project_get_volume (project, "augmented"));
+  AetAtoms *before = aet_project_get_atoms (project, "before");
+  AetAtoms *truth = aet_project_get_atoms (project, "truth");
+  g_assert_nonnull (before);
+  g_assert_nonnull (aet_project_get_atoms (project, "after"));
+  g_assert_nonnull (aet_atoms_get_column (before, "surface"));
+  g_assert_nonnull (aet_atoms_get_column (aet_project_get_atoms (project, "after"), "moved_pm"));
+  /* a few noisy tilts and 12 iterations still find most atoms */
+  gdouble recall = g_ascii_strtod (aet_project_get_param (project, "result/before/recall"), NULL);
+  g_test_message ("%zu true atoms, %zu traced, recall %.3f", truth->n_atoms, before->n_atoms,
+                  recall);
+  g_assert_cmpfloat (recall, >, 0.8);
+  g_assert_nonnull (g_strstr_len (aet_project_get_report (project), -1, "\"before\""));
+  /* snapshots every 4 of 12 iterations */
+  g_assert_cmpuint (ev.snapshots, >=, 2);
+  g_assert_cmpuint (ev.atoms, >=, 4);
+  g_assert_true (ev.finished);
+
+  /* the project round-trips with every stage's results and signatures */
+  g_autofree char *path = g_build_filename (tmpdir, "run.h5", NULL);
+  g_assert_true (aet_project_save (project, path, &error));
+  g_assert_no_error (error);
+  aet_pipeline_free (p);
+  g_autoptr (AetProject) reopened = aet_project_load (path, &error);
+  g_assert_no_error (error);
+  AetPipeline *again = aet_pipeline_new (g_steal_pointer (&reopened));
+
+  /* nothing changed: nothing runs */
+  g_assert_true (aet_pipeline_run (again, NULL, NULL, 2, &error));
+  g_autofree char *log = aet_pipeline_dup_log (again);
+  g_assert_cmpstr (log, ==,
+                   "simulate: up to date\nreconstruct: up to date\ntrace_before: up to date\n"
+                   "augment: up to date\ntrace_after: up to date\nanalyse: up to date\n");
+
+  /* a new tracing parameter re-runs tracing and analysis, not the
+   * reconstruction */
+  aet_pipeline_set_param (again, "trace/min_distance", "2.2");
+  g_assert_true (aet_pipeline_run (again, NULL, NULL, 2, &error));
+  g_autofree char *log2 = aet_pipeline_dup_log (again);
+  g_assert_cmpstr (log2, ==,
+                   "simulate: up to date\nreconstruct: up to date\ntrace_before: ran\n"
+                   "augment: up to date\ntrace_after: ran\nanalyse: ran\n");
+  aet_pipeline_free (again);
+}
+
+static void
+test_threads_do_not_change_results (void)
+{
+  AetVolume *recon[2];
+  for (guint t = 1; t <= 2; t++)
+    {
+      AetPipeline *p = small_pipeline ();
+      aet_pipeline_set_param (p, "augment/enabled", "false");
+      g_autoptr (GError) error = NULL;
+      g_assert_true (aet_pipeline_run (p, NULL, NULL, t, &error));
+      recon[t - 1] = aet_volume_ref (
+        aet_project_get_volume (aet_pipeline_get_project (p), "reconstruction"));
+      aet_pipeline_free (p);
+    }
+  gdouble worst = 0, peak = 0;
+  for (gsize i = 0; i < aet_volume_n_voxels (recon[0]); i++)
+    {
+      worst = MAX (worst, fabs (recon[0]->data[i] - recon[1]->data[i]));
+      peak = MAX (peak, fabs (recon[0]->data[i]));
+    }
+  g_test_message ("1 vs 2 threads: largest difference %.3g of a peak %.3g", worst, peak);
+  g_assert_cmpfloat (worst, <=, 1e-5 * peak);
+  aet_volume_unref (recon[0]);
+  aet_volume_unref (recon[1]);
+}
+
+static void
+test_cancel_at_each_stage (void)
+{
+  for (AetStageId s = AET_STAGE_SIMULATE; s < AET_N_STAGES; s++)
+    {
+      AetPipeline *p = small_pipeline ();
+      Events ev = { .cancel_at = s, .pipeline = p };
+      guint generation = aet_pipeline_start (p, count_events, &ev, 2);
+      g_assert_cmpuint (generation, >, 0);
+      g_autoptr (GError) error = NULL;
+      gboolean ok = aet_pipeline_wait (p, &error);
+      AetStageState state = aet_pipeline_get_stage_state (p, s);
+      if (ok)
+        {
+          /* a stage that reported no progress before finishing could not be
+           * caught: it must then have completed */
+          g_assert_cmpint (state, ==, AET_STAGE_DONE);
+          aet_pipeline_free (p);
+          continue;
+        }
+      g_assert_error (error, AET_ERROR, AET_ERROR_CANCELLED);
+      g_assert_cmpint (state, ==, AET_STAGE_CANCELLED);
+      for (AetStageId before = 0; before < s; before++)
+        g_assert_cmpint (aet_pipeline_get_stage_state (p, before), ==, AET_STAGE_DONE);
+
+      /* the interrupted project saves, reopens, and resumes where it stopped */
+      g_autofree char *path = g_build_filename (tmpdir, "cancelled.h5", NULL);
+      g_assert_true (aet_project_save (aet_pipeline_get_project (p), path, NULL));
+      aet_pipeline_free (p);
+      AetPipeline *resumed = aet_pipeline_new (aet_project_load (path, NULL));
+      g_assert_true (aet_pipeline_run (resumed, NULL, NULL, 2, NULL));
+      for (AetStageId before = 0; before < s; before++)
+        g_assert_cmpint (aet_pipeline_get_stage_state (resumed, before), ==,
+                         AET_STAGE_UP_TO_DATE);
+      g_assert_cmpint (aet_pipeline_get_stage_state (resumed, s), ==, AET_STAGE_DONE);
+      g_test_message ("cancelled in %s: reopened and finished", aet_stage_name (s));
+      aet_pipeline_free (resumed);
+    }
+}
+
+static void
+test_killed_save_keeps_previous_file (void)
+{
+  AetPipeline *p = small_pipeline ();
+  aet_pipeline_set_param (p, "augment/enabled", "false");
+  g_assert_true (aet_pipeline_run (p, NULL, NULL, 2, NULL));
+  AetProject *project = aet_pipeline_get_project (p);
+  g_autofree char *path = g_build_filename (tmpdir, "killed.h5", NULL);
+  g_assert_true (aet_project_save (project, path, NULL));
+  g_autofree char *good = NULL;
+  gsize good_len = 0;
+  g_assert_true (g_file_get_contents (path, &good, &good_len, NULL));
+
+  /* a child saves a larger project over it again and again; it is killed
+   * mid-save at several moments */
+  g_autoptr (AetVolume) big = aet_volume_new (160, 160, 160, 0.357);
+  aet_project_set_volume (project, "big", big);
+  for (guint delay_ms = 5; delay_ms <= 45; delay_ms += 20)
+    {
+      pid_t child = fork ();
+      g_assert_cmpint (child, >=, 0);
+      if (child == 0)
+        {
+          for (;;)
+            aet_project_save (project, path, NULL);
+        }
+      g_usleep (delay_ms * 1000);
+      kill (child, SIGKILL);
+      int status = 0;
+      waitpid (child, &status, 0);
+      g_assert_true (WIFSIGNALED (status));
+      g_autoptr (GError) error = NULL;
+      g_autoptr (AetProject) reread = aet_project_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (aet_project_get_volume (reread, "reconstruction"));
+    }
+  aet_pipeline_free (p);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  tmpdir = g_dir_make_tmp ("aet-pipeline-XXXXXX", NULL);
+  model_path = g_build_filename (tmpdir, "tiny-net.h5", NULL);
+  {
+    g_autoptr (GError) error = NULL;
+    AetUnet *net = aet_unet_new_default (4, 1, 3);
+    g_assert_nonnull (net);
+    g_assert_true (aet_weights_save (net, NULL, model_path, &error));
+    g_assert_no_error (error);
+    aet_unet_free (net);
+  }
+  g_test_add_func ("/compute/pipeline/end-to-end", test_end_to_end);
+  g_test_add_func ("/compute/pipeline/threads", test_threads_do_not_change_results);
+  g_test_add_func ("/compute/pipeline/cancel-at-each-stage", test_cancel_at_each_stage);
+  g_test_add_func ("/compute/pipeline/killed-save-keeps-previous-file",
+                   test_killed_save_keeps_previous_file);
+  int status = g_test_run ();
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
+  (void) !system (cmd);
+  return status;
+}
