@@ -21,11 +21,6 @@ struct _AetStageList
 
 G_DEFINE_FINAL_TYPE (AetStageList, aet_stage_list, GTK_TYPE_WIDGET)
 
-/* A person's name for each stage, in AetStageId order. */
-static const char *const stage_titles[AET_N_STAGES] = {
-  "Simulate", "Reconstruct", "Trace before", "Augment", "Trace after", "Analyse",
-};
-
 static const char *
 state_icon (AetStageState state)
 {
@@ -106,7 +101,7 @@ aet_stage_list_init (AetStageList *self)
       gtk_widget_set_margin_bottom (grid, 6);
       r->icon = gtk_image_new_from_icon_name (state_icon (AET_STAGE_WAITING));
       gtk_widget_set_valign (r->icon, GTK_ALIGN_START);
-      r->title = gtk_label_new (stage_titles[s]);
+      r->title = gtk_label_new (aet_stage_label (s));
       gtk_label_set_xalign (GTK_LABEL (r->title), 0);
       gtk_widget_set_hexpand (r->title, TRUE);
       gtk_widget_add_css_class (r->title, "heading");

@@ -9,6 +9,8 @@
 #include "aet-match.h"
 #include "aet-mrc.h"
 #include "aet-offscreen.h"
+#include "aet-pipeline.h"
+#include "aet-shapes.h"
 #include "aet-project-file.h"
 #include "aet-reconstruct.h"
 #include "aet-report.h"
@@ -17,54 +19,33 @@
 #include "aet-trace.h"
 #include "aet-xyz.h"
 
-/* ---- run events (worker → main) ---------------------------------------- */
+/* ---- run events (pipeline thread → main) ------------------------------ */
 
-typedef enum
-{
-  EV_STAGE,
-  EV_PROGRESS,
-  EV_TRUTH,    /* the simulated truth: atoms, target volume, tilts */
-  EV_VOLUME,   /* a reconstruction snapshot or the final volume */
-  EV_ATOMS,    /* the traced model */
-  EV_ANALYSIS, /* the analysis of the traced model (+ match with the truth) */
-  EV_FINISHED,
-} EventKind;
-
+/* One pipeline event, copied so it can cross to the main loop. */
 typedef struct
 {
   GWeakRef window;
-  EventKind kind;
-  guint generation;
+  guint token;             /* the window's run token when the run started */
+  AetPipelineEventKind kind;
   AetStageId stage;
   AetStageState state;
   gdouble fraction;
   char *message;
+  char *name;
   AetVolume *volume;
   AetAtoms *atoms;
-  AetTiltSeries *tilts;
-  AetAnalysis *analysis;
-  gboolean have_match;
-  AetMatchStats match;
   gboolean final;
-  GArray *recon_error;
   GError *error;
 } RunEvent;
 
+/* What the pipeline callback needs; freed by the callback itself after
+ * the run's last event (FINISHED). */
 typedef struct
 {
   GWeakRef window;
-  guint generation;
-  AetJob *job;
-  gboolean simulate;
-  AetSimParams sim;
-  gdouble *angles;
-  AetTiltSeries *tilts;
-  AetAtoms *truth;
-  AetReconParams recon;
-  AetTraceParams trace;
-  AetStageId stage;       /* the running stage, for progress events */
+  guint token;
   gint64 last_progress_us;
-} Run;
+} RunContext;
 
 struct _AetWindow
 {
@@ -96,16 +77,19 @@ struct _AetWindow
   AetTiltSeries *tilts;
   AetVolume *recon;
   AetVolume *target;  /* the simulated truth as a volume, for comparison */
+  AetVolume *augmented;
   AetAtoms *traced;
+  AetAtoms *traced_after;
   AetAtoms *truth;
   AetAnalysis *analysis;
   GArray *recon_error;
   char *project_path;
   char *last_folder;
 
-  guint generation;  /* of the active run; events of older runs are dropped */
-  AetJob *job;       /* of the active run, NULL when none */
-  guint loads;       /* file loads and saves in flight */
+  AetPipeline *pipeline; /* owns the project; NULL before anything is opened */
+  gboolean running;      /* a run of the pipeline is active */
+  guint token;           /* of the current run and data; older events are dropped */
+  guint loads;           /* file loads, saves and analyses in flight */
 };
 
 G_DEFINE_FINAL_TYPE (AetWindow, aet_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -140,11 +124,11 @@ viewer (AetWindow *self, guint pane)
 static void
 update_busy (AetWindow *self)
 {
-  gboolean running = self->job != NULL;
+  gboolean running = self->running;
   gtk_stack_set_visible_child_name (GTK_STACK (self->run_stack), running ? "cancel" : "run");
   GAction *run = g_action_map_lookup_action (G_ACTION_MAP (self), "run");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (run),
-                               !running && (self->tilts != NULL || self->recon != NULL));
+                               !running && self->pipeline != NULL);
   GAction *cancel = g_action_map_lookup_action (G_ACTION_MAP (self), "cancel");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (cancel), running);
   if (!running && self->loads == 0)
@@ -155,7 +139,7 @@ gboolean
 aet_window_is_busy (AetWindow *self)
 {
   g_return_val_if_fail (AET_IS_WINDOW (self), FALSE);
-  return self->job != NULL || self->loads > 0;
+  return self->running || self->loads > 0;
 }
 
 static void
@@ -170,7 +154,16 @@ static void
 update_compare_sources (AetWindow *self)
 {
   AetViewer *b = viewer (self, 1);
-  if (self->target != NULL)
+  if (self->augmented != NULL)
+    {
+      aet_compare_view_set_label (self->compare, 0, "Before");
+      aet_compare_view_set_label (self->compare, 1, "After");
+      if (aet_viewer_get_volume (b) != self->augmented)
+        aet_viewer_set_volume (b, self->augmented);
+      if (aet_viewer_get_atoms (b) != self->traced_after)
+        aet_viewer_set_atoms (b, self->traced_after);
+    }
+  else if (self->target != NULL)
     {
       aet_compare_view_set_label (self->compare, 0, "Reconstruction");
       aet_compare_view_set_label (self->compare, 1, "Truth");
@@ -193,7 +186,7 @@ show_analysis (AetWindow *self, const AetMatchStats *match)
                                    self->recon_error->len);
 }
 
-/* ---- the run (worker thread) ------------------------------------------- */
+/* ---- the run ----------------------------------------------------------- */
 
 static void
 run_event_free (gpointer data)
@@ -201,325 +194,232 @@ run_event_free (gpointer data)
   RunEvent *ev = data;
   g_weak_ref_clear (&ev->window);
   g_free (ev->message);
+  g_free (ev->name);
   g_clear_pointer (&ev->volume, aet_volume_unref);
   g_clear_pointer (&ev->atoms, aet_atoms_unref);
-  g_clear_pointer (&ev->tilts, aet_tilt_series_unref);
-  g_clear_pointer (&ev->analysis, aet_analysis_free);
-  g_clear_pointer (&ev->recon_error, g_array_unref);
   g_clear_error (&ev->error);
   g_free (ev);
 }
 
 static gboolean handle_event (gpointer data);
 
-/* Any thread: hands an event to the main loop (which takes ownership). */
+/* Pipeline thread: copies the event (new references to its snapshots) and
+ * posts it to the main loop.  Progress is thinned to 20 events a second so
+ * the main loop is never flooded.  No GTK here. */
 static void
-post (Run *run, RunEvent *ev)
+pipeline_event (const AetPipelineEvent *event, gpointer user_data)
 {
-  g_weak_ref_init (&ev->window, NULL);
-  GObject *w = g_weak_ref_get (&run->window);
-  g_weak_ref_set (&ev->window, w);
+  RunContext *ctx = user_data;
+  if (event->kind == AET_PIPELINE_EVENT_PROGRESS)
+    {
+      gint64 now = g_get_monotonic_time ();
+      if (now - ctx->last_progress_us < 50000 && event->fraction < 1.0)
+        return;
+      ctx->last_progress_us = now;
+    }
+  RunEvent *ev = g_new0 (RunEvent, 1);
+  GObject *w = g_weak_ref_get (&ctx->window);
+  g_weak_ref_init (&ev->window, w);
   g_clear_object (&w);
-  ev->generation = run->generation;
+  ev->token = ctx->token;
+  ev->kind = event->kind;
+  ev->stage = event->stage;
+  ev->state = event->state;
+  ev->fraction = event->fraction;
+  ev->message = g_strdup (event->message);
+  ev->name = g_strdup (event->name);
+  ev->volume = event->volume != NULL ? aet_volume_ref (event->volume) : NULL;
+  ev->atoms = event->atoms != NULL ? aet_atoms_ref (event->atoms) : NULL;
+  ev->final = event->final;
+  ev->error = event->error != NULL ? g_error_copy (event->error) : NULL;
   g_idle_add_full (G_PRIORITY_DEFAULT, handle_event, ev, run_event_free);
-}
-
-static void
-post_stage (Run *run, AetStageId stage, AetStageState state, const char *message)
-{
-  RunEvent *ev = g_new0 (RunEvent, 1);
-  ev->kind = EV_STAGE;
-  ev->stage = stage;
-  ev->state = state;
-  ev->message = g_strdup (message);
-  run->stage = stage;
-  post (run, ev);
-}
-
-/* Worker thread: progress from compute, at most 20 events a second so the
- * main loop is never flooded. */
-static void
-run_progress (AetJob *job, const char *stage, gdouble fraction, const char *message,
-              gpointer user_data)
-{
-  Run *run = user_data;
-  gint64 now = g_get_monotonic_time ();
-  if (now - run->last_progress_us < 50000 && fraction < 1.0)
-    return;
-  run->last_progress_us = now;
-  RunEvent *ev = g_new0 (RunEvent, 1);
-  ev->kind = EV_PROGRESS;
-  ev->stage = run->stage;
-  ev->fraction = fraction;
-  ev->message = g_strdup (message);
-  post (run, ev);
-}
-
-/* Worker thread: every few GENFIRE/SIRT iterations a snapshot goes to the
- * views, so a person sees the reconstruction converge. */
-static void
-run_snapshot (AetVolume *snapshot, gint iteration, gpointer user_data)
-{
-  Run *run = user_data;
-  RunEvent *ev = g_new0 (RunEvent, 1);
-  ev->kind = EV_VOLUME;
-  ev->volume = aet_volume_ref (snapshot);
-  ev->message = g_strdup_printf ("iteration %d", iteration);
-  post (run, ev);
-}
-
-static void
-run_free (Run *run)
-{
-  g_weak_ref_clear (&run->window);
-  aet_job_unref (run->job);
-  g_free (run->angles);
-  g_clear_pointer (&run->tilts, aet_tilt_series_unref);
-  g_clear_pointer (&run->truth, aet_atoms_unref);
-  g_free (run);
-}
-
-static gboolean
-run_stages (Run *run, GError **error)
-{
-  if (run->simulate)
+  if (event->kind == AET_PIPELINE_EVENT_FINISHED)
     {
-      post_stage (run, AET_STAGE_SIMULATE, AET_STAGE_RUNNING, "simulating");
-      aet_job_set_stage (run->job, "simulate");
-      g_autoptr (AetSimResult) sim = aet_simulate (&run->sim, run->job, error);
-      if (sim == NULL)
-        {
-          post_stage (run, AET_STAGE_SIMULATE, AET_STAGE_FAILED, NULL);
-          return FALSE;
-        }
-      run->tilts = aet_tilt_series_ref (sim->tilts);
-      run->truth = aet_atoms_ref (sim->truth);
-      if (sim->truth->n_atoms > 0)
-        run->trace.element = sim->truth->elements[0];
-      RunEvent *ev = g_new0 (RunEvent, 1);
-      ev->kind = EV_TRUTH;
-      ev->atoms = aet_atoms_ref (sim->truth);
-      ev->volume = aet_volume_ref (sim->target);
-      ev->tilts = aet_tilt_series_ref (sim->tilts);
-      post (run, ev);
-      g_autofree char *msg = g_strdup_printf ("%zu atoms, %zu tilts", sim->truth->n_atoms,
-                                              sim->n_angles);
-      post_stage (run, AET_STAGE_SIMULATE, AET_STAGE_DONE, msg);
+      g_weak_ref_clear (&ctx->window);
+      g_free (ctx);
     }
-  else
-    post_stage (run, AET_STAGE_SIMULATE, AET_STAGE_NOT_NEEDED, "measured data");
-
-  post_stage (run, AET_STAGE_RECONSTRUCT, AET_STAGE_RUNNING, "starting");
-  aet_job_set_stage (run->job, "reconstruct");
-  AetReconStats stats = { 0 };
-  g_autoptr (AetVolume) volume = aet_reconstruct (run->tilts, &run->recon, &stats, run->job,
-                                                  error);
-  if (volume == NULL)
-    {
-      post_stage (run, AET_STAGE_RECONSTRUCT,
-                  aet_job_cancelled (run->job) ? AET_STAGE_CANCELLED : AET_STAGE_FAILED, NULL);
-      aet_recon_stats_clear (&stats);
-      return FALSE;
-    }
-  RunEvent *ev = g_new0 (RunEvent, 1);
-  ev->kind = EV_VOLUME;
-  ev->final = TRUE;
-  ev->volume = aet_volume_ref (volume);
-  if (stats.error != NULL)
-    {
-      ev->recon_error = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), stats.n_iterations);
-      g_array_append_vals (ev->recon_error, stats.error, stats.n_iterations);
-    }
-  post (run, ev);
-  g_autofree char *rmsg = g_strdup_printf ("%.1f s", stats.total_seconds);
-  aet_recon_stats_clear (&stats);
-  post_stage (run, AET_STAGE_RECONSTRUCT, AET_STAGE_DONE, rmsg);
-
-  post_stage (run, AET_STAGE_TRACE_BEFORE, AET_STAGE_RUNNING, "tracing");
-  aet_job_set_stage (run->job, "trace");
-  g_autoptr (AetAtoms) atoms = aet_trace (volume, &run->trace, run->job, error);
-  if (atoms == NULL)
-    {
-      post_stage (run, AET_STAGE_TRACE_BEFORE,
-                  aet_job_cancelled (run->job) ? AET_STAGE_CANCELLED : AET_STAGE_FAILED, NULL);
-      return FALSE;
-    }
-  g_autofree char *tmsg = g_strdup_printf ("%zu atoms", atoms->n_atoms);
-  post_stage (run, AET_STAGE_TRACE_BEFORE, AET_STAGE_DONE, tmsg);
-  /* Augmentation needs trained network weights, which this build does not
-   * ship; the stages say so instead of pretending. */
-  post_stage (run, AET_STAGE_AUGMENT, AET_STAGE_NOT_NEEDED, "no network weights loaded");
-  post_stage (run, AET_STAGE_TRACE_AFTER, AET_STAGE_NOT_NEEDED, "no augmented volume");
-
-  post_stage (run, AET_STAGE_ANALYSE, AET_STAGE_RUNNING, "analysing");
-  aet_job_set_stage (run->job, "analyse");
-  AetAnalysisOptions options;
-  aet_analysis_options_init (&options);
-  g_autoptr (GError) analysis_error = NULL;
-  AetAnalysis *analysis = aet_analysis_run (atoms, &options, run->job, &analysis_error);
-  ev = g_new0 (RunEvent, 1);
-  ev->kind = EV_ANALYSIS;
-  ev->analysis = analysis;
-  if (run->truth != NULL)
-    ev->have_match = aet_match_atoms (run->truth, atoms, 0.9, &ev->match, TRUE, NULL);
-  ev->atoms = g_steal_pointer (&atoms);
-  post (run, ev);
-  if (analysis == NULL)
-    {
-      post_stage (run, AET_STAGE_ANALYSE,
-                  aet_job_cancelled (run->job) ? AET_STAGE_CANCELLED : AET_STAGE_FAILED,
-                  analysis_error->message);
-      g_propagate_error (error, g_steal_pointer (&analysis_error));
-      return FALSE;
-    }
-  post_stage (run, AET_STAGE_ANALYSE, AET_STAGE_DONE, NULL);
-  return TRUE;
 }
 
-/* Worker thread: the whole run.  It touches no GTK and no GL. */
+/* Any thread: frees a pipeline (cancelling and joining its run). */
 static gpointer
-run_thread (gpointer data)
+free_pipeline_thread (gpointer data)
 {
-  Run *run = data;
-  GError *error = NULL;
-  run_stages (run, &error);
-  RunEvent *ev = g_new0 (RunEvent, 1);
-  ev->kind = EV_FINISHED;
-  ev->error = error;
-  post (run, ev);
-  run_free (run);
+  aet_pipeline_free (data);
   return NULL;
 }
 
-/* ---- events on the main thread ----------------------------------------- */
+/* Main thread: replaces the window's pipeline.  An old one still running
+ * is cancelled and joined on a thread of its own, so the main thread never
+ * waits for it; its late events carry an old token and are dropped. */
+static void
+set_pipeline (AetWindow *self, AetPipeline *pipeline)
+{
+  self->token++;
+  if (self->pipeline != NULL)
+    {
+      if (self->running)
+        {
+          aet_pipeline_cancel (self->pipeline);
+          g_thread_unref (g_thread_new ("aet-pipeline-free", free_pipeline_thread,
+                                        self->pipeline));
+        }
+      else
+        aet_pipeline_free (self->pipeline);
+    }
+  self->pipeline = pipeline;
+  self->running = FALSE;
+}
 
-/* Main thread (idle): applies one event of the run with the window's
- * generation; events of a cancelled or superseded run are dropped. */
+static void start_analysis (AetWindow *self);
+
+/* Main thread: the run ended; the project may be read again. */
+static void
+run_finished (AetWindow *self, const GError *error)
+{
+  /* the FINISHED event is the worker's last act: this join is immediate */
+  aet_pipeline_wait (self->pipeline, NULL);
+  self->running = FALSE;
+  AetProject *project = aet_pipeline_get_project (self->pipeline);
+  const char *err = aet_project_get_param (project, "result/reconstruct/error");
+  g_clear_pointer (&self->recon_error, g_array_unref);
+  if (err != NULL && *err != '\0')
+    {
+      g_auto (GStrv) parts = g_strsplit (err, ",", -1);
+      self->recon_error = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      for (int i = 0; parts[i] != NULL; i++)
+        {
+          gdouble v = g_ascii_strtod (parts[i], NULL);
+          g_array_append_val (self->recon_error, v);
+        }
+    }
+  if (error != NULL && !g_error_matches (error, AET_ERROR, AET_ERROR_CANCELLED))
+    show_error (self, error->message);
+  else
+    gtk_label_set_text (GTK_LABEL (self->status_label), error != NULL ? "Cancelled" : "Done");
+  update_busy (self);
+  show_analysis (self, NULL);
+  if (error == NULL)
+    start_analysis (self);
+}
+
+/* Main thread (idle): applies one pipeline event; events of a cancelled or
+ * superseded run (an older token) are dropped. */
 static gboolean
 handle_event (gpointer data)
 {
   RunEvent *ev = data;
   g_autoptr (AetWindow) self = g_weak_ref_get (&ev->window);
-  if (self == NULL || ev->generation != self->generation)
+  if (self == NULL || ev->token != self->token)
     return G_SOURCE_REMOVE;
   switch (ev->kind)
     {
-    case EV_STAGE:
+    case AET_PIPELINE_EVENT_STAGE:
       aet_stage_list_set_state (self->stages, ev->stage, ev->state, ev->message);
       if (ev->state == AET_STAGE_RUNNING)
         {
-          g_autofree char *s = g_strdup_printf ("%s…", ev->message);
+          g_autofree char *s = g_strdup_printf ("%s…", aet_stage_label (ev->stage));
           gtk_label_set_text (GTK_LABEL (self->status_label), s);
         }
       break;
-    case EV_PROGRESS:
+    case AET_PIPELINE_EVENT_PROGRESS:
       aet_stage_list_set_progress (self->stages, ev->stage, ev->fraction, ev->message);
       gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), ev->fraction);
       if (ev->message != NULL)
         gtk_label_set_text (GTK_LABEL (self->status_label), ev->message);
       break;
-    case EV_TRUTH:
-      g_clear_pointer (&self->truth, aet_atoms_unref);
-      self->truth = g_steal_pointer (&ev->atoms);
-      g_clear_pointer (&self->target, aet_volume_unref);
-      self->target = g_steal_pointer (&ev->volume);
-      g_clear_pointer (&self->tilts, aet_tilt_series_unref);
-      self->tilts = g_steal_pointer (&ev->tilts);
+    case AET_PIPELINE_EVENT_VOLUME:
+      if (g_strcmp0 (ev->name, "target") == 0)
+        {
+          g_clear_pointer (&self->target, aet_volume_unref);
+          self->target = aet_volume_ref (ev->volume);
+        }
+      else if (g_strcmp0 (ev->name, "augmented") == 0)
+        {
+          g_clear_pointer (&self->augmented, aet_volume_unref);
+          self->augmented = aet_volume_ref (ev->volume);
+        }
+      else
+        {
+          if (ev->final)
+            {
+              g_clear_pointer (&self->recon, aet_volume_unref);
+              self->recon = aet_volume_ref (ev->volume);
+            }
+          aet_viewer_set_volume (viewer (self, 0), ev->volume);
+        }
       update_compare_sources (self);
       break;
-    case EV_VOLUME:
-      if (ev->final)
+    case AET_PIPELINE_EVENT_ATOMS:
+      if (g_strcmp0 (ev->name, "truth") == 0)
         {
-          g_clear_pointer (&self->recon, aet_volume_unref);
-          self->recon = aet_volume_ref (ev->volume);
-          g_clear_pointer (&self->recon_error, g_array_unref);
-          self->recon_error = g_steal_pointer (&ev->recon_error);
-          if (self->recon_error != NULL)
-            aet_inspector_set_recon_error (self->inspector,
-                                           (const gdouble *) self->recon_error->data,
-                                           self->recon_error->len);
+          g_clear_pointer (&self->truth, aet_atoms_unref);
+          self->truth = aet_atoms_ref (ev->atoms);
         }
-      aet_viewer_set_volume (viewer (self, 0), ev->volume);
-      break;
-    case EV_ATOMS:
-      break;
-    case EV_ANALYSIS:
-      g_clear_pointer (&self->traced, aet_atoms_unref);
-      self->traced = g_steal_pointer (&ev->atoms);
-      g_clear_pointer (&self->analysis, aet_analysis_free);
-      self->analysis = g_steal_pointer (&ev->analysis);
-      aet_viewer_set_atoms (viewer (self, 0), self->traced);
-      show_analysis (self, ev->have_match ? &ev->match : NULL);
-      break;
-    case EV_FINISHED:
-      g_clear_pointer (&self->job, aet_job_unref);
-      if (ev->error != NULL && !g_error_matches (ev->error, AET_ERROR, AET_ERROR_CANCELLED))
-        show_error (self, ev->error->message);
+      else if (g_strcmp0 (ev->name, "after") == 0)
+        {
+          g_clear_pointer (&self->traced_after, aet_atoms_unref);
+          self->traced_after = aet_atoms_ref (ev->atoms);
+        }
       else
-        gtk_label_set_text (GTK_LABEL (self->status_label),
-                            ev->error != NULL ? "Cancelled" : "Done");
-      update_busy (self);
+        {
+          g_clear_pointer (&self->traced, aet_atoms_unref);
+          self->traced = aet_atoms_ref (ev->atoms);
+          aet_viewer_set_atoms (viewer (self, 0), self->traced);
+        }
+      update_compare_sources (self);
+      break;
+    case AET_PIPELINE_EVENT_FINISHED:
+      run_finished (self, ev->error);
       break;
     }
   return G_SOURCE_REMOVE;
 }
 
-/* Main thread: starts a run over the current tilt series (simulating first
- * when `sim` is given).  A run already active is cancelled; its late
- * events are dropped by the generation number. */
 static void
-start_run (AetWindow *self, const AetSimParams *sim, const gdouble *angles, gsize n_angles)
+set_param_double (AetPipeline *pipeline, const char *key, gdouble value)
 {
-  if (self->job != NULL)
-    aet_job_cancel (self->job);
-  g_clear_pointer (&self->job, aet_job_unref);
-  if (sim == NULL && self->tilts == NULL)
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  aet_pipeline_set_param (pipeline, key, g_ascii_dtostr (buf, sizeof buf, value));
+}
+
+/* Main thread: starts a run of the window's pipeline with the sidebar's
+ * parameters.  Stages whose inputs and parameters did not change are
+ * skipped by the pipeline ("up to date"). */
+static void
+start_run (AetWindow *self)
+{
+  if (self->pipeline == NULL)
+    {
+      show_error (self, "Nothing to run: open a tilt series or simulate a particle");
+      return;
+    }
+  if (self->running)
+    return;
+  AetProject *project = aet_pipeline_get_project (self->pipeline);
+  if (aet_project_get_tilt_series (project, "tilts") == NULL
+      && g_strcmp0 (aet_project_get_param (project, "simulate/enabled"), "true") != 0)
     {
       show_error (self, "Nothing to reconstruct: open a tilt series or simulate a particle");
       return;
     }
-  Run *run = g_new0 (Run, 1);
-  g_weak_ref_init (&run->window, self);
-  run->generation = ++self->generation;
-  run->job = aet_job_new ();
-  /* leave one core to the main loop, so drawing never waits for compute */
-  aet_job_set_threads (run->job, MAX (1, g_get_num_processors () - 1));
-  aet_job_set_progress_func (run->job, run_progress, run, NULL);
-  self->job = aet_job_ref (run->job);
-  if (sim != NULL)
-    {
-      run->simulate = TRUE;
-      run->sim = *sim;
-      if (angles != NULL)
-        {
-          run->angles = g_memdup2 (angles, n_angles * sizeof (gdouble));
-          run->sim.angles = run->angles;
-          run->sim.n_angles = n_angles;
-        }
-      g_clear_pointer (&self->truth, aet_atoms_unref);
-      g_clear_pointer (&self->target, aet_volume_unref);
-    }
-  else
-    {
-      run->tilts = aet_tilt_series_ref (self->tilts);
-      run->truth = self->truth != NULL ? aet_atoms_ref (self->truth) : NULL;
-    }
-  aet_recon_params_init (&run->recon);
-  static const AetReconMethod methods[] = { AET_RECON_GENFIRE, AET_RECON_SIRT, AET_RECON_WBP };
-  run->recon.method = methods[gtk_drop_down_get_selected (GTK_DROP_DOWN (self->method_drop))];
-  run->recon.iterations = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->iterations_spin));
-  run->recon.snapshot_every = 5;
-  run->recon.snapshot_func = run_snapshot;
-  run->recon.snapshot_data = run;
-  aet_trace_params_init_defaults (&run->trace);
-  run->trace.min_distance = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->min_distance_spin));
-  if (run->truth != NULL && run->truth->n_atoms > 0)
-    run->trace.element = run->truth->elements[0];
-
+  static const char *const methods[] = { "genfire", "sirt", "wbp" };
+  aet_pipeline_set_param (self->pipeline, "reconstruct/method",
+                          methods[gtk_drop_down_get_selected (GTK_DROP_DOWN (self->method_drop))]);
+  set_param_double (self->pipeline, "reconstruct/iterations",
+                    gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->iterations_spin)));
+  aet_pipeline_set_param (self->pipeline, "reconstruct/snapshot_every", "5");
+  set_param_double (self->pipeline, "trace/min_distance",
+                    gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->min_distance_spin)));
+  RunContext *ctx = g_new0 (RunContext, 1);
+  g_weak_ref_init (&ctx->window, self);
+  ctx->token = ++self->token;
+  self->running = TRUE;
   aet_stage_list_reset (self->stages);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->error_revealer), FALSE);
   update_busy (self);
-  g_thread_unref (g_thread_new ("aet-run", run_thread, run));
+  /* leave one core to the main loop, so drawing never waits for compute */
+  aet_pipeline_start (self->pipeline, pipeline_event, ctx,
+                      MAX (1, g_get_num_processors () - 1));
 }
 
 /* ---- files (GTask threads) --------------------------------------------- */
@@ -562,7 +462,7 @@ load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       if (atoms != NULL)
         {
           d->project = aet_project_new ();
-          aet_project_set_atoms (d->project, "traced", atoms);
+          aet_project_set_atoms (d->project, "before", atoms);
         }
     }
   else if (has_ext (p, ".mrc") || has_ext (p, ".rec") || has_ext (p, ".st")
@@ -585,7 +485,7 @@ load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
           if (v != NULL)
             {
               d->project = aet_project_new ();
-              aet_project_set_volume (d->project, "recon", v);
+              aet_project_set_volume (d->project, "reconstruction", v);
             }
         }
     }
@@ -617,14 +517,15 @@ clear_data (AetWindow *self)
   g_clear_pointer (&self->target, aet_volume_unref);
   g_clear_pointer (&self->traced, aet_atoms_unref);
   g_clear_pointer (&self->truth, aet_atoms_unref);
+  g_clear_pointer (&self->augmented, aet_volume_unref);
+  g_clear_pointer (&self->traced_after, aet_atoms_unref);
   g_clear_pointer (&self->analysis, aet_analysis_free);
   g_clear_pointer (&self->recon_error, g_array_unref);
 }
 
 typedef struct
 {
-  GWeakRef window;
-  guint generation;
+  guint token;
   AetAtoms *atoms;
   AetAtoms *truth;
   AetAnalysis *analysis;
@@ -636,14 +537,14 @@ static void
 analyse_data_free (gpointer data)
 {
   AnalyseData *d = data;
-  g_weak_ref_clear (&d->window);
   g_clear_pointer (&d->atoms, aet_atoms_unref);
   g_clear_pointer (&d->truth, aet_atoms_unref);
   g_clear_pointer (&d->analysis, aet_analysis_free);
   g_free (d);
 }
 
-/* GTask thread: analyses a loaded model (on its own copy). */
+/* GTask thread: analyses a model (on its own copy) for the inspector's
+ * figures (the pipeline stores the report, the window wants the numbers). */
 static void
 analyse_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -664,7 +565,7 @@ analyse_done (GObject *source, GAsyncResult *result, gpointer user_data)
   AnalyseData *d = g_task_get_task_data (G_TASK (result));
   self->loads--;
   update_busy (self);
-  if (d->generation != self->generation || d->analysis == NULL)
+  if (d->token != self->token || d->analysis == NULL)
     {
       show_analysis (self, NULL);
       return;
@@ -676,6 +577,23 @@ analyse_done (GObject *source, GAsyncResult *result, gpointer user_data)
   aet_viewer_set_atoms (viewer (self, 0), self->traced);
   aet_stage_list_set_state (self->stages, AET_STAGE_ANALYSE, AET_STAGE_DONE, NULL);
   show_analysis (self, d->have_match ? &d->match : NULL);
+}
+
+/* Main thread: analyses the traced model in the background. */
+static void
+start_analysis (AetWindow *self)
+{
+  if (self->traced == NULL)
+    return;
+  AnalyseData *ad = g_new0 (AnalyseData, 1);
+  ad->token = self->token;
+  ad->atoms = aet_atoms_dup (self->traced);
+  ad->truth = self->truth != NULL ? aet_atoms_ref (self->truth) : NULL;
+  g_autoptr (GTask) task = g_task_new (self, NULL, analyse_done, NULL);
+  g_task_set_task_data (task, ad, analyse_data_free);
+  self->loads++;
+  update_busy (self);
+  g_task_run_in_thread (task, analyse_thread);
 }
 
 /* Main thread: a file was read; its items replace the window's data. */
@@ -692,17 +610,13 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
       show_error (self, error->message);
       return;
     }
-  if (self->job != NULL)
-    aet_job_cancel (self->job);
-  g_clear_pointer (&self->job, aet_job_unref);
-  self->generation++;
   clear_data (self);
   AetProject *p = d->project;
   g_auto (GStrv) vols = aet_project_dup_volume_names (p);
   g_auto (GStrv) atom_sets = aet_project_dup_atoms_names (p);
   g_auto (GStrv) series = aet_project_dup_tilt_series_names (p);
-  static const char *const recon_names[] = { "recon", "reconstruction", NULL };
-  static const char *const traced_names[] = { "traced", "traced_before", "model", NULL };
+  static const char *const recon_names[] = { "reconstruction", "recon", NULL };
+  static const char *const traced_names[] = { "before", "traced", "model", NULL };
   const char *vname = pick_name (vols, recon_names);
   const char *aname = pick_name (atom_sets, traced_names);
   if (vname != NULL)
@@ -715,7 +629,23 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
     self->target = aet_volume_ref (aet_project_get_volume (p, "target"));
   if (series != NULL && series[0] != NULL)
     self->tilts = aet_tilt_series_ref (aet_project_get_tilt_series (p, series[0]));
-
+  if (aet_project_get_volume (p, "augmented") != NULL)
+    self->augmented = aet_volume_ref (aet_project_get_volume (p, "augmented"));
+  if (aet_project_get_atoms (p, "after") != NULL)
+    self->traced_after = aet_atoms_ref (aet_project_get_atoms (p, "after"));
+  const char *err = aet_project_get_param (p, "result/reconstruct/error");
+  if (err != NULL && *err != '\0')
+    {
+      g_auto (GStrv) parts = g_strsplit (err, ",", -1);
+      self->recon_error = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      for (int i = 0; parts[i] != NULL; i++)
+        {
+          gdouble v = g_ascii_strtod (parts[i], NULL);
+          g_array_append_val (self->recon_error, v);
+        }
+    }
+  /* the project goes to a new pipeline, so Run continues from what it holds */
+  set_pipeline (self, aet_pipeline_new (g_steal_pointer (&d->project)));
   aet_stage_list_reset (self->stages);
   aet_viewer_set_volume (viewer (self, 0), self->recon);
   aet_viewer_set_atoms (viewer (self, 0), self->traced);
@@ -745,19 +675,8 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   update_busy (self);
 
   if (self->traced != NULL)
-    {
-      AnalyseData *ad = g_new0 (AnalyseData, 1);
-      g_weak_ref_init (&ad->window, self);
-      ad->generation = self->generation;
-      ad->atoms = aet_atoms_dup (self->traced);
-      ad->truth = self->truth != NULL ? aet_atoms_ref (self->truth) : NULL;
-      g_autoptr (GTask) task = g_task_new (self, NULL, analyse_done, NULL);
-      g_task_set_task_data (task, ad, analyse_data_free);
-      self->loads++;
-      aet_stage_list_set_state (self->stages, AET_STAGE_ANALYSE, AET_STAGE_RUNNING,
-                                "analysing");
-      g_task_run_in_thread (task, analyse_thread);
-    }
+    aet_stage_list_set_state (self->stages, AET_STAGE_ANALYSE, AET_STAGE_RUNNING, "analysing");
+  start_analysis (self);
 }
 
 void
@@ -821,23 +740,38 @@ save_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 save_to (AetWindow *self, const char *path)
 {
+  if (self->running)
+    {
+      show_error (self, "Saving waits for the run to end: cancel it or let it finish");
+      return;
+    }
+  /* a new project holding references to the same snapshots, with the
+   * pipeline's parameters, signatures and report, written on a GTask thread
+   * while the pipeline's own project stays with the main thread */
   LoadData *d = g_new0 (LoadData, 1);
   d->path = g_strdup (path);
   d->project = aet_project_new ();
   if (self->tilts != NULL)
     aet_project_set_tilt_series (d->project, "tilts", self->tilts);
   if (self->recon != NULL)
-    aet_project_set_volume (d->project, "recon", self->recon);
+    aet_project_set_volume (d->project, "reconstruction", self->recon);
   if (self->target != NULL)
     aet_project_set_volume (d->project, "target", self->target);
+  if (self->augmented != NULL)
+    aet_project_set_volume (d->project, "augmented", self->augmented);
   if (self->traced != NULL)
-    aet_project_set_atoms (d->project, "traced", self->traced);
+    aet_project_set_atoms (d->project, "before", self->traced);
+  if (self->traced_after != NULL)
+    aet_project_set_atoms (d->project, "after", self->traced_after);
   if (self->truth != NULL)
     aet_project_set_atoms (d->project, "truth", self->truth);
-  if (self->analysis != NULL)
+  if (self->pipeline != NULL)
     {
-      g_autofree char *json = aet_report_to_json (self->analysis, NULL, NULL, 0);
-      aet_project_set_report (d->project, json);
+      AetProject *src = aet_pipeline_get_project (self->pipeline);
+      g_auto (GStrv) keys = aet_project_dup_param_keys (src);
+      for (int i = 0; keys != NULL && keys[i] != NULL; i++)
+        aet_project_set_param (d->project, keys[i], aet_project_get_param (src, keys[i]));
+      aet_project_set_report (d->project, aet_project_get_report (src));
     }
   g_autoptr (GTask) task = g_task_new (self, NULL, save_done, NULL);
   g_task_set_task_data (task, d, load_data_free);
@@ -1041,6 +975,34 @@ action_export (GSimpleAction *action, GVariant *param, gpointer data)
 
 /* ---- new simulation ---------------------------------------------------- */
 
+/* Main thread: a new project whose first stage simulates `p` (its
+ * element, shape, radius, box, pixel, counts and seed; the tilts as text),
+ * run at once. */
+static void
+start_simulation (AetWindow *self, const AetSimParams *p, const char *tilts,
+                  const char *subtitle)
+{
+  clear_data (self);
+  g_free (self->project_path);
+  self->project_path = NULL;
+  set_subtitle (self, subtitle);
+  aet_inspector_clear (self->inspector);
+  set_pipeline (self, aet_pipeline_new (aet_project_new ()));
+  AetPipeline *pl = self->pipeline;
+  aet_pipeline_set_param (pl, "simulate/enabled", "true");
+  aet_pipeline_set_param (pl, "simulate/element", aet_element_symbol (p->element));
+  aet_pipeline_set_param (pl, "simulate/shape", aet_shape_kind_name (p->shape));
+  set_param_double (pl, "simulate/radius", p->radius);
+  set_param_double (pl, "simulate/size", p->size);
+  set_param_double (pl, "simulate/pixel", p->pixel);
+  set_param_double (pl, "simulate/counts", p->counts);
+  set_param_double (pl, "simulate/seed", (gdouble) p->seed);
+  if (tilts != NULL)
+    aet_pipeline_set_param (pl, "simulate/tilt", tilts);
+  update_busy (self);
+  start_run (self);
+}
+
 /* Main thread: the simulation dialog answered; validates and starts. */
 static void
 simulate_response (GtkDialog *dialog, int response, AetWindow *self)
@@ -1074,18 +1036,14 @@ simulate_response (GtkDialog *dialog, int response, AetWindow *self)
       p.n_angles = n;
       aet_sim_params_validate (&p, &error);
     }
+  g_autofree char *tilts = g_strdup (gtk_editable_get_text (g_object_get_data (o, "tilts")));
   gtk_window_destroy (GTK_WINDOW (dialog));
   if (error != NULL)
     {
       show_error (self, error->message);
       return;
     }
-  clear_data (self);
-  g_free (self->project_path);
-  self->project_path = NULL;
-  set_subtitle (self, "simulated particle");
-  aet_inspector_clear (self->inspector);
-  start_run (self, &p, angles, n);
+  start_simulation (self, &p, tilts, "simulated particle");
 }
 
 static void
@@ -1136,11 +1094,8 @@ aet_window_start_demo (AetWindow *self)
   p.size = 96;
   p.pixel = 0.45;
   p.radius = 11;
-  clear_data (self);
-  set_subtitle (self, "demo: simulated Pt particle");
-  aet_inspector_clear (self->inspector);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->iterations_spin), 60);
-  start_run (self, &p, NULL, 0);
+  start_simulation (self, &p, NULL, "demo: simulated Pt particle");
 }
 
 /* ---- other actions (main thread) --------------------------------------- */
@@ -1148,16 +1103,16 @@ aet_window_start_demo (AetWindow *self)
 static void
 action_run (GSimpleAction *action, GVariant *param, gpointer data)
 {
-  start_run (data, NULL, NULL, 0);
+  start_run (data);
 }
 
 static void
 action_cancel (GSimpleAction *action, GVariant *param, gpointer data)
 {
   AetWindow *self = data;
-  if (self->job != NULL)
+  if (self->running)
     {
-      aet_job_cancel (self->job);
+      aet_pipeline_cancel (self->pipeline);
       gtk_label_set_text (GTK_LABEL (self->status_label), "Cancelling…");
     }
 }
@@ -1334,8 +1289,7 @@ aet_window_close_request (GtkWindow *window)
 {
   AetWindow *self = AET_WINDOW (window);
   save_settings (self);
-  if (self->job != NULL)
-    aet_job_cancel (self->job);
+  set_pipeline (self, NULL);
   return GTK_WINDOW_CLASS (aet_window_parent_class)->close_request (window);
 }
 
@@ -1489,9 +1443,7 @@ static void
 aet_window_dispose (GObject *object)
 {
   AetWindow *self = AET_WINDOW (object);
-  if (self->job != NULL)
-    aet_job_cancel (self->job);
-  g_clear_pointer (&self->job, aet_job_unref);
+  set_pipeline (self, NULL);
   clear_data (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), AET_TYPE_WINDOW);
   G_OBJECT_CLASS (aet_window_parent_class)->dispose (object);

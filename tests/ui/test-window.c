@@ -168,9 +168,9 @@ make_project (void)
   g_assert_no_error (error);
   g_autoptr (AetProject) project = aet_project_new ();
   aet_project_set_tilt_series (project, "tilts", sim->tilts);
-  aet_project_set_volume (project, "recon", recon);
+  aet_project_set_volume (project, "reconstruction", recon);
   aet_project_set_volume (project, "target", sim->target);
-  aet_project_set_atoms (project, "traced", traced);
+  aet_project_set_atoms (project, "before", traced);
   aet_project_set_atoms (project, "truth", sim->truth);
   project_path = g_build_filename (tmpdir, "small.h5", NULL);
   g_assert_true (aet_project_save (project, project_path, &error));
@@ -372,7 +372,13 @@ test_run_keeps_ui_responsive (void)
   g_assert_cmpint (max_gap_compute, <, 50000);
   g_assert_cmpint (max_gap, <, 50000 + max_paint);
 
-  /* a cancelled run ends quietly, its stage marked cancelled */
+  /* nothing changed: a second run skips reconstruction ("up to date") */
+  activate ("run", NULL);
+  g_assert_true (wait_until (idle_cond, 30));
+  g_assert_cmpint (aet_stage_list_get_state (aet_window_get_stage_list (window),
+                                             AET_STAGE_RECONSTRUCT), ==, AET_STAGE_UP_TO_DATE);
+
+  /* a cancelled run ends quietly */
   activate ("run", NULL);
   spin (0.2);
   activate ("cancel", NULL);
