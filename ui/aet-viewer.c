@@ -774,7 +774,7 @@ aet_viewer_init (AetViewer *self)
 {
   self->scene = aet_scene_new ();
   self->camera = aet_camera_new ();
-  self->iso_fraction = 0.5;
+  self->iso_fraction = 0.4;
   self->color_column = g_strdup ("element");
   self->layer_hkl[0] = 1;
   self->layer_hkl[1] = 1;

@@ -54,7 +54,7 @@ void aet_viewer_set_color_column (AetViewer *self, const char *column);
 const char *aet_viewer_get_color_column (AetViewer *self);
 
 /* The iso level as a fraction of the volume's [min, max] (clamped to
- * [0.02, 0.98]); the default is 0.5. */
+ * [0.02, 0.98]); the default is 0.4. */
 void aet_viewer_set_iso_level (AetViewer *self, gdouble fraction);
 gdouble aet_viewer_get_iso_level (AetViewer *self);
 

@@ -1342,7 +1342,7 @@ build_sidebar (AetWindow *self)
   gtk_label_set_xalign (GTK_LABEL (iso_label), 0);
   gtk_box_append (GTK_BOX (box), iso_label);
   self->iso_scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0.02, 0.98, 0.01);
-  gtk_range_set_value (GTK_RANGE (self->iso_scale), 0.5);
+  gtk_range_set_value (GTK_RANGE (self->iso_scale), 0.4);
   gtk_scale_set_digits (GTK_SCALE (self->iso_scale), 2);
   gtk_scale_set_draw_value (GTK_SCALE (self->iso_scale), TRUE);
   g_signal_connect (self->iso_scale, "value-changed", G_CALLBACK (iso_changed), self);
