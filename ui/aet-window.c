@@ -72,6 +72,7 @@ struct _AetWindow
   GtkWidget *iso_scale;
   GtkWidget *color_drop;
   GtkWidget *view_label;
+  GtkWidget *placeholder;
 
   /* the data (main thread; snapshots, never written) */
   AetTiltSeries *tilts;
@@ -268,6 +269,8 @@ set_pipeline (AetWindow *self, AetPipeline *pipeline)
     }
   self->pipeline = pipeline;
   self->running = FALSE;
+  if (self->placeholder != NULL)
+    gtk_widget_set_visible (self->placeholder, pipeline == NULL);
 }
 
 static void start_analysis (AetWindow *self);
@@ -529,6 +532,7 @@ typedef struct
   AetAtoms *atoms;
   AetAtoms *truth;
   AetAnalysis *analysis;
+  GError *error;
   gboolean have_match;
   AetMatchStats match;
 } AnalyseData;
@@ -540,6 +544,7 @@ analyse_data_free (gpointer data)
   g_clear_pointer (&d->atoms, aet_atoms_unref);
   g_clear_pointer (&d->truth, aet_atoms_unref);
   g_clear_pointer (&d->analysis, aet_analysis_free);
+  g_clear_error (&d->error);
   g_free (d);
 }
 
@@ -551,7 +556,7 @@ analyse_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   AnalyseData *d = task_data;
   AetAnalysisOptions options;
   aet_analysis_options_init (&options);
-  d->analysis = aet_analysis_run (d->atoms, &options, NULL, NULL);
+  d->analysis = aet_analysis_run (d->atoms, &options, NULL, &d->error);
   if (d->truth != NULL)
     d->have_match = aet_match_atoms (d->truth, d->atoms, 0.9, &d->match, TRUE, NULL);
   g_task_return_boolean (task, TRUE);
@@ -565,8 +570,13 @@ analyse_done (GObject *source, GAsyncResult *result, gpointer user_data)
   AnalyseData *d = g_task_get_task_data (G_TASK (result));
   self->loads--;
   update_busy (self);
-  if (d->token != self->token || d->analysis == NULL)
+  if (d->token != self->token)
+    return;
+  if (d->analysis == NULL)
     {
+      /* a model too small or too disordered to analyse: say so, keep it shown */
+      aet_stage_list_set_state (self->stages, AET_STAGE_ANALYSE, AET_STAGE_FAILED,
+                                d->error->message);
       show_analysis (self, NULL);
       return;
     }
@@ -575,7 +585,8 @@ analyse_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_pointer (&self->analysis, aet_analysis_free);
   self->analysis = g_steal_pointer (&d->analysis);
   aet_viewer_set_atoms (viewer (self, 0), self->traced);
-  aet_stage_list_set_state (self->stages, AET_STAGE_ANALYSE, AET_STAGE_DONE, NULL);
+  if (aet_stage_list_get_state (self->stages, AET_STAGE_ANALYSE) == AET_STAGE_RUNNING)
+    aet_stage_list_set_state (self->stages, AET_STAGE_ANALYSE, AET_STAGE_DONE, NULL);
   show_analysis (self, d->have_match ? &d->match : NULL);
 }
 
@@ -969,6 +980,10 @@ action_export (GSimpleAction *action, GVariant *param, gpointer data)
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (h), 1200);
   g_object_set_data (G_OBJECT (dialog), "w", w);
   g_object_set_data (G_OBJECT (dialog), "h", h);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+  gtk_widget_add_css_class (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                                                GTK_RESPONSE_OK),
+                            "suggested-action");
   g_signal_connect (dialog, "response", G_CALLBACK (export_size_response), self);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -1079,6 +1094,10 @@ action_new_simulation (GSimpleAction *action, GVariant *param, gpointer data)
   w = labelled (grid, 6, "Seed", gtk_spin_button_new_with_range (1, 1e9, 1));
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (w), 1);
   g_object_set_data (o, "seed", w);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+  gtk_widget_add_css_class (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                                                GTK_RESPONSE_OK),
+                            "suggested-action");
   g_signal_connect (dialog, "response", G_CALLBACK (simulate_response), self);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -1428,7 +1447,34 @@ build_center (AetWindow *self)
   gtk_box_append (GTK_BOX (self->center_box), bar);
 
   self->compare = AET_COMPARE_VIEW (aet_compare_view_new ());
-  gtk_box_append (GTK_BOX (self->center_box), GTK_WIDGET (self->compare));
+  GtkWidget *overlay = gtk_overlay_new ();
+  gtk_widget_set_vexpand (overlay, TRUE);
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (self->compare));
+  /* what to do first, while there is nothing to show */
+  self->placeholder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_widget_set_halign (self->placeholder, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (self->placeholder, GTK_ALIGN_CENTER);
+  GtkWidget *title = gtk_label_new ("No data yet");
+  gtk_widget_add_css_class (title, "title-1");
+  GtkWidget *hint = gtk_label_new ("Open a tilt series (MRC or TIFF with its .tlt), a project or "
+                                   "an .xyz model — or drop one here.\nOr simulate a "
+                                   "nanoparticle and watch it being reconstructed.");
+  gtk_label_set_justify (GTK_LABEL (hint), GTK_JUSTIFY_CENTER);
+  gtk_widget_add_css_class (hint, "dim-label");
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
+  GtkWidget *open = gtk_button_new_with_label ("Open…");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (open), "win.open");
+  GtkWidget *demo = gtk_button_new_with_label ("Run the Demo");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (demo), "win.demo");
+  gtk_widget_add_css_class (demo, "suggested-action");
+  gtk_box_append (GTK_BOX (buttons), open);
+  gtk_box_append (GTK_BOX (buttons), demo);
+  gtk_box_append (GTK_BOX (self->placeholder), title);
+  gtk_box_append (GTK_BOX (self->placeholder), hint);
+  gtk_box_append (GTK_BOX (self->placeholder), buttons);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->placeholder);
+  gtk_box_append (GTK_BOX (self->center_box), overlay);
   for (int i = 0; i < 2; i++)
     {
       g_signal_connect (viewer (self, i), "notify::view-mode",
