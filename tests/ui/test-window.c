@@ -440,8 +440,14 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/run-responsive", test_run_keeps_ui_responsive);
   g_test_add_func ("/ui/window/bad-file", test_bad_file);
   int status = g_test_run ();
-  gtk_window_destroy (GTK_WINDOW (window));
+  /* closing the window remembers its size in the settings */
+  gtk_window_close (GTK_WINDOW (window));
   spin (0.1);
+  g_autofree char *settings_text = NULL;
+  g_autofree char *settings_file = g_build_filename (tmpdir, "aet-studio", "settings.ini", NULL);
+  g_assert_true (g_file_get_contents (settings_file, &settings_text, NULL, NULL));
+  g_assert_nonnull (strstr (settings_text, "width="));
+  g_assert_nonnull (strstr (settings_text, "last-folder="));
   g_remove (project_path);
   g_autofree char *settings = g_build_filename (tmpdir, "aet-studio", "settings.ini", NULL);
   g_remove (settings);
