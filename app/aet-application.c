@@ -86,7 +86,8 @@ aet_application_activate (GApplication *app)
       window = GTK_WINDOW (aet_window_new (GTK_APPLICATION (app)));
       /* Started with no file: the built-in demo, so a new user sees the
        * reconstruction converge and the augmentation sharpen it. */
-      if (g_getenv ("AET_STUDIO_NO_DEMO") == NULL)
+      const char *no_demo = g_getenv ("AET_STUDIO_NO_DEMO");
+      if (no_demo == NULL || *no_demo == '\0' || g_str_equal (no_demo, "0"))
         aet_window_start_demo (AET_WINDOW (window));
     }
   gtk_window_present (window);

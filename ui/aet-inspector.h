@@ -1,0 +1,35 @@
+/* aet-inspector.h — the report numbers beside the 3D view: atom count,
+ * agreement with the truth when one is known, surface atoms, the facet
+ * table, strain statistics, and plots of the reconstruction error per
+ * iteration and of the strain distribution.  Main thread only; everything
+ * passed in is copied or drawn at once, nothing is kept borrowed. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "aet-analysis.h"
+#include "aet-match.h"
+
+G_BEGIN_DECLS
+
+#define AET_TYPE_INSPECTOR (aet_inspector_get_type ())
+G_DECLARE_FINAL_TYPE (AetInspector, aet_inspector, AET, INSPECTOR, GtkWidget)
+
+GtkWidget *aet_inspector_new (void);
+
+/* Clears every section. */
+void aet_inspector_clear (AetInspector *self);
+
+/* The traced atoms and their analysis (either may be NULL: that section
+ * says so); `match` (nullable) is the comparison with the truth. */
+void aet_inspector_set_analysis (AetInspector *self, const AetAtoms *atoms,
+                                 const AetAnalysis *analysis, const AetMatchStats *match);
+
+/* The reconstruction error per iteration (copied; n = 0 hides the plot). */
+void aet_inspector_set_recon_error (AetInspector *self, const gdouble *error, gsize n);
+
+/* The text of a value shown under `key` ("atoms", "rmsd", "recall",
+ * "precision", "surface", "facets"), for tests.  Borrowed, NULL if unknown. */
+const char *aet_inspector_get_value (AetInspector *self, const char *key);
+
+G_END_DECLS

@@ -1,0 +1,811 @@
+#define G_LOG_DOMAIN "aet-viewer"
+
+#include "aet-viewer.h"
+
+#include <epoxy/gl.h>
+#include <math.h>
+
+#include "aet-error.h"
+#include "aet-offscreen.h"
+
+struct _AetViewer
+{
+  GtkGLArea parent_instance;
+
+  AetScene *scene;
+  AetCamera *camera;
+  AetVolume *volume;
+  AetAtoms *atoms;
+  gdouble vmin, vmax; /* the volume's value range */
+  gdouble iso_fraction;
+  AetViewMode mode;
+  char *color_column;
+
+  gboolean have_lattice;
+  gdouble rotation[9];
+  gdouble lattice_a;
+  gint layer_hkl[3];
+  gint layer_index;
+
+  /* mesh worker state (main thread only) */
+  gboolean mesh_busy;
+  gboolean mesh_pending;
+  gboolean framed;       /* the camera has been framed on data once */
+  gboolean atoms_framed; /* … and on atoms once */
+
+  /* gestures */
+  guint drag_button;
+  gdouble drag_x, drag_y, last_dx, last_dy;
+};
+
+G_DEFINE_FINAL_TYPE (AetViewer, aet_viewer, GTK_TYPE_GL_AREA)
+
+enum
+{
+  PROP_0,
+  PROP_VIEW_MODE,
+  PROP_LAYER_INDEX,
+  N_PROPS
+};
+static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  SIGNAL_CAMERA_CHANGED,
+  SIGNAL_ATOM_PICKED,
+  SIGNAL_LEGEND_CHANGED,
+  SIGNAL_MESH_READY,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+static const char *const mode_names[AET_N_VIEWS] = { "iso", "atoms", "layers", "facets" };
+
+const char *
+aet_view_mode_to_string (AetViewMode mode)
+{
+  g_return_val_if_fail (mode < AET_N_VIEWS, "iso");
+  return mode_names[mode];
+}
+
+gint
+aet_view_mode_from_string (const char *name)
+{
+  for (gint i = 0; i < AET_N_VIEWS; i++)
+    if (g_strcmp0 (name, mode_names[i]) == 0)
+      return i;
+  return -1;
+}
+
+/* ---- iso-surface on a worker thread ------------------------------------ */
+
+typedef struct
+{
+  GWeakRef viewer;
+  AetVolume *volume;
+  gdouble level;
+  guint generation;
+  AetIsoMesh *mesh;
+} MeshRequest;
+
+static void
+mesh_request_free (gpointer data)
+{
+  MeshRequest *req = data;
+  g_weak_ref_clear (&req->viewer);
+  g_clear_pointer (&req->volume, aet_volume_unref);
+  g_clear_pointer (&req->mesh, aet_iso_mesh_free);
+  g_free (req);
+}
+
+static void start_mesh (AetViewer *self);
+
+/* Main thread (idle): the mesh is done; the scene drops it if stale. */
+static gboolean
+mesh_ready_idle (gpointer data)
+{
+  MeshRequest *req = data;
+  g_autoptr (AetViewer) self = g_weak_ref_get (&req->viewer);
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  self->mesh_busy = FALSE;
+  if (req->mesh != NULL)
+    aet_scene_take_iso_mesh (self->scene, g_steal_pointer (&req->mesh), req->generation);
+  if (self->mesh_pending)
+    start_mesh (self);
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  g_signal_emit (self, signals[SIGNAL_MESH_READY], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: marching cubes over an immutable snapshot, no GTK, no GL. */
+static gpointer
+mesh_thread (gpointer data)
+{
+  MeshRequest *req = data;
+  g_autoptr (GError) error = NULL;
+  req->mesh = aet_iso_mesh_compute (req->volume, req->level, 2, NULL, &error);
+  if (req->mesh == NULL)
+    g_debug ("iso-surface: %s", error->message);
+  g_idle_add_full (G_PRIORITY_DEFAULT, mesh_ready_idle, req, mesh_request_free);
+  return NULL;
+}
+
+/* Main thread.  At most one mesh is computed at a time per viewer; a
+ * request made meanwhile is remembered and started when it ends, with the
+ * newest volume and level. */
+static void
+start_mesh (AetViewer *self)
+{
+  if (self->mesh_busy)
+    {
+      self->mesh_pending = TRUE;
+      return;
+    }
+  self->mesh_pending = FALSE;
+  gdouble level = self->vmin + self->iso_fraction * (self->vmax - self->vmin);
+  guint gen = aet_scene_set_volume (self->scene, self->volume, level);
+  if (self->volume == NULL)
+    {
+      aet_scene_take_iso_mesh (self->scene, aet_iso_mesh_new (0, 0), gen);
+      return;
+    }
+  MeshRequest *req = g_new0 (MeshRequest, 1);
+  g_weak_ref_init (&req->viewer, self);
+  req->volume = aet_volume_ref (self->volume);
+  req->level = level;
+  req->generation = gen;
+  self->mesh_busy = TRUE;
+  g_thread_unref (g_thread_new ("aet-iso-mesh", mesh_thread, req));
+}
+
+gboolean
+aet_viewer_is_busy (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), FALSE);
+  return self->mesh_busy || self->mesh_pending;
+}
+
+/* ---- what is shown ----------------------------------------------------- */
+
+static void
+layer_normal (AetViewer *self, gdouble n[3])
+{
+  gdouble c[3] = { self->layer_hkl[0], self->layer_hkl[1], self->layer_hkl[2] };
+  if (self->have_lattice)
+    for (int i = 0; i < 3; i++)
+      n[i] = self->rotation[3 * i] * c[0] + self->rotation[3 * i + 1] * c[1]
+             + self->rotation[3 * i + 2] * c[2];
+  else
+    memcpy (n, c, sizeof c);
+  gdouble len = sqrt (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+  for (int i = 0; i < 3; i++)
+    n[i] /= len;
+}
+
+/* The spacing of the lattice planes along [hkl] in an FCC crystal: a/√N
+ * when h, k, l are all odd, else a/(2√N) (the other planes are centred). */
+static gdouble
+layer_spacing (AetViewer *self)
+{
+  if (!self->have_lattice)
+    return 2.0;
+  gint h = self->layer_hkl[0], k = self->layer_hkl[1], l = self->layer_hkl[2];
+  gdouble d = self->lattice_a / sqrt ((gdouble) (h * h + k * k + l * l));
+  gboolean all_odd = (h & 1) && (k & 1) && (l & 1);
+  return all_odd ? d : d / 2.0;
+}
+
+static void
+update_slice (AetViewer *self)
+{
+  if (self->mode != AET_VIEW_LAYERS || self->volume == NULL)
+    {
+      aet_scene_set_slice (self->scene, NULL, 0);
+      return;
+    }
+  gdouble n[3];
+  layer_normal (self, n);
+  gdouble d = layer_spacing (self);
+  g_autoptr (GError) error = NULL;
+  AetSlice *slice = aet_slice_sample (self->volume, n, self->layer_index * d, 0, &error);
+  if (slice == NULL)
+    g_warning ("layer: %s", error->message);
+  aet_scene_set_slice (self->scene, slice, d / 2.0);
+}
+
+static void
+apply_coloring (AetViewer *self)
+{
+  const char *col = self->color_column;
+  if (self->mode == AET_VIEW_FACETS)
+    aet_scene_set_atom_coloring (self->scene, AET_ATOM_COLORING_CATEGORY, "facet");
+  else if (col == NULL || g_str_equal (col, "element"))
+    aet_scene_set_atom_coloring (self->scene, AET_ATOM_COLORING_ELEMENT, NULL);
+  else if (g_str_equal (col, "facet") || g_str_equal (col, "layer"))
+    aet_scene_set_atom_coloring (self->scene, AET_ATOM_COLORING_CATEGORY, col);
+  else if (g_str_has_prefix (col, "strain") || g_str_has_prefix (col, "displacement_"))
+    aet_scene_set_atom_coloring (self->scene, AET_ATOM_COLORING_DIVERGING, col);
+  else
+    aet_scene_set_atom_coloring (self->scene, AET_ATOM_COLORING_SEQUENTIAL, col);
+  g_signal_emit (self, signals[SIGNAL_LEGEND_CHANGED], 0);
+}
+
+static void
+apply_mode (AetViewer *self)
+{
+  gboolean iso = self->mode == AET_VIEW_ISO;
+  aet_scene_set_show_mesh (self->scene, iso);
+  aet_scene_set_show_atoms (self->scene, self->mode == AET_VIEW_ATOMS
+                                           || self->mode == AET_VIEW_FACETS);
+  /* without atoms the iso mode is the only one with something to show */
+  if (self->atoms == NULL && self->mode != AET_VIEW_LAYERS)
+    aet_scene_set_show_mesh (self->scene, TRUE);
+  apply_coloring (self);
+  update_slice (self);
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+}
+
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+  return (x > y) - (x < y);
+}
+
+/* Frames the atoms by their centroid and the 98th percentile of their
+ * distances from it (a stray false atom must not shrink the particle to a
+ * dot), else what the scene holds. */
+static void
+frame_camera (AetViewer *self)
+{
+  gdouble c[3] = { 0, 0, 0 }, r;
+  if (self->atoms != NULL && self->atoms->n_atoms >= 4)
+    {
+      gsize n = self->atoms->n_atoms;
+      const gdouble *p = self->atoms->positions;
+      for (gsize i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++)
+          c[k] += p[3 * i + k] / n;
+      g_autofree gdouble *d = g_new (gdouble, n);
+      for (gsize i = 0; i < n; i++)
+        d[i] = sqrt ((p[3 * i] - c[0]) * (p[3 * i] - c[0])
+                     + (p[3 * i + 1] - c[1]) * (p[3 * i + 1] - c[1])
+                     + (p[3 * i + 2] - c[2]) * (p[3 * i + 2] - c[2]));
+      qsort (d, n, sizeof (gdouble), compare_doubles);
+      r = d[(gsize) (0.98 * (n - 1))] + 2.0;
+    }
+  else
+    aet_scene_get_bounds (self->scene, c, &r);
+  aet_camera_frame (self->camera, c, r * 1.05);
+}
+
+/* Looks at the layer face-on. */
+static void
+view_layer_face_on (AetViewer *self)
+{
+  gdouble n[3];
+  layer_normal (self, n);
+  aet_camera_view_along (self->camera, n, NULL);
+}
+
+static void
+camera_changed (AetViewer *self)
+{
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  g_signal_emit (self, signals[SIGNAL_CAMERA_CHANGED], 0);
+}
+
+void
+aet_viewer_set_volume (AetViewer *self, AetVolume *volume)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  if (volume != NULL)
+    aet_volume_ref (volume);
+  g_clear_pointer (&self->volume, aet_volume_unref);
+  self->volume = volume;
+  if (volume != NULL)
+    {
+      AetVolumeStats st;
+      aet_volume_get_stats (volume, &st);
+      self->vmin = st.min;
+      self->vmax = st.max > st.min ? st.max : st.min + 1.0;
+    }
+  start_mesh (self);
+  update_slice (self);
+  if (!self->framed && volume != NULL)
+    {
+      /* the particle fills about half of the box */
+      gdouble c[3], n[3] = { volume->nx, volume->ny, volume->nz };
+      for (int i = 0; i < 3; i++)
+        c[i] = volume->origin[i] + 0.5 * (n[i] - 1) * volume->voxel_size;
+      aet_camera_frame (self->camera, c, 0.42 * volume->voxel_size * MAX (n[0], n[1]));
+      self->framed = TRUE;
+      camera_changed (self);
+    }
+  apply_mode (self);
+}
+
+AetVolume *
+aet_viewer_get_volume (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), NULL);
+  return self->volume;
+}
+
+void
+aet_viewer_set_atoms (AetViewer *self, AetAtoms *atoms)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  if (atoms != NULL)
+    aet_atoms_ref (atoms);
+  g_clear_pointer (&self->atoms, aet_atoms_unref);
+  self->atoms = atoms;
+  gboolean had_atoms = self->atoms_framed;
+  aet_scene_set_atoms (self->scene, atoms);
+  if ((!self->framed || !had_atoms) && atoms != NULL && atoms->n_atoms > 0)
+    {
+      self->atoms_framed = TRUE;
+      frame_camera (self);
+      self->framed = TRUE;
+      camera_changed (self);
+    }
+  apply_mode (self);
+}
+
+AetAtoms *
+aet_viewer_get_atoms (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), NULL);
+  return self->atoms;
+}
+
+void
+aet_viewer_set_color_column (AetViewer *self, const char *column)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  g_free (self->color_column);
+  self->color_column = g_strdup (column != NULL ? column : "element");
+  apply_coloring (self);
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+}
+
+const char *
+aet_viewer_get_color_column (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), NULL);
+  return self->color_column;
+}
+
+void
+aet_viewer_set_iso_level (AetViewer *self, gdouble fraction)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  fraction = CLAMP (fraction, 0.02, 0.98);
+  if (fraction == self->iso_fraction)
+    return;
+  self->iso_fraction = fraction;
+  start_mesh (self);
+}
+
+gdouble
+aet_viewer_get_iso_level (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), 0);
+  return self->iso_fraction;
+}
+
+void
+aet_viewer_set_view_mode (AetViewer *self, AetViewMode mode)
+{
+  g_return_if_fail (AET_IS_VIEWER (self) && mode < AET_N_VIEWS);
+  if (mode == self->mode)
+    return;
+  self->mode = mode;
+  apply_mode (self);
+  if (mode == AET_VIEW_LAYERS)
+    {
+      view_layer_face_on (self);
+      camera_changed (self);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_MODE]);
+}
+
+AetViewMode
+aet_viewer_get_view_mode (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), AET_VIEW_ISO);
+  return self->mode;
+}
+
+void
+aet_viewer_set_lattice (AetViewer *self, const gdouble rotation[9], gdouble a)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  self->have_lattice = rotation != NULL && a > 0;
+  if (self->have_lattice)
+    {
+      memcpy (self->rotation, rotation, sizeof self->rotation);
+      self->lattice_a = a;
+    }
+  update_slice (self);
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+}
+
+void
+aet_viewer_set_layer_hkl (AetViewer *self, gint h, gint k, gint l)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  if (h == 0 && k == 0 && l == 0)
+    return;
+  self->layer_hkl[0] = h;
+  self->layer_hkl[1] = k;
+  self->layer_hkl[2] = l;
+  aet_viewer_set_layer_index (self, 0);
+}
+
+void
+aet_viewer_set_layer_index (AetViewer *self, gint index)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  /* keep the plane inside the volume */
+  if (self->volume != NULL)
+    {
+      gdouble half = 0.5 * self->volume->voxel_size
+                     * MIN (self->volume->nx, MIN (self->volume->ny, self->volume->nz));
+      gint max_index = (gint) floor (half / layer_spacing (self));
+      index = CLAMP (index, -max_index, max_index);
+    }
+  if (index == self->layer_index)
+    {
+      update_slice (self);
+      gtk_gl_area_queue_render (GTK_GL_AREA (self));
+      return;
+    }
+  self->layer_index = index;
+  update_slice (self);
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYER_INDEX]);
+}
+
+void
+aet_viewer_step_layer (AetViewer *self, gint steps)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  aet_viewer_set_layer_index (self, self->layer_index + steps);
+}
+
+gint
+aet_viewer_get_layer_index (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), 0);
+  return self->layer_index;
+}
+
+gboolean
+aet_viewer_view_along_hkl (AetViewer *self, gint h, gint k, gint l)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), FALSE);
+  if (h == 0 && k == 0 && l == 0)
+    return FALSE;
+  gint saved[3] = { self->layer_hkl[0], self->layer_hkl[1], self->layer_hkl[2] };
+  self->layer_hkl[0] = h;
+  self->layer_hkl[1] = k;
+  self->layer_hkl[2] = l;
+  gdouble n[3];
+  layer_normal (self, n);
+  memcpy (self->layer_hkl, saved, sizeof saved);
+  if (!aet_camera_view_along (self->camera, n, NULL))
+    return FALSE;
+  camera_changed (self);
+  return TRUE;
+}
+
+void
+aet_viewer_view_along_beam (AetViewer *self)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  const gdouble z[3] = { 0, 0, 1 };
+  aet_camera_view_along (self->camera, z, NULL);
+  camera_changed (self);
+}
+
+void
+aet_viewer_reset_view (AetViewer *self)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  frame_camera (self);
+  aet_camera_reset (self->camera);
+  camera_changed (self);
+}
+
+const AetCamera *
+aet_viewer_get_camera (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), NULL);
+  return self->camera;
+}
+
+void
+aet_viewer_copy_camera (AetViewer *self, const AetCamera *camera)
+{
+  g_return_if_fail (AET_IS_VIEWER (self) && camera != NULL);
+  aet_camera_copy_from (self->camera, camera);
+  self->framed = TRUE;
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+}
+
+AetScene *
+aet_viewer_get_scene (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), NULL);
+  return self->scene;
+}
+
+gboolean
+aet_viewer_get_legend (AetViewer *self, AetColormap *map, gdouble *vmin, gdouble *vmax)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), FALSE);
+  if (self->atoms == NULL || self->mode == AET_VIEW_ISO || self->mode == AET_VIEW_LAYERS)
+    return FALSE;
+  return aet_scene_get_legend (self->scene, map, vmin, vmax);
+}
+
+guint8 *
+aet_viewer_render_image (AetViewer *self, gint width, gint height, GError **error)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), NULL);
+  if (!gtk_widget_get_realized (GTK_WIDGET (self)) || !aet_scene_is_realized (self->scene))
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
+                   "export: the 3D view is not shown, so there is no GL context to draw with");
+      return NULL;
+    }
+  gtk_gl_area_make_current (GTK_GL_AREA (self));
+  guint8 *rgba = aet_offscreen_render (self->scene, self->camera, width, height, NULL, error);
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  return rgba;
+}
+
+/* ---- GL lifecycle (main thread) ---------------------------------------- */
+
+static void
+aet_viewer_realize (GtkWidget *widget)
+{
+  AetViewer *self = AET_VIEWER (widget);
+  GTK_WIDGET_CLASS (aet_viewer_parent_class)->realize (widget);
+  gtk_gl_area_make_current (GTK_GL_AREA (self));
+  if (gtk_gl_area_get_error (GTK_GL_AREA (self)) != NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  if (!aet_scene_realize (self->scene, &error))
+    gtk_gl_area_set_error (GTK_GL_AREA (self), error);
+}
+
+static void
+aet_viewer_unrealize (GtkWidget *widget)
+{
+  AetViewer *self = AET_VIEWER (widget);
+  gtk_gl_area_make_current (GTK_GL_AREA (self));
+  if (gtk_gl_area_get_error (GTK_GL_AREA (self)) == NULL)
+    aet_scene_unrealize (self->scene);
+  GTK_WIDGET_CLASS (aet_viewer_parent_class)->unrealize (widget);
+}
+
+static gboolean
+aet_viewer_render (GtkGLArea *area, GdkGLContext *context)
+{
+  AetViewer *self = AET_VIEWER (area);
+  if (!aet_scene_is_realized (self->scene))
+    return FALSE;
+  GLint fb = 0;
+  glGetIntegerv (GL_FRAMEBUFFER_BINDING, &fb);
+  gint scale = gtk_widget_get_scale_factor (GTK_WIDGET (area));
+  gint w = gtk_widget_get_width (GTK_WIDGET (area)) * scale;
+  gint h = gtk_widget_get_height (GTK_WIDGET (area)) * scale;
+  if (w <= 0 || h <= 0)
+    return TRUE;
+  aet_scene_render (self->scene, self->camera, w, h, (guint) fb);
+  return TRUE;
+}
+
+/* ---- input (main thread) ----------------------------------------------- */
+
+static void
+drag_begin (GtkGestureDrag *gesture, gdouble x, gdouble y, AetViewer *self)
+{
+  self->drag_button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
+  self->drag_x = x;
+  self->drag_y = y;
+  self->last_dx = self->last_dy = 0;
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  if (self->drag_button == GDK_BUTTON_PRIMARY)
+    aet_camera_arcball_begin (self->camera, x, y, gtk_widget_get_width (GTK_WIDGET (self)),
+                              gtk_widget_get_height (GTK_WIDGET (self)));
+}
+
+static void
+drag_update (GtkGestureDrag *gesture, gdouble dx, gdouble dy, AetViewer *self)
+{
+  if (self->drag_button == GDK_BUTTON_PRIMARY)
+    aet_camera_arcball_drag (self->camera, self->drag_x + dx, self->drag_y + dy);
+  else
+    aet_camera_pan (self->camera, dx - self->last_dx, dy - self->last_dy,
+                    gtk_widget_get_width (GTK_WIDGET (self)),
+                    gtk_widget_get_height (GTK_WIDGET (self)));
+  self->last_dx = dx;
+  self->last_dy = dy;
+  camera_changed (self);
+}
+
+static void
+drag_end (GtkGestureDrag *gesture, gdouble dx, gdouble dy, AetViewer *self)
+{
+  /* a press without motion is a click: pick the atom under it */
+  if (self->drag_button != GDK_BUTTON_PRIMARY || fabs (dx) > 3 || fabs (dy) > 3)
+    return;
+  if (self->atoms == NULL || self->mode == AET_VIEW_ISO || self->mode == AET_VIEW_LAYERS)
+    return;
+  gssize index = aet_scene_pick_atom (self->scene, self->camera, self->drag_x, self->drag_y,
+                                      gtk_widget_get_width (GTK_WIDGET (self)),
+                                      gtk_widget_get_height (GTK_WIDGET (self)));
+  if (index >= 0)
+    g_signal_emit (self, signals[SIGNAL_ATOM_PICKED], 0, (gint) index);
+}
+
+static gboolean
+scroll (GtkEventControllerScroll *controller, gdouble dx, gdouble dy, AetViewer *self)
+{
+  aet_camera_zoom (self->camera, pow (1.1, dy));
+  camera_changed (self);
+  return TRUE;
+}
+
+static void
+action_mode (GtkWidget *widget, const char *name, GVariant *param)
+{
+  gint mode = aet_view_mode_from_string (g_variant_get_string (param, NULL));
+  if (mode >= 0)
+    aet_viewer_set_view_mode (AET_VIEWER (widget), mode);
+}
+
+static void
+action_layer (GtkWidget *widget, const char *name, GVariant *param)
+{
+  aet_viewer_step_layer (AET_VIEWER (widget), g_str_equal (name, "viewer.layer-up") ? 1 : -1);
+}
+
+static void
+action_reset (GtkWidget *widget, const char *name, GVariant *param)
+{
+  aet_viewer_reset_view (AET_VIEWER (widget));
+}
+
+/* ---- GObject ----------------------------------------------------------- */
+
+static void
+aet_viewer_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  AetViewer *self = AET_VIEWER (object);
+  switch (id)
+    {
+    case PROP_VIEW_MODE:
+      g_value_set_int (value, self->mode);
+      break;
+    case PROP_LAYER_INDEX:
+      g_value_set_int (value, self->layer_index);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+aet_viewer_finalize (GObject *object)
+{
+  AetViewer *self = AET_VIEWER (object);
+  aet_scene_free (self->scene);
+  aet_camera_free (self->camera);
+  g_clear_pointer (&self->volume, aet_volume_unref);
+  g_clear_pointer (&self->atoms, aet_atoms_unref);
+  g_free (self->color_column);
+  G_OBJECT_CLASS (aet_viewer_parent_class)->finalize (object);
+}
+
+static void
+aet_viewer_class_init (AetViewerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->finalize = aet_viewer_finalize;
+  object_class->get_property = aet_viewer_get_property;
+  widget_class->realize = aet_viewer_realize;
+  widget_class->unrealize = aet_viewer_unrealize;
+  GTK_GL_AREA_CLASS (klass)->render = aet_viewer_render;
+
+  properties[PROP_VIEW_MODE] = g_param_spec_int ("view-mode", NULL, NULL, 0, AET_N_VIEWS - 1,
+                                                 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
+                                                      | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_LAYER_INDEX] = g_param_spec_int (
+    "layer-index", NULL, NULL, G_MININT, G_MAXINT, 0,
+    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Main thread: the user turned, zoomed or panned the view. */
+  signals[SIGNAL_CAMERA_CHANGED] = g_signal_new ("camera-changed", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 0);
+  /* Main thread: a click on an atom, with its index in the atom set. */
+  signals[SIGNAL_ATOM_PICKED] = g_signal_new ("atom-picked", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 1, G_TYPE_INT);
+  /* Main thread: the colouring (and so the legend) changed. */
+  signals[SIGNAL_LEGEND_CHANGED] = g_signal_new ("legend-changed", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 0);
+  /* Main thread: a mesh came back from the worker (current or stale). */
+  signals[SIGNAL_MESH_READY] = g_signal_new ("mesh-ready", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 0);
+
+  gtk_widget_class_install_action (widget_class, "viewer.mode", "s", action_mode);
+  gtk_widget_class_install_action (widget_class, "viewer.layer-up", NULL, action_layer);
+  gtk_widget_class_install_action (widget_class, "viewer.layer-down", NULL, action_layer);
+  gtk_widget_class_install_action (widget_class, "viewer.reset", NULL, action_reset);
+  /* the viewer's own shortcuts (active while it has the focus) */
+  for (int i = 0; i < AET_N_VIEWS; i++)
+    {
+      gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, 0, "viewer.mode", "s",
+                                           mode_names[i]);
+      gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_1 + i, 0, "viewer.mode",
+                                           "s", mode_names[i]);
+    }
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, 0, "win.compare", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0, "viewer.layer-up",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0,
+                                       "viewer.layer-down", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, 0, "viewer.reset", NULL);
+  gtk_widget_class_set_css_name (widget_class, "aetviewer");
+}
+
+static void
+aet_viewer_init (AetViewer *self)
+{
+  self->scene = aet_scene_new ();
+  self->camera = aet_camera_new ();
+  self->iso_fraction = 0.4;
+  self->color_column = g_strdup ("element");
+  self->layer_hkl[0] = 1;
+  self->layer_hkl[1] = 1;
+  self->layer_hkl[2] = 1;
+  self->vmax = 1.0;
+  const gfloat bg[4] = { 0.97f, 0.97f, 0.98f, 1.0f };
+  aet_scene_set_background (self->scene, bg);
+  const gfloat gold[3] = { 0.85f, 0.70f, 0.35f };
+  aet_scene_set_mesh_appearance (self->scene, gold, 1.0f, FALSE);
+
+  gtk_gl_area_set_required_version (GTK_GL_AREA (self), 3, 3);
+  gtk_gl_area_set_has_depth_buffer (GTK_GL_AREA (self), TRUE);
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), 0);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (drag_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  GtkEventController *sc = gtk_event_controller_scroll_new (
+    GTK_EVENT_CONTROLLER_SCROLL_VERTICAL | GTK_EVENT_CONTROLLER_SCROLL_DISCRETE);
+  g_signal_connect (sc, "scroll", G_CALLBACK (scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), sc);
+}
+
+GtkWidget *
+aet_viewer_new (void)
+{
+  return g_object_new (AET_TYPE_VIEWER, NULL);
+}
