@@ -72,7 +72,7 @@ struct _AetWindow
   GtkWidget *iso_scale;
   GtkWidget *color_drop;
   GtkWidget *view_label;
-  GtkWidget *placeholder;
+  GtkWidget *empty_state;
 
   /* the data (main thread; snapshots, never written) */
   AetTiltSeries *tilts;
@@ -269,8 +269,8 @@ set_pipeline (AetWindow *self, AetPipeline *pipeline)
     }
   self->pipeline = pipeline;
   self->running = FALSE;
-  if (self->placeholder != NULL)
-    gtk_widget_set_visible (self->placeholder, pipeline == NULL);
+  if (self->empty_state != NULL)
+    gtk_widget_set_visible (self->empty_state, pipeline == NULL);
 }
 
 static void start_analysis (AetWindow *self);
@@ -1451,9 +1451,9 @@ build_center (AetWindow *self)
   gtk_widget_set_vexpand (overlay, TRUE);
   gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (self->compare));
   /* what to do first, while there is nothing to show */
-  self->placeholder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  gtk_widget_set_halign (self->placeholder, GTK_ALIGN_CENTER);
-  gtk_widget_set_valign (self->placeholder, GTK_ALIGN_CENTER);
+  self->empty_state = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_widget_set_halign (self->empty_state, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (self->empty_state, GTK_ALIGN_CENTER);
   GtkWidget *title = gtk_label_new ("No data yet");
   gtk_widget_add_css_class (title, "title-1");
   GtkWidget *hint = gtk_label_new ("Open a tilt series (MRC or TIFF with its .tlt), a project or "
@@ -1470,10 +1470,10 @@ build_center (AetWindow *self)
   gtk_widget_add_css_class (demo, "suggested-action");
   gtk_box_append (GTK_BOX (buttons), open);
   gtk_box_append (GTK_BOX (buttons), demo);
-  gtk_box_append (GTK_BOX (self->placeholder), title);
-  gtk_box_append (GTK_BOX (self->placeholder), hint);
-  gtk_box_append (GTK_BOX (self->placeholder), buttons);
-  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->placeholder);
+  gtk_box_append (GTK_BOX (self->empty_state), title);
+  gtk_box_append (GTK_BOX (self->empty_state), hint);
+  gtk_box_append (GTK_BOX (self->empty_state), buttons);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->empty_state);
   gtk_box_append (GTK_BOX (self->center_box), overlay);
   for (int i = 0; i < 2; i++)
     {
