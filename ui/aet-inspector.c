@@ -132,7 +132,7 @@ void
 aet_inspector_clear (AetInspector *self)
 {
   g_return_if_fail (AET_IS_INSPECTOR (self));
-  aet_inspector_set_analysis (self, NULL, NULL, NULL);
+  aet_inspector_set_analysis (self, NULL, NULL, NULL, NULL, NULL);
   aet_inspector_set_recon_error (self, NULL, 0);
 }
 
@@ -147,7 +147,8 @@ fmt (char *buf, gsize size, const char *format, gdouble v)
 
 void
 aet_inspector_set_analysis (AetInspector *self, const AetAtoms *atoms,
-                            const AetAnalysis *analysis, const AetMatchStats *match)
+                            const AetAnalysis *analysis, const AetMatchStats *match,
+                            const AetAtoms *after, const AetMatchStats *match_after)
 {
   g_return_if_fail (AET_IS_INSPECTOR (self));
   char buf[64];
@@ -172,6 +173,20 @@ aet_inspector_set_analysis (AetInspector *self, const AetAtoms *atoms,
       add_row (self, "recall", "Recall", buf);
       fmt (buf, sizeof buf, "%.1f %%", 100 * match->precision);
       add_row (self, "precision", "Precision", buf);
+    }
+  if (after != NULL)
+    {
+      g_snprintf (buf, sizeof buf, "%zu", after->n_atoms);
+      add_row (self, "atoms_after", "Atoms after augmentation", buf);
+    }
+  if (after != NULL && match_after != NULL)
+    {
+      fmt (buf, sizeof buf, "%.1f pm", match_after->rmsd_pm);
+      add_row (self, "rmsd_after", "RMSD after", buf);
+      fmt (buf, sizeof buf, "%.1f %%", 100 * match_after->recall);
+      add_row (self, "recall_after", "Recall after", buf);
+      fmt (buf, sizeof buf, "%.1f %%", 100 * match_after->precision);
+      add_row (self, "precision_after", "Precision after", buf);
     }
   if (analysis != NULL)
     {

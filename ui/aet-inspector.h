@@ -21,15 +21,20 @@ GtkWidget *aet_inspector_new (void);
 void aet_inspector_clear (AetInspector *self);
 
 /* The traced atoms and their analysis (either may be NULL: that section
- * says so); `match` (nullable) is the comparison with the truth. */
+ * says so); `match` (nullable) is the comparison with the truth.  When the
+ * volume was augmented, `after` and `match_after` (nullable) are the atoms
+ * traced after augmentation and their comparison with the truth, shown
+ * beside the figures before. */
 void aet_inspector_set_analysis (AetInspector *self, const AetAtoms *atoms,
-                                 const AetAnalysis *analysis, const AetMatchStats *match);
+                                 const AetAnalysis *analysis, const AetMatchStats *match,
+                                 const AetAtoms *after, const AetMatchStats *match_after);
 
 /* The reconstruction error per iteration (copied; n = 0 hides the plot). */
 void aet_inspector_set_recon_error (AetInspector *self, const gdouble *error, gsize n);
 
 /* The text of a value shown under `key` ("atoms", "rmsd", "recall",
- * "precision", "surface", "facets"), for tests.  Borrowed, NULL if unknown. */
+ * "precision", "surface", "facets"; "atoms_after", "rmsd_after",
+ * "recall_after", "precision_after" after augmentation), for tests.  Borrowed, NULL if unknown. */
 const char *aet_inspector_get_value (AetInspector *self, const char *key);
 
 G_END_DECLS

@@ -178,7 +178,13 @@ update_compare_sources (AetWindow *self)
 static void
 show_analysis (AetWindow *self, const AetMatchStats *match)
 {
-  aet_inspector_set_analysis (self->inspector, self->traced, self->analysis, match);
+  /* the model after augmentation against the truth, beside the one before */
+  AetMatchStats after = { 0 };
+  gboolean have_after = self->traced_after != NULL && self->truth != NULL
+                        && aet_match_atoms (self->truth, self->traced_after, 0.9, &after, FALSE,
+                                            NULL);
+  aet_inspector_set_analysis (self->inspector, self->traced, self->analysis, match,
+                              self->traced_after, have_after ? &after : NULL);
   if (self->analysis != NULL)
     aet_compare_view_set_lattice (self->compare, self->analysis->lattice.rotation,
                                   self->analysis->lattice.a);

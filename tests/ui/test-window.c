@@ -372,6 +372,19 @@ test_run_keeps_ui_responsive (void)
   g_assert_cmpint (max_gap_compute, <, 50000);
   g_assert_cmpint (max_gap, <, 50000 + max_paint);
 
+  /* the shipped network ran: the inspector puts the model after augmentation
+   * beside the one before */
+  g_assert_cmpint (aet_stage_list_get_state (aet_window_get_stage_list (window),
+                                             AET_STAGE_AUGMENT), ==, AET_STAGE_DONE);
+  g_assert_true (wait_until (idle_cond, 20));
+  const char *rmsd_after = aet_inspector_get_value (aet_window_get_inspector (window),
+                                                    "rmsd_after");
+  g_assert_nonnull (rmsd_after);
+  g_assert_true (g_str_has_suffix (rmsd_after, " pm"));
+  g_test_message ("RMSD before %s, after %s",
+                  aet_inspector_get_value (aet_window_get_inspector (window), "rmsd"),
+                  rmsd_after);
+
   /* nothing changed: a second run skips reconstruction ("up to date") */
   activate ("run", NULL);
   g_assert_true (wait_until (idle_cond, 30));
