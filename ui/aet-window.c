@@ -143,6 +143,24 @@ aet_window_is_busy (AetWindow *self)
   return self->running || self->loads > 0;
 }
 
+/* Main thread: *slot holds a new reference to v (or NULL), the old one is
+ * released. */
+static void
+replace_volume (AetVolume **slot, AetVolume *v)
+{
+  AetVolume *old = *slot;
+  *slot = v != NULL ? aet_volume_ref (v) : NULL;
+  aet_volume_unref (old);
+}
+
+static void
+replace_atoms (AetAtoms **slot, AetAtoms *a)
+{
+  AetAtoms *old = *slot;
+  *slot = a != NULL ? aet_atoms_ref (a) : NULL;
+  aet_atoms_unref (old);
+}
+
 static void
 set_subtitle (AetWindow *self, const char *text)
 {
@@ -339,20 +357,17 @@ handle_event (gpointer data)
     case AET_PIPELINE_EVENT_VOLUME:
       if (g_strcmp0 (ev->name, "target") == 0)
         {
-          g_clear_pointer (&self->target, aet_volume_unref);
-          self->target = aet_volume_ref (ev->volume);
+          replace_volume (&self->target, ev->volume);
         }
       else if (g_strcmp0 (ev->name, "augmented") == 0)
         {
-          g_clear_pointer (&self->augmented, aet_volume_unref);
-          self->augmented = aet_volume_ref (ev->volume);
+          replace_volume (&self->augmented, ev->volume);
         }
       else
         {
           if (ev->final)
             {
-              g_clear_pointer (&self->recon, aet_volume_unref);
-              self->recon = aet_volume_ref (ev->volume);
+              replace_volume (&self->recon, ev->volume);
             }
           aet_viewer_set_volume (viewer (self, 0), ev->volume);
         }
@@ -361,18 +376,15 @@ handle_event (gpointer data)
     case AET_PIPELINE_EVENT_ATOMS:
       if (g_strcmp0 (ev->name, "truth") == 0)
         {
-          g_clear_pointer (&self->truth, aet_atoms_unref);
-          self->truth = aet_atoms_ref (ev->atoms);
+          replace_atoms (&self->truth, ev->atoms);
         }
       else if (g_strcmp0 (ev->name, "after") == 0)
         {
-          g_clear_pointer (&self->traced_after, aet_atoms_unref);
-          self->traced_after = aet_atoms_ref (ev->atoms);
+          replace_atoms (&self->traced_after, ev->atoms);
         }
       else
         {
-          g_clear_pointer (&self->traced, aet_atoms_unref);
-          self->traced = aet_atoms_ref (ev->atoms);
+          replace_atoms (&self->traced, ev->atoms);
           aet_viewer_set_atoms (viewer (self, 0), self->traced);
         }
       update_compare_sources (self);
