@@ -211,6 +211,13 @@ half_height_at_target (const AetCamera *c)
   return c->distance * tan (c->fov_y / 2);
 }
 
+gdouble
+aet_camera_get_pixel_size (const AetCamera *camera, gint height)
+{
+  g_return_val_if_fail (camera != NULL && height > 0, 0);
+  return 2 * half_height_at_target (camera) / height;
+}
+
 void
 aet_camera_pan (AetCamera *camera, gdouble dx, gdouble dy, gint width, gint height)
 {

@@ -17,15 +17,7 @@ struct _AetViewer
   AetVolume *volume;
   AetAtoms *atoms;
   gdouble vmin, vmax; /* the volume's value range */
-  gdouble iso_fraction;
-  AetViewMode mode;
-  char *color_column;
-
-  gboolean have_lattice;
-  gdouble rotation[9];
-  gdouble lattice_a;
-  gint layer_hkl[3];
-  gint layer_index;
+  AetViewSetup setup; /* mode, level, colouring, layer, lattice (render/aet-view.h) */
 
   /* mesh worker state (main thread only) */
   gboolean mesh_busy;
@@ -58,24 +50,6 @@ enum
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
-
-static const char *const mode_names[AET_N_VIEWS] = { "iso", "atoms", "layers", "facets" };
-
-const char *
-aet_view_mode_to_string (AetViewMode mode)
-{
-  g_return_val_if_fail (mode < AET_N_VIEWS, "iso");
-  return mode_names[mode];
-}
-
-gint
-aet_view_mode_from_string (const char *name)
-{
-  for (gint i = 0; i < AET_N_VIEWS; i++)
-    if (g_strcmp0 (name, mode_names[i]) == 0)
-      return i;
-  return -1;
-}
 
 /* ---- iso-surface on a worker thread ------------------------------------ */
 
@@ -143,7 +117,7 @@ start_mesh (AetViewer *self)
       return;
     }
   self->mesh_pending = FALSE;
-  gdouble level = self->vmin + self->iso_fraction * (self->vmax - self->vmin);
+  gdouble level = self->vmin + self->setup.iso_fraction * (self->vmax - self->vmin);
   guint gen = aet_scene_set_volume (self->scene, self->volume, level);
   if (self->volume == NULL)
     {
@@ -169,115 +143,44 @@ aet_viewer_is_busy (AetViewer *self)
 /* ---- what is shown ----------------------------------------------------- */
 
 static void
-layer_normal (AetViewer *self, gdouble n[3])
-{
-  gdouble c[3] = { self->layer_hkl[0], self->layer_hkl[1], self->layer_hkl[2] };
-  if (self->have_lattice)
-    for (int i = 0; i < 3; i++)
-      n[i] = self->rotation[3 * i] * c[0] + self->rotation[3 * i + 1] * c[1]
-             + self->rotation[3 * i + 2] * c[2];
-  else
-    memcpy (n, c, sizeof c);
-  gdouble len = sqrt (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
-  for (int i = 0; i < 3; i++)
-    n[i] /= len;
-}
-
-/* The spacing of the lattice planes along [hkl] in an FCC crystal: a/√N
- * when h, k, l are all odd, else a/(2√N) (the other planes are centred). */
-static gdouble
-layer_spacing (AetViewer *self)
-{
-  if (!self->have_lattice)
-    return 2.0;
-  gint h = self->layer_hkl[0], k = self->layer_hkl[1], l = self->layer_hkl[2];
-  gdouble d = self->lattice_a / sqrt ((gdouble) (h * h + k * k + l * l));
-  gboolean all_odd = (h & 1) && (k & 1) && (l & 1);
-  return all_odd ? d : d / 2.0;
-}
-
-static void
 update_slice (AetViewer *self)
 {
-  if (self->mode != AET_VIEW_LAYERS || self->volume == NULL)
+  if (self->setup.mode != AET_VIEW_LAYERS || self->volume == NULL)
     {
       aet_scene_set_slice (self->scene, NULL, 0);
       return;
     }
-  gdouble n[3];
-  layer_normal (self, n);
-  gdouble d = layer_spacing (self);
   g_autoptr (GError) error = NULL;
-  AetSlice *slice = aet_slice_sample (self->volume, n, self->layer_index * d, 0, &error);
+  AetSlice *slice = aet_view_sample_layer (&self->setup, self->volume, &error);
   if (slice == NULL)
     g_warning ("layer: %s", error->message);
-  aet_scene_set_slice (self->scene, slice, d / 2.0);
+  aet_scene_set_slice (self->scene, slice, aet_view_layer_spacing (&self->setup) / 2.0);
 }
 
 static void
 apply_coloring (AetViewer *self)
 {
-  const char *col = self->color_column;
-  if (self->mode == AET_VIEW_FACETS)
-    aet_scene_set_atom_coloring (self->scene, AET_ATOM_COLORING_CATEGORY, "facet");
-  else if (col == NULL || g_str_equal (col, "element"))
-    aet_scene_set_atom_coloring (self->scene, AET_ATOM_COLORING_ELEMENT, NULL);
-  else if (g_str_equal (col, "facet") || g_str_equal (col, "layer"))
-    aet_scene_set_atom_coloring (self->scene, AET_ATOM_COLORING_CATEGORY, col);
-  else if (g_str_has_prefix (col, "strain") || g_str_has_prefix (col, "displacement_"))
-    aet_scene_set_atom_coloring (self->scene, AET_ATOM_COLORING_DIVERGING, col);
-  else
-    aet_scene_set_atom_coloring (self->scene, AET_ATOM_COLORING_SEQUENTIAL, col);
+  aet_view_apply (&self->setup, self->scene, self->atoms != NULL);
   g_signal_emit (self, signals[SIGNAL_LEGEND_CHANGED], 0);
 }
 
 static void
 apply_mode (AetViewer *self)
 {
-  gboolean iso = self->mode == AET_VIEW_ISO;
-  aet_scene_set_show_mesh (self->scene, iso);
-  aet_scene_set_show_atoms (self->scene, self->mode == AET_VIEW_ATOMS
-                                           || self->mode == AET_VIEW_FACETS);
-  /* without atoms the iso mode is the only one with something to show */
-  if (self->atoms == NULL && self->mode != AET_VIEW_LAYERS)
-    aet_scene_set_show_mesh (self->scene, TRUE);
   apply_coloring (self);
   update_slice (self);
   gtk_gl_area_queue_render (GTK_GL_AREA (self));
 }
 
-static int
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-  return (x > y) - (x < y);
-}
-
-/* Frames the atoms by their centroid and the 98th percentile of their
- * distances from it (a stray false atom must not shrink the particle to a
- * dot), else what the scene holds. */
 static void
 frame_camera (AetViewer *self)
 {
-  gdouble c[3] = { 0, 0, 0 }, r;
-  if (self->atoms != NULL && self->atoms->n_atoms >= 4)
+  if (!aet_view_frame_camera (self->camera, self->atoms, self->volume))
     {
-      gsize n = self->atoms->n_atoms;
-      const gdouble *p = self->atoms->positions;
-      for (gsize i = 0; i < n; i++)
-        for (int k = 0; k < 3; k++)
-          c[k] += p[3 * i + k] / n;
-      g_autofree gdouble *d = g_new (gdouble, n);
-      for (gsize i = 0; i < n; i++)
-        d[i] = sqrt ((p[3 * i] - c[0]) * (p[3 * i] - c[0])
-                     + (p[3 * i + 1] - c[1]) * (p[3 * i + 1] - c[1])
-                     + (p[3 * i + 2] - c[2]) * (p[3 * i + 2] - c[2]));
-      qsort (d, n, sizeof (gdouble), compare_doubles);
-      r = d[(gsize) (0.98 * (n - 1))] + 2.0;
+      gdouble c[3], r;
+      aet_scene_get_bounds (self->scene, c, &r);
+      aet_camera_frame (self->camera, c, r * 1.05);
     }
-  else
-    aet_scene_get_bounds (self->scene, c, &r);
-  aet_camera_frame (self->camera, c, r * 1.05);
 }
 
 /* Looks at the layer face-on. */
@@ -285,7 +188,7 @@ static void
 view_layer_face_on (AetViewer *self)
 {
   gdouble n[3];
-  layer_normal (self, n);
+  aet_view_direction (&self->setup, self->setup.hkl, n);
   aet_camera_view_along (self->camera, n, NULL);
 }
 
@@ -364,8 +267,7 @@ void
 aet_viewer_set_color_column (AetViewer *self, const char *column)
 {
   g_return_if_fail (AET_IS_VIEWER (self));
-  g_free (self->color_column);
-  self->color_column = g_strdup (column != NULL ? column : "element");
+  aet_view_setup_set_color_column (&self->setup, column);
   apply_coloring (self);
   gtk_gl_area_queue_render (GTK_GL_AREA (self));
 }
@@ -374,7 +276,7 @@ const char *
 aet_viewer_get_color_column (AetViewer *self)
 {
   g_return_val_if_fail (AET_IS_VIEWER (self), NULL);
-  return self->color_column;
+  return self->setup.color_column;
 }
 
 void
@@ -382,9 +284,9 @@ aet_viewer_set_iso_level (AetViewer *self, gdouble fraction)
 {
   g_return_if_fail (AET_IS_VIEWER (self));
   fraction = CLAMP (fraction, 0.02, 0.98);
-  if (fraction == self->iso_fraction)
+  if (fraction == self->setup.iso_fraction)
     return;
-  self->iso_fraction = fraction;
+  self->setup.iso_fraction = fraction;
   start_mesh (self);
 }
 
@@ -392,16 +294,16 @@ gdouble
 aet_viewer_get_iso_level (AetViewer *self)
 {
   g_return_val_if_fail (AET_IS_VIEWER (self), 0);
-  return self->iso_fraction;
+  return self->setup.iso_fraction;
 }
 
 void
 aet_viewer_set_view_mode (AetViewer *self, AetViewMode mode)
 {
   g_return_if_fail (AET_IS_VIEWER (self) && mode < AET_N_VIEWS);
-  if (mode == self->mode)
+  if (mode == self->setup.mode)
     return;
-  self->mode = mode;
+  self->setup.mode = mode;
   apply_mode (self);
   if (mode == AET_VIEW_LAYERS)
     {
@@ -415,19 +317,14 @@ AetViewMode
 aet_viewer_get_view_mode (AetViewer *self)
 {
   g_return_val_if_fail (AET_IS_VIEWER (self), AET_VIEW_ISO);
-  return self->mode;
+  return self->setup.mode;
 }
 
 void
 aet_viewer_set_lattice (AetViewer *self, const gdouble rotation[9], gdouble a)
 {
   g_return_if_fail (AET_IS_VIEWER (self));
-  self->have_lattice = rotation != NULL && a > 0;
-  if (self->have_lattice)
-    {
-      memcpy (self->rotation, rotation, sizeof self->rotation);
-      self->lattice_a = a;
-    }
+  aet_view_setup_set_lattice (&self->setup, rotation, a);
   update_slice (self);
   gtk_gl_area_queue_render (GTK_GL_AREA (self));
 }
@@ -438,9 +335,9 @@ aet_viewer_set_layer_hkl (AetViewer *self, gint h, gint k, gint l)
   g_return_if_fail (AET_IS_VIEWER (self));
   if (h == 0 && k == 0 && l == 0)
     return;
-  self->layer_hkl[0] = h;
-  self->layer_hkl[1] = k;
-  self->layer_hkl[2] = l;
+  self->setup.hkl[0] = h;
+  self->setup.hkl[1] = k;
+  self->setup.hkl[2] = l;
   aet_viewer_set_layer_index (self, 0);
 }
 
@@ -449,20 +346,14 @@ aet_viewer_set_layer_index (AetViewer *self, gint index)
 {
   g_return_if_fail (AET_IS_VIEWER (self));
   /* keep the plane inside the volume */
-  if (self->volume != NULL)
-    {
-      gdouble half = 0.5 * self->volume->voxel_size
-                     * MIN (self->volume->nx, MIN (self->volume->ny, self->volume->nz));
-      gint max_index = (gint) floor (half / layer_spacing (self));
-      index = CLAMP (index, -max_index, max_index);
-    }
-  if (index == self->layer_index)
+  index = aet_view_clamp_layer (&self->setup, self->volume, index);
+  if (index == self->setup.layer_index)
     {
       update_slice (self);
       gtk_gl_area_queue_render (GTK_GL_AREA (self));
       return;
     }
-  self->layer_index = index;
+  self->setup.layer_index = index;
   update_slice (self);
   gtk_gl_area_queue_render (GTK_GL_AREA (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYER_INDEX]);
@@ -472,14 +363,14 @@ void
 aet_viewer_step_layer (AetViewer *self, gint steps)
 {
   g_return_if_fail (AET_IS_VIEWER (self));
-  aet_viewer_set_layer_index (self, self->layer_index + steps);
+  aet_viewer_set_layer_index (self, self->setup.layer_index + steps);
 }
 
 gint
 aet_viewer_get_layer_index (AetViewer *self)
 {
   g_return_val_if_fail (AET_IS_VIEWER (self), 0);
-  return self->layer_index;
+  return self->setup.layer_index;
 }
 
 gboolean
@@ -488,13 +379,9 @@ aet_viewer_view_along_hkl (AetViewer *self, gint h, gint k, gint l)
   g_return_val_if_fail (AET_IS_VIEWER (self), FALSE);
   if (h == 0 && k == 0 && l == 0)
     return FALSE;
-  gint saved[3] = { self->layer_hkl[0], self->layer_hkl[1], self->layer_hkl[2] };
-  self->layer_hkl[0] = h;
-  self->layer_hkl[1] = k;
-  self->layer_hkl[2] = l;
+  const gint hkl[3] = { h, k, l };
   gdouble n[3];
-  layer_normal (self, n);
-  memcpy (self->layer_hkl, saved, sizeof saved);
+  aet_view_direction (&self->setup, hkl, n);
   if (!aet_camera_view_along (self->camera, n, NULL))
     return FALSE;
   camera_changed (self);
@@ -546,7 +433,7 @@ gboolean
 aet_viewer_get_legend (AetViewer *self, AetColormap *map, gdouble *vmin, gdouble *vmax)
 {
   g_return_val_if_fail (AET_IS_VIEWER (self), FALSE);
-  if (self->atoms == NULL || self->mode == AET_VIEW_ISO || self->mode == AET_VIEW_LAYERS)
+  if (self->atoms == NULL || self->setup.mode == AET_VIEW_ISO || self->setup.mode == AET_VIEW_LAYERS)
     return FALSE;
   return aet_scene_get_legend (self->scene, map, vmin, vmax);
 }
@@ -644,7 +531,7 @@ drag_end (GtkGestureDrag *gesture, gdouble dx, gdouble dy, AetViewer *self)
   /* a press without motion is a click: pick the atom under it */
   if (self->drag_button != GDK_BUTTON_PRIMARY || fabs (dx) > 3 || fabs (dy) > 3)
     return;
-  if (self->atoms == NULL || self->mode == AET_VIEW_ISO || self->mode == AET_VIEW_LAYERS)
+  if (self->atoms == NULL || self->setup.mode == AET_VIEW_ISO || self->setup.mode == AET_VIEW_LAYERS)
     return;
   gssize index = aet_scene_pick_atom (self->scene, self->camera, self->drag_x, self->drag_y,
                                       gtk_widget_get_width (GTK_WIDGET (self)),
@@ -690,10 +577,10 @@ aet_viewer_get_property (GObject *object, guint id, GValue *value, GParamSpec *p
   switch (id)
     {
     case PROP_VIEW_MODE:
-      g_value_set_int (value, self->mode);
+      g_value_set_int (value, self->setup.mode);
       break;
     case PROP_LAYER_INDEX:
-      g_value_set_int (value, self->layer_index);
+      g_value_set_int (value, self->setup.layer_index);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
@@ -708,7 +595,6 @@ aet_viewer_finalize (GObject *object)
   aet_camera_free (self->camera);
   g_clear_pointer (&self->volume, aet_volume_unref);
   g_clear_pointer (&self->atoms, aet_atoms_unref);
-  g_free (self->color_column);
   G_OBJECT_CLASS (aet_viewer_parent_class)->finalize (object);
 }
 
@@ -756,9 +642,9 @@ aet_viewer_class_init (AetViewerClass *klass)
   for (int i = 0; i < AET_N_VIEWS; i++)
     {
       gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, 0, "viewer.mode", "s",
-                                           mode_names[i]);
+                                           aet_view_mode_to_string (i));
       gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_1 + i, 0, "viewer.mode",
-                                           "s", mode_names[i]);
+                                           "s", aet_view_mode_to_string (i));
     }
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, 0, "win.compare", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0, "viewer.layer-up",
@@ -774,16 +660,9 @@ aet_viewer_init (AetViewer *self)
 {
   self->scene = aet_scene_new ();
   self->camera = aet_camera_new ();
-  self->iso_fraction = 0.4;
-  self->color_column = g_strdup ("element");
-  self->layer_hkl[0] = 1;
-  self->layer_hkl[1] = 1;
-  self->layer_hkl[2] = 1;
+  aet_view_setup_init (&self->setup);
   self->vmax = 1.0;
-  const gfloat bg[4] = { 0.97f, 0.97f, 0.98f, 1.0f };
-  aet_scene_set_background (self->scene, bg);
-  const gfloat gold[3] = { 0.85f, 0.70f, 0.35f };
-  aet_scene_set_mesh_appearance (self->scene, gold, 1.0f, FALSE);
+  aet_view_style_scene (self->scene);
 
   gtk_gl_area_set_required_version (GTK_GL_AREA (self), 3, 3);
   gtk_gl_area_set_has_depth_buffer (GTK_GL_AREA (self), TRUE);

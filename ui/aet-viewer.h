@@ -17,18 +17,12 @@
 #include "aet-atoms.h"
 #include "aet-camera.h"
 #include "aet-scene.h"
+#include "aet-view.h"
 #include "aet-volume.h"
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  AET_VIEW_ISO,    /* the iso-surface of the volume */
-  AET_VIEW_ATOMS,  /* the traced atoms, coloured by the chosen column */
-  AET_VIEW_LAYERS, /* one atomic layer of the volume along [hkl], its atoms marked */
-  AET_VIEW_FACETS, /* the atoms coloured by facet */
-  AET_N_VIEWS
-} AetViewMode;
+
 
 #define AET_TYPE_VIEWER (aet_viewer_get_type ())
 G_DECLARE_FINAL_TYPE (AetViewer, aet_viewer, AET, VIEWER, GtkGLArea)
@@ -60,9 +54,6 @@ gdouble aet_viewer_get_iso_level (AetViewer *self);
 
 void aet_viewer_set_view_mode (AetViewer *self, AetViewMode mode);
 AetViewMode aet_viewer_get_view_mode (AetViewer *self);
-/* "iso", "atoms", "layers", "facets" and back; -1 for an unknown name. */
-const char *aet_view_mode_to_string (AetViewMode mode);
-gint aet_view_mode_from_string (const char *name);
 
 /* The crystal orientation (row-major R: sample = R · crystal, as
  * AetLatticeFit) and lattice constant, for views and layers along [hkl];
