@@ -16,5 +16,6 @@ int aet_cmd_analyze (int argc, char **argv);
 int aet_cmd_run (int argc, char **argv);
 int aet_cmd_train (int argc, char **argv);
 int aet_cmd_augment (int argc, char **argv);
+int aet_cmd_figure (int argc, char **argv);
 
 G_END_DECLS

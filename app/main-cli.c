@@ -25,6 +25,7 @@ static const Command commands[] = {
   { "trace", aet_cmd_trace, "atoms from a volume" },
   { "analyze", aet_cmd_analyze, "structure and precision of traced atoms: report.json" },
   { "run", aet_cmd_run, "the whole pipeline into one project, before/after augmentation" },
+  { "figure", aet_cmd_figure, "a figure for a paper (PNG, SVG, PDF) or the surface (STL, OBJ)" },
   { "train", aet_cmd_train, "train the augmentation network on simulated pairs" },
   { "version", aet_cmd_version, "the version of AET Studio and of its libraries" },
 };
