@@ -1,11 +1,10 @@
 #define G_LOG_DOMAIN "aet-plot"
 
 #include "aet-plot.h"
+#include "aet-canvas.h"
 #include "aet-error.h"
 #include "aet-file-util.h"
 
-#include <cairo-pdf.h>
-#include <cairo-svg.h>
 #include <math.h>
 #include <string.h>
 
@@ -300,48 +299,41 @@ format_tick (gdouble v, gdouble step, char *buf, gsize len)
 }
 
 static void
-text_at (cairo_t *cr, const char *text, gdouble x, gdouble y, gdouble ax, gdouble ay)
+set_rgb (AetCanvas *c, const gdouble rgb[3], gdouble alpha)
 {
-  cairo_text_extents_t e;
-  cairo_text_extents (cr, text, &e);
-  cairo_move_to (cr, x - ax * e.width - e.x_bearing, y - ay * e.height - e.y_bearing);
-  cairo_show_text (cr, text);
+  aet_canvas_set_color (c, rgb[0], rgb[1], rgb[2], alpha);
 }
 
 void
-aet_plot_draw (const AetPlot *p, cairo_t *cr, gdouble width, gdouble height, gdouble font_size)
+aet_plot_draw_canvas (const AetPlot *p, AetCanvas *c, gdouble x, gdouble y, gdouble width,
+                      gdouble height, gdouble font_size)
 {
-  cairo_save (cr);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, font_size);
-
+  g_return_if_fail (p != NULL && c != NULL);
+  const gdouble fs = font_size;
   Frame f;
   data_range (p, &f);
-  f.left = font_size * 4.6;
-  f.right = width - font_size * 1.0;
-  f.top = font_size * (p->title ? 2.2 : 1.0);
-  f.bottom = height - font_size * (p->x_label ? 3.4 : 2.0);
+  f.left = x + fs * 4.6;
+  f.right = x + width - fs * 1.0;
+  f.top = y + fs * (p->title ? 2.2 : 1.0);
+  f.bottom = y + height - fs * (p->x_label ? 3.4 : 2.0);
   if (f.right - f.left < 10 || f.bottom - f.top < 10)
-    {
-      cairo_restore (cr);
-      return;
-    }
+    return;
 
   /* ticks and grid */
+  aet_canvas_set_dash (c, 0, 0);
   gdouble ticks[32];
   guint nx = aet_nice_ticks (f.x0, f.x1, 5, ticks, 32);
-  cairo_set_line_width (cr, MAX (0.5, font_size / 16));
+  aet_canvas_set_line_width (c, MAX (0.5, fs / 16));
   for (guint i = 0; i < nx; i++)
     {
-      gdouble x = map_x (&f, ticks[i]);
-      cairo_set_source_rgba (cr, 0, 0, 0, 0.08);
-      cairo_move_to (cr, x, f.top);
-      cairo_line_to (cr, x, f.bottom);
-      cairo_stroke (cr);
+      gdouble tx = map_x (&f, ticks[i]);
+      aet_canvas_set_color (c, 0, 0, 0, 0.08);
+      aet_canvas_line (c, tx, f.top, tx, f.bottom);
       char buf[32];
       format_tick (ticks[i], nx > 1 ? ticks[1] - ticks[0] : 1, buf, sizeof buf);
-      cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
-      text_at (cr, buf, x, f.bottom + font_size * 0.4, 0.5, 0.0);
+      aet_canvas_set_color (c, 0.2, 0.2, 0.2, 1);
+      aet_canvas_text (c, tx, f.bottom + fs * 0.4, buf, fs, FALSE, AET_TEXT_MIDDLE,
+                       AET_TEXT_HANGING, 0);
     }
   guint ny;
   if (f.log_y)
@@ -354,130 +346,113 @@ aet_plot_draw (const AetPlot *p, cairo_t *cr, gdouble width, gdouble height, gdo
     ny = aet_nice_ticks (f.y0, f.y1, 5, ticks, 32);
   for (guint i = 0; i < ny; i++)
     {
-      gdouble y = map_y (&f, ticks[i]);
-      cairo_set_source_rgba (cr, 0, 0, 0, 0.08);
-      cairo_move_to (cr, f.left, y);
-      cairo_line_to (cr, f.right, y);
-      cairo_stroke (cr);
+      gdouble ty = map_y (&f, ticks[i]);
+      aet_canvas_set_color (c, 0, 0, 0, 0.08);
+      aet_canvas_line (c, f.left, ty, f.right, ty);
       char buf[32];
       if (f.log_y)
         g_snprintf (buf, sizeof buf, "%g", ticks[i]);
       else
         format_tick (ticks[i], ny > 1 ? ticks[1] - ticks[0] : 1, buf, sizeof buf);
-      cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
-      text_at (cr, buf, f.left - font_size * 0.4, y, 1.0, 0.5);
+      aet_canvas_set_color (c, 0.2, 0.2, 0.2, 1);
+      aet_canvas_text (c, f.left - fs * 0.4, ty, buf, fs, FALSE, AET_TEXT_END, AET_TEXT_CENTRAL,
+                       0);
     }
 
   /* data, clipped to the frame */
-  cairo_save (cr);
-  cairo_rectangle (cr, f.left, f.top, f.right - f.left, f.bottom - f.top);
-  cairo_clip (cr);
+  aet_canvas_push_clip (c, f.left, f.top, f.right - f.left, f.bottom - f.top);
   for (guint i = 0; i < p->series->len; i++)
     {
       const Series *s = p->series->pdata[i];
       if (s->kind == SERIES_HISTOGRAM)
         {
-          for (gsize k = 0; k < s->n; k++)
-            {
-              if (s->y[k] <= 0)
-                continue;
-              gdouble xa = map_x (&f, s->x[k] - s->bin_width / 2);
-              gdouble xb = map_x (&f, s->x[k] + s->bin_width / 2);
-              gdouble ya = map_y (&f, s->y[k]);
-              gdouble yb = map_y (&f, f.log_y ? pow (10, f.y0) : 0.0);
-              cairo_rectangle (cr, xa, ya, xb - xa, yb - ya);
-            }
-          cairo_set_source_rgba (cr, s->rgb[0], s->rgb[1], s->rgb[2], 0.45);
-          cairo_fill_preserve (cr);
-          cairo_set_source_rgb (cr, s->rgb[0], s->rgb[1], s->rgb[2]);
-          cairo_set_line_width (cr, MAX (0.5, font_size / 14));
-          cairo_stroke (cr);
+          aet_canvas_set_line_width (c, MAX (0.5, fs / 14));
+          for (int pass = 0; pass < 2; pass++)
+            for (gsize k = 0; k < s->n; k++)
+              {
+                if (s->y[k] <= 0)
+                  continue;
+                gdouble xa = map_x (&f, s->x[k] - s->bin_width / 2);
+                gdouble xb = map_x (&f, s->x[k] + s->bin_width / 2);
+                gdouble ya = map_y (&f, s->y[k]);
+                gdouble yb = map_y (&f, f.log_y ? pow (10, f.y0) : 0.0);
+                /* all fills first, then all outlines over them */
+                set_rgb (c, s->rgb, pass == 0 ? 0.45 : 1.0);
+                aet_canvas_rect (c, xa, ya, xb - xa, yb - ya, pass == 0);
+              }
           continue;
         }
-      gboolean pen = FALSE;
+      g_autofree gdouble *xy = g_new (gdouble, 2 * s->n);
       for (gsize k = 0; k < s->n; k++)
         {
-          if (!isfinite (s->x[k]) || !isfinite (s->y[k]) || (f.log_y && s->y[k] <= 0))
-            {
-              pen = FALSE;
-              continue;
-            }
-          gdouble x = map_x (&f, s->x[k]), y = map_y (&f, s->y[k]);
-          if (pen)
-            cairo_line_to (cr, x, y);
-          else
-            cairo_move_to (cr, x, y);
-          pen = TRUE;
+          gboolean ok = isfinite (s->x[k]) && isfinite (s->y[k]) && !(f.log_y && s->y[k] <= 0);
+          xy[2 * k] = ok ? map_x (&f, s->x[k]) : NAN;
+          xy[2 * k + 1] = ok ? map_y (&f, s->y[k]) : NAN;
         }
-      cairo_set_source_rgb (cr, s->rgb[0], s->rgb[1], s->rgb[2]);
-      cairo_set_line_width (cr, MAX (1.0, font_size / 7));
-      cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-      cairo_stroke (cr);
+      set_rgb (c, s->rgb, 1.0);
+      aet_canvas_set_line_width (c, MAX (1.0, fs / 7));
+      aet_canvas_polyline (c, xy, s->n);
     }
   for (guint i = 0; i < p->hlines->len; i++)
     {
       const HLine *h = &g_array_index (p->hlines, HLine, i);
-      gdouble y = map_y (&f, h->y);
-      const double dash[] = { font_size / 3, font_size / 4 };
-      cairo_set_dash (cr, dash, 2, 0);
-      cairo_set_source_rgb (cr, 0.35, 0.35, 0.35);
-      cairo_set_line_width (cr, MAX (0.5, font_size / 14));
-      cairo_move_to (cr, f.left, y);
-      cairo_line_to (cr, f.right, y);
-      cairo_stroke (cr);
-      cairo_set_dash (cr, NULL, 0, 0);
+      gdouble hy = map_y (&f, h->y);
+      aet_canvas_set_color (c, 0.35, 0.35, 0.35, 1);
+      aet_canvas_set_line_width (c, MAX (0.5, fs / 14));
+      aet_canvas_set_dash (c, fs / 3, fs / 4);
+      aet_canvas_line (c, f.left, hy, f.right, hy);
+      aet_canvas_set_dash (c, 0, 0);
       if (h->label)
-        text_at (cr, h->label, f.right - font_size * 0.3, y - font_size * 0.3, 1.0, 1.0);
+        aet_canvas_text (c, f.right - fs * 0.3, hy - fs * 0.3, h->label, fs, FALSE, AET_TEXT_END,
+                         AET_TEXT_BASELINE, 0);
     }
-  cairo_restore (cr);
+  aet_canvas_pop_clip (c);
 
   /* frame, labels, legend */
-  cairo_set_source_rgb (cr, 0.25, 0.25, 0.25);
-  cairo_set_line_width (cr, MAX (0.6, font_size / 12));
-  cairo_rectangle (cr, f.left, f.top, f.right - f.left, f.bottom - f.top);
-  cairo_stroke (cr);
-  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  aet_canvas_set_color (c, 0.25, 0.25, 0.25, 1);
+  aet_canvas_set_line_width (c, MAX (0.6, fs / 12));
+  aet_canvas_rect (c, f.left, f.top, f.right - f.left, f.bottom - f.top, FALSE);
+  aet_canvas_set_color (c, 0.1, 0.1, 0.1, 1);
   if (p->title)
-    {
-      cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-      text_at (cr, p->title, (f.left + f.right) / 2, font_size * 0.5, 0.5, 0.0);
-      cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    }
+    aet_canvas_text (c, (f.left + f.right) / 2, y + fs * 0.5, p->title, fs, TRUE,
+                     AET_TEXT_MIDDLE, AET_TEXT_HANGING, 0);
   if (p->x_label)
-    text_at (cr, p->x_label, (f.left + f.right) / 2, height - font_size * 0.4, 0.5, 1.0);
+    aet_canvas_text (c, (f.left + f.right) / 2, y + height - fs * 0.4, p->x_label, fs, FALSE,
+                     AET_TEXT_MIDDLE, AET_TEXT_BASELINE, 0);
   if (p->y_label)
-    {
-      cairo_save (cr);
-      cairo_translate (cr, font_size * 0.3, (f.top + f.bottom) / 2);
-      cairo_rotate (cr, -G_PI / 2);
-      text_at (cr, p->y_label, 0, 0, 0.5, 0.0);
-      cairo_restore (cr);
-    }
-  gdouble ly = f.top + font_size * 0.5;
+    aet_canvas_text (c, x + fs * 0.3, (f.top + f.bottom) / 2, p->y_label, fs, FALSE,
+                     AET_TEXT_MIDDLE, AET_TEXT_HANGING, 90);
+  gdouble ly = f.top + fs * 0.5;
   for (guint i = 0; i < p->series->len; i++)
     {
       const Series *s = p->series->pdata[i];
       if (s->label == NULL)
         continue;
-      cairo_text_extents_t e;
-      cairo_text_extents (cr, s->label, &e);
-      gdouble lx = f.right - font_size * 0.6 - e.width;
-      cairo_set_source_rgb (cr, s->rgb[0], s->rgb[1], s->rgb[2]);
-      cairo_rectangle (cr, lx - font_size * 1.3, ly + font_size * 0.15, font_size * 0.9,
-                       font_size * 0.6);
-      cairo_fill (cr);
-      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-      text_at (cr, s->label, lx, ly, 0.0, 0.0);
-      ly += font_size * 1.3;
+      gdouble label_width;
+      aet_canvas_text_extents (s->label, fs, FALSE, &label_width, NULL);
+      gdouble lx = f.right - fs * 0.6 - label_width;
+      set_rgb (c, s->rgb, 1.0);
+      aet_canvas_rect (c, lx - fs * 1.3, ly + fs * 0.15, fs * 0.9, fs * 0.6, TRUE);
+      aet_canvas_set_color (c, 0.1, 0.1, 0.1, 1);
+      aet_canvas_text (c, lx, ly, s->label, fs, FALSE, AET_TEXT_START, AET_TEXT_HANGING, 0);
+      ly += fs * 1.3;
     }
-  cairo_restore (cr);
+}
+
+void
+aet_plot_draw (const AetPlot *p, cairo_t *cr, gdouble width, gdouble height, gdouble font_size)
+{
+  if (!(width > 0 && height > 0))
+    return;
+  g_autoptr (AetCanvas) canvas = aet_canvas_new (width, height);
+  aet_plot_draw_canvas (p, canvas, 0, 0, width, height, font_size);
+  aet_canvas_draw (canvas, cr);
 }
 
 gboolean
 aet_plot_save (const AetPlot *plot, const char *path, gdouble width_pt, gdouble height_pt,
                gdouble dpi, GError **error)
 {
-  g_autofree char *ext = aet_path_extension (path);
   g_autofree char *name = aet_display_name (path);
   if (!(width_pt > 0 && height_pt > 0 && width_pt < 20000 && height_pt < 20000))
     {
@@ -485,49 +460,9 @@ aet_plot_save (const AetPlot *plot, const char *path, gdouble width_pt, gdouble 
                    name, width_pt, height_pt);
       return FALSE;
     }
-  g_autofree char *tmp = aet_temp_path_for (path, error);
-  if (tmp == NULL)
-    return FALSE;
-  cairo_surface_t *surface = NULL;
-  gdouble scale = 1.0;
-  if (strcmp (ext, "svg") == 0)
-    surface = cairo_svg_surface_create (tmp, width_pt, height_pt);
-  else if (strcmp (ext, "pdf") == 0)
-    surface = cairo_pdf_surface_create (tmp, width_pt, height_pt);
-  else if (strcmp (ext, "png") == 0)
-    {
-      scale = (dpi > 0 ? dpi : 300) / 72.0;
-      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width_pt * scale),
-                                            (int) ceil (height_pt * scale));
-    }
-  else
-    {
-      aet_temp_discard (tmp);
-      g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
-                   "%s: unknown plot format (use .svg, .pdf or .png)", name);
-      return FALSE;
-    }
-  cairo_t *cr = cairo_create (surface);
-  cairo_scale (cr, scale, scale);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  aet_plot_draw (plot, cr, width_pt, height_pt, 9.0);
-  cairo_destroy (cr);
-  cairo_status_t status;
-  if (strcmp (ext, "png") == 0)
-    status = cairo_surface_write_to_png (surface, tmp);
-  else
-    {
-      cairo_surface_finish (surface);
-      status = cairo_surface_status (surface);
-    }
-  cairo_surface_destroy (surface);
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      aet_temp_discard (tmp);
-      g_set_error (error, AET_ERROR, AET_ERROR_IO, "%s: %s", name,
-                   cairo_status_to_string (status));
-      return FALSE;
-    }
-  return aet_temp_commit (tmp, path, error);
+  g_autoptr (AetCanvas) canvas = aet_canvas_new (width_pt, height_pt);
+  aet_canvas_set_color (canvas, 1, 1, 1, 1);
+  aet_canvas_fill_background (canvas);
+  aet_plot_draw_canvas (plot, canvas, 0, 0, width_pt, height_pt, 9.0);
+  return aet_canvas_save (canvas, path, dpi > 0 ? dpi : 300, 0, 0, error);
 }

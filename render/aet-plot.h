@@ -1,15 +1,19 @@
-/* aet-plot.h — small scientific plots drawn with cairo: line series
- * (reconstruction error per iteration, FSC curves) and histograms (strain).
+/* aet-plot.h — small scientific plots: line series (reconstruction error
+ * per iteration, FSC curves) and histograms (strain).
  *
- * The same drawing serves the window (a GtkDrawingArea calls
- * aet_plot_draw) and figure export (aet_plot_save to SVG, PDF or PNG, text
- * kept as text in the vector formats), so a plot looks the same on screen
+ * A plot draws itself into an AetCanvas, so the same drawing serves the
+ * window (a GtkDrawingArea calls aet_plot_draw, which replays the canvas
+ * into cairo), a panel of a composed figure (aet_plot_draw_canvas) and
+ * export (aet_plot_save to SVG, PDF or PNG: text stays text in the vector
+ * formats, the PNG records its DPI), so a plot looks the same on screen
  * and in a paper.  No widget here.
  */
 #pragma once
 
 #include <cairo.h>
 #include <glib.h>
+
+#include "aet-canvas.h"
 
 G_BEGIN_DECLS
 
@@ -31,8 +35,14 @@ void aet_plot_add_hline (AetPlot *plot, gdouble y, const char *label);
 void aet_plot_set_log_y (AetPlot *plot, gboolean log_y);
 void aet_plot_set_y_range (AetPlot *plot, gdouble lo, gdouble hi);
 
-/* Draws into the rectangle (0, 0, width, height) of cr; font_size in the
- * surface's units (points for vector output). */
+/* Draws into the rectangle (x, y, width, height) of canvas (points), text
+ * at font_size points.  Nothing when the rectangle is too small to hold a
+ * frame. */
+void aet_plot_draw_canvas (const AetPlot *plot, AetCanvas *canvas, gdouble x, gdouble y,
+                           gdouble width, gdouble height, gdouble font_size);
+/* Draws into the rectangle (0, 0, width, height) of cr (through a canvas
+ * replayed into it); font_size in the surface's units (points for vector
+ * output). */
 void aet_plot_draw (const AetPlot *plot, cairo_t *cr, gdouble width, gdouble height,
                     gdouble font_size);
 /* Saves as .svg, .pdf or .png (by extension); width and height in points

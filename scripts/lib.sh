@@ -4,7 +4,7 @@
 
 AET_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   libglib2.0-dev libfftw3-dev libhdf5-dev libtiff-dev hdf5-tools libopenblas-dev
-  libgtk-4-dev libepoxy-dev libcglm-dev
+  libgtk-4-dev libepoxy-dev libcglm-dev libpng-dev
   xvfb xauth libgl1-mesa-dri libegl-mesa0 libegl-dev mesa-utils imagemagick"
 
 aet_root() {
