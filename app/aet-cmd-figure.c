@@ -12,6 +12,7 @@
 #include "aet-cli-io.h"
 #include "aet-cli.h"
 #include "aet-commands.h"
+#include "aet-error.h"
 #include "aet-figure.h"
 #include "aet-file-util.h"
 #include "aet-iso-mesh.h"
@@ -414,8 +415,8 @@ aet_cmd_figure (int argc, char **argv)
         {
           return aet_cli_fail (error);
         }
-      g_autofree char *first = frame_path (output, 0);
-      aet_cli_say (&common, "wrote %d frames %s … (%d × %d px, %.2f s)\n", turntable, first,
+      g_autofree char *frame0 = frame_path (output, 0);
+      aet_cli_say (&common, "wrote %d frames %s … (%d × %d px, %.2f s)\n", turntable, frame0,
                    options.width, options.height, (g_get_monotonic_time () - t0) / 1e6);
       return AET_EXIT_OK;
     }

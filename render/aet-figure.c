@@ -16,7 +16,7 @@
 #define MAX_PANELS 4
 
 /* Radius of a traced atom's dot in a layer figure (Å). */
-#define LAYER_DOT_RADIUS 0.32
+#define LAYER_DOT_RADIUS 0.26
 /* Margin around the layer's atoms in a layer figure (Å). */
 #define LAYER_MARGIN 3.0
 
@@ -58,6 +58,7 @@ struct _AetFigure
   gdouble vmin, vmax;
 
   gboolean legend;
+  GArray *facet_keys; /* gint[3] Miller triples: legend entry k has category colour k */
 
   gboolean prepared, rendered;
   gdouble region[4]; /* layers: the shown rectangle (u0, v0, u1, v1) in slice Å */
@@ -143,6 +144,26 @@ find_column_info (const char *column)
   return NULL;
 }
 
+/* "-1" → "−1": a real minus sign, as typeset.  Caller owns. */
+static char *
+typeset_minus (const char *text)
+{
+  GString *s = g_string_new (NULL);
+  for (const char *q = text; *q; q++)
+    if (*q == '-')
+      g_string_append (s, "−");
+    else
+      g_string_append_c (s, *q);
+  return g_string_free (s, FALSE);
+}
+
+/* "{1 1 1}" for a family. Caller owns. */
+static char *
+miller_label (const gint m[3])
+{
+  return g_strdup_printf ("{%d %d %d}", m[0], m[1], m[2]);
+}
+
 /* ---- set-up ------------------------------------------------------------- */
 
 static gboolean
@@ -174,6 +195,8 @@ aet_figure_free (AetFigure *f)
     panel_clear (&f->panels[i]);
   g_clear_pointer (&f->camera, aet_camera_free);
   g_clear_pointer (&f->canvas, aet_canvas_free);
+  if (f->facet_keys != NULL)
+    g_array_unref (f->facet_keys);
   g_free (f);
 }
 
@@ -197,7 +220,22 @@ layout (AetFigure *f, GError **error)
   gboolean labels = o->panel_labels && f->n > 1;
   gint top = margin + (o->title[0] != '\0' ? px (1.9 * f->font_px) : 0)
              + (captions || labels ? px (1.6 * f->font_px) : 0);
-  f->right_band = f->colorbar ? px (6.5 * f->font_px) : f->legend ? px (6.5 * f->font_px) : 0;
+  f->right_band = 0;
+  if (f->colorbar)
+    f->right_band = px (6.5 * f->font_px);
+  else if (f->legend)
+    {
+      gdouble widest = 0, w, a;
+      aet_canvas_text_extents ("Facets", font_pt, TRUE, &w, &a);
+      widest = w;
+      for (guint i = 0; i < f->facet_keys->len; i++)
+        {
+          g_autofree char *label = miller_label (&g_array_index (f->facet_keys, gint, 3 * i));
+          aet_canvas_text_extents (label, 0.85 * font_pt, FALSE, &w, &a);
+          widest = MAX (widest, w + 1.35 * font_pt);
+        }
+      f->right_band = px (widest / f->pt + 1.4 * f->font_px);
+    }
   gint x0 = margin, x1 = o->width - margin - f->right_band;
   gint y0 = top, y1 = o->height - margin;
   gint pw = (x1 - x0 - (gint) (f->n - 1) * margin) / (gint) f->n;
@@ -255,6 +293,78 @@ share_color_range (AetFigure *f)
   f->vmin = lo;
   f->vmax = hi;
   f->colorbar = TRUE;
+}
+
+/* {hkl}: the family of (hkl), as |h| ≥ |k| ≥ |l|. */
+static void
+miller_family (const gint m[3], gint family[3])
+{
+  for (int i = 0; i < 3; i++)
+    family[i] = ABS (m[i]);
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2 - i; j++)
+      if (family[j] < family[j + 1])
+        {
+          gint t = family[j];
+          family[j] = family[j + 1];
+          family[j + 1] = t;
+        }
+}
+
+/* Facets are numbered per model, so the same face of the particle has
+ * different ids before and after augmentation, and a particle has a dozen
+ * or more facets.  Colours follow the facet's family {hkl} instead, as in
+ * the literature ({111} one colour, {100} another): the same in every
+ * panel and in the legend (column "figure_facet" on a copy of each panel's
+ * atoms).  Panels without a facet table keep their own ids. */
+static void
+share_facet_colors (AetFigure *f)
+{
+  f->facet_keys = g_array_new (FALSE, FALSE, sizeof (gint));
+  for (guint i = 0; i < f->n; i++)
+    {
+      Panel *p = &f->panels[i];
+      if (p->facets == NULL || p->atoms == NULL)
+        continue;
+      gint max_id = -1;
+      for (guint k = 0; k < p->n_facets; k++)
+        max_id = MAX (max_id, p->facets[k].id);
+      g_autofree gint *key_of_id = g_new (gint, max_id + 1);
+      for (gint id = 0; id <= max_id; id++)
+        key_of_id[id] = -1;
+      for (guint k = 0; k < p->n_facets; k++)
+        {
+          const AetFacet *fa = &p->facets[k];
+          if (fa->n_atoms == 0 || fa->id < 0)
+            continue;
+          gint family[3];
+          miller_family (fa->miller, family);
+          guint key = 0, n_keys = f->facet_keys->len / 3;
+          const gint *keys = (const gint *) f->facet_keys->data;
+          while (key < n_keys && memcmp (keys + 3 * key, family, sizeof family) != 0)
+            key++;
+          if (key == n_keys)
+            g_array_append_vals (f->facet_keys, family, 3);
+          key_of_id[fa->id] = (gint) key;
+        }
+      AetAtoms *copy = aet_atoms_dup (p->atoms);
+      gfloat *keys = aet_atoms_ensure_column (copy, "figure_facet");
+      const gfloat *ids = aet_atoms_get_column (copy, "facet");
+      for (gsize a = 0; a < copy->n_atoms; a++)
+        {
+          gint id = isfinite (ids[a]) ? (gint) lround (ids[a]) : -1;
+          keys[a] = id >= 0 && id <= max_id ? key_of_id[id] : -1;
+        }
+      aet_atoms_unref (p->atoms);
+      p->atoms = copy;
+      aet_scene_set_atoms (p->scene, copy);
+      aet_scene_set_atom_coloring (p->scene, AET_ATOM_COLORING_CATEGORY, "figure_facet");
+    }
+  /* the array holds triples; its length counts entries from here on */
+  GArray *triples = f->facet_keys;
+  f->facet_keys = g_array_sized_new (FALSE, FALSE, 3 * sizeof (gint), triples->len / 3);
+  g_array_append_vals (f->facet_keys, triples->data, triples->len / 3);
+  g_array_unref (triples);
 }
 
 AetFigure *
@@ -344,7 +454,9 @@ aet_figure_new (const AetViewSetup *setup, const AetCamera *camera,
         }
     }
   share_color_range (f);
-  f->legend = o->legend && f->setup.mode == AET_VIEW_FACETS && f->panels[0].n_facets > 0;
+  if (f->setup.mode == AET_VIEW_FACETS)
+    share_facet_colors (f);
+  f->legend = o->legend && f->facet_keys != NULL && f->facet_keys->len > 0;
   if (!layout (f, error))
     return NULL;
   return g_steal_pointer (&f);
@@ -643,8 +755,9 @@ draw_color_bar (AetFigure *f, AetCanvas *c)
         continue;
       gdouble ty = y + bh * (1 - (t - f->vmin) / (f->vmax - f->vmin));
       aet_canvas_line (c, P (x + bw), P (ty), P (x + bw + 0.35 * f->font_px), P (ty));
-      char label[32];
-      g_snprintf (label, sizeof label, "%g", fabs (ticks[i]) < 1e-12 ? 0.0 : ticks[i]);
+      char plain[32];
+      g_snprintf (plain, sizeof plain, "%g", fabs (ticks[i]) < 1e-12 ? 0.0 : ticks[i]);
+      g_autofree char *label = typeset_minus (plain);
       gdouble tw, ta;
       aet_canvas_text_extents (label, P (0.85 * f->font_px), FALSE, &tw, &ta);
       max_w = MAX (max_w, tw / f->pt);
@@ -672,45 +785,27 @@ draw_facet_legend (AetFigure *f, AetCanvas *c)
   aet_canvas_text (c, P (x), P (y), "Facets", P (f->font_px), TRUE, AET_TEXT_START,
                    AET_TEXT_HANGING, 0);
   y += step;
-  guint shown = 0, max_rows = (guint) MAX (1.0, (p0->h - 2 * step) / step);
-  for (guint i = 0; i < p0->n_facets; i++)
+  guint n = f->facet_keys->len, max_rows = (guint) MAX (1.0, (p0->h - 2 * step) / step);
+  for (guint k = 0; k < n; k++)
     {
-      const AetFacet *fa = &p0->facets[i];
-      if (fa->n_atoms == 0)
-        continue;
-      if (shown + 1 >= max_rows && i + 1 < p0->n_facets)
+      if (k + 1 >= max_rows && k + 1 < n)
         {
           char more[32];
-          g_snprintf (more, sizeof more, "+%u more", p0->n_facets - i);
+          g_snprintf (more, sizeof more, "+%u more", n - k);
           text_color (f, c);
           aet_canvas_text (c, P (x), P (y), more, P (0.85 * f->font_px), FALSE, AET_TEXT_START,
                            AET_TEXT_HANGING, 0);
           break;
         }
       gfloat rgb[3];
-      aet_colormap_category (fa->id, rgb);
-      const gdouble fill[4] = { rgb[0], rgb[1], rgb[2], 1 }, stroke[4] = { 0.2, 0.2, 0.2, 1 };
-      (void) stroke;
-      aet_canvas_set_color (c, fill[0], fill[1], fill[2], 1);
+      aet_colormap_category ((gint) k, rgb);
+      aet_canvas_set_color (c, rgb[0], rgb[1], rgb[2], 1);
       aet_canvas_rect (c, P (x), P (y), P (sq), P (sq), TRUE);
-      char label[48];
-      g_snprintf (label, sizeof label, "(%d %d %d)", fa->miller[0], fa->miller[1], fa->miller[2]);
-      /* a real minus sign, as typeset */
-      g_autofree char *typeset = NULL;
-      {
-        GString *s = g_string_new (NULL);
-        for (const char *q = label; *q; q++)
-          if (*q == '-')
-            g_string_append (s, "−");
-          else
-            g_string_append_c (s, *q);
-        typeset = g_string_free (s, FALSE);
-      }
+      g_autofree char *label = miller_label (&g_array_index (f->facet_keys, gint, 3 * k));
       text_color (f, c);
-      aet_canvas_text (c, P (x + sq + 0.45 * f->font_px), P (y + sq / 2), typeset,
+      aet_canvas_text (c, P (x + sq + 0.45 * f->font_px), P (y + sq / 2), label,
                        P (0.85 * f->font_px), FALSE, AET_TEXT_START, AET_TEXT_CENTRAL, 0);
       y += step;
-      shown++;
     }
   aet_canvas_end_group (c);
 }

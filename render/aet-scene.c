@@ -3,6 +3,7 @@
 #include "aet-scene.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "aet-atom-renderer.h"
 #include "aet-error.h"
@@ -146,6 +147,13 @@ coloring_map (AetAtomColoring c)
     }
 }
 
+static int
+compare_floats (const void *a, const void *b)
+{
+  gfloat x = *(const gfloat *) a, y = *(const gfloat *) b;
+  return (x > y) - (x < y);
+}
+
 static void
 update_range (AetScene *s)
 {
@@ -158,23 +166,33 @@ update_range (AetScene *s)
   const gfloat *values = aet_atoms_get_column (s->atoms, s->column);
   if (values == NULL)
     return;
-  gdouble lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE;
+  /* a robust range: a few stray atoms (noisy surface fits) must not wash
+   * out the colours of all the others; values beyond it take the end colours */
+  g_autofree gfloat *v = g_new (gfloat, MAX (s->atoms->n_atoms, 1));
+  gsize n = 0;
+  gboolean diverging = s->coloring == AET_ATOM_COLORING_DIVERGING;
   for (gsize i = 0; i < s->atoms->n_atoms; i++)
     if (isfinite (values[i]))
-      {
-        lo = MIN (lo, values[i]);
-        hi = MAX (hi, values[i]);
-      }
-  if (lo > hi)
+      v[n++] = diverging ? fabsf (values[i]) : values[i];
+  if (n == 0)
     return;
-  if (s->coloring == AET_ATOM_COLORING_DIVERGING)
+  qsort (v, n, sizeof (gfloat), compare_floats);
+  if (diverging)
     {
-      gdouble m = MAX (fabs (lo), fabs (hi));
+      gdouble m = v[(gsize) floor (0.98 * (n - 1))];
+      if (!(m > 0))
+        m = v[n - 1] > 0 ? v[n - 1] : 1;
       s->vmin = -m;
       s->vmax = m;
     }
   else
     {
+      gdouble lo = v[(gsize) floor (0.01 * (n - 1))], hi = v[(gsize) ceil (0.99 * (n - 1))];
+      if (!(hi > lo))
+        {
+          lo = v[0];
+          hi = v[n - 1] > v[0] ? v[n - 1] : v[0] + 1;
+        }
       s->vmin = lo;
       s->vmax = hi;
     }

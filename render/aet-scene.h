@@ -72,7 +72,9 @@ void aet_scene_set_atom_coloring (AetScene *scene, AetAtomColoring coloring,
                                   const char *column);
 
 /* The value range of the colour map; automatic (the default) takes the
- * column's finite range, symmetric about 0 for DIVERGING. */
+ * 1st–99th percentiles of the column's finite values, or ± the 98th
+ * percentile of |value| for DIVERGING, so a few outliers do not wash out
+ * the others (they take the end colours). */
 void aet_scene_set_color_range (AetScene *scene, gboolean automatic, gdouble vmin,
                                 gdouble vmax);
 
