@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "aet-analysis.h"
 #include "aet-colormap.h"
 #include "aet-error.h"
 #include "aet-iso-mesh.h"
@@ -225,16 +226,12 @@ layout (AetFigure *f, GError **error)
     f->right_band = px (6.5 * f->font_px);
   else if (f->legend)
     {
-      gdouble widest = 0, w, a;
-      aet_canvas_text_extents ("Facets", font_pt, TRUE, &w, &a);
-      widest = w;
-      for (guint i = 0; i < f->facet_keys->len; i++)
-        {
-          g_autofree char *label = miller_label (&g_array_index (f->facet_keys, gint, 3 * i));
-          aet_canvas_text_extents (label, 0.85 * font_pt, FALSE, &w, &a);
-          widest = MAX (widest, w + 1.35 * font_pt);
-        }
-      f->right_band = px (widest / f->pt + 1.4 * f->font_px);
+      /* wide enough for "Facets" and a family such as {10 3 1} beside its
+       * colour, whatever the analysis finds later */
+      gdouble w1, w2, a;
+      aet_canvas_text_extents ("Facets", font_pt, TRUE, &w1, &a);
+      aet_canvas_text_extents ("{10 3 1}", 0.85 * font_pt, FALSE, &w2, &a);
+      f->right_band = px (MAX (w1, w2 + 1.35 * font_pt) / f->pt + 1.4 * f->font_px);
     }
   gint x0 = margin, x1 = o->width - margin - f->right_band;
   gint y0 = top, y1 = o->height - margin;
@@ -386,9 +383,9 @@ aet_figure_new (const AetViewSetup *setup, const AetCamera *camera,
                    "figure: %d × %d pixels (each side 16–65536)", o->width, o->height);
       return NULL;
     }
-  if (!(o->dpi >= 10 && o->dpi <= 10000))
+  if (!(o->dpi >= 1 && o->dpi <= 10000))
     {
-      g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "figure: %g DPI (10–10000)", o->dpi);
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "figure: %g DPI (1–10000)", o->dpi);
       return NULL;
     }
   for (guint i = 0; i < n_panels; i++)
@@ -411,13 +408,6 @@ aet_figure_new (const AetViewSetup *setup, const AetCamera *camera,
           g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
                        "figure: the %s view needs traced atoms (panel %u has none)",
                        aet_view_mode_to_string (setup->mode), i + 1);
-          return NULL;
-        }
-      if (setup->mode == AET_VIEW_FACETS && aet_atoms_get_column (panels[i].atoms, "facet") == NULL)
-        {
-          g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
-                       "figure: the facets view needs analysed atoms (panel %u has no facets)",
-                       i + 1);
           return NULL;
         }
     }
@@ -454,9 +444,7 @@ aet_figure_new (const AetViewSetup *setup, const AetCamera *camera,
         }
     }
   share_color_range (f);
-  if (f->setup.mode == AET_VIEW_FACETS)
-    share_facet_colors (f);
-  f->legend = o->legend && f->facet_keys != NULL && f->facet_keys->len > 0;
+  f->legend = o->legend && f->setup.mode == AET_VIEW_FACETS;
   if (!layout (f, error))
     return NULL;
   return g_steal_pointer (&f);
@@ -511,10 +499,47 @@ layer_region (AetFigure *f)
   memcpy (f->region, r, sizeof r);
 }
 
+/* The facets view needs each model's facet table: analyse the models that
+ * come without one (on a copy: the caller's atoms are never written). */
+static gboolean
+ensure_facets (AetFigure *f, AetJob *job, GError **error)
+{
+  for (guint i = 0; i < f->n; i++)
+    {
+      Panel *p = &f->panels[i];
+      if (p->facets != NULL && aet_atoms_get_column (p->atoms, "facet") != NULL)
+        continue;
+      g_autoptr (AetAtoms) copy = aet_atoms_dup (p->atoms);
+      AetAnalysisOptions ao;
+      aet_analysis_options_init (&ao);
+      g_autoptr (GError) local = NULL;
+      g_autoptr (AetAnalysis) an = aet_analysis_run (copy, &ao, job, &local);
+      if (an == NULL)
+        {
+          if (g_error_matches (local, AET_ERROR, AET_ERROR_CANCELLED))
+            g_propagate_error (error, g_steal_pointer (&local));
+          else
+            g_set_error (error, AET_ERROR, AET_ERROR_DATA, "facets of %s: %s",
+                         p->caption != NULL ? p->caption : "the model", local->message);
+          return FALSE;
+        }
+      g_clear_pointer (&p->facets, g_free);
+      p->n_facets = an->facets->len;
+      p->facets = p->n_facets > 0 ? g_memdup2 (an->facets->data, sizeof (AetFacet) * p->n_facets)
+                                  : g_new0 (AetFacet, 1);
+      aet_atoms_unref (p->atoms);
+      p->atoms = g_steal_pointer (&copy);
+    }
+  share_facet_colors (f);
+  return TRUE;
+}
+
 gboolean
 aet_figure_prepare (AetFigure *f, guint n_threads, AetJob *job, GError **error)
 {
   n_threads = MAX (n_threads, 1);
+  if (f->setup.mode == AET_VIEW_FACETS && f->facet_keys == NULL && !ensure_facets (f, job, error))
+    return FALSE;
   for (guint i = 0; i < f->n; i++)
     {
       Panel *p = &f->panels[i];
@@ -854,7 +879,7 @@ compose (AetFigure *f)
     }
   if (f->colorbar)
     draw_color_bar (f, c);
-  else if (f->legend)
+  else if (f->legend && f->facet_keys != NULL && f->facet_keys->len > 0)
     draw_facet_legend (f, c);
 }
 

@@ -487,9 +487,18 @@ test_bad_requests (void)
   g_assert_nonnull (strstr (error->message, "volume"));
   g_clear_error (&error);
 
-  setup.mode = AET_VIEW_FACETS; /* not analysed: no facet column */
-  g_assert_null (aet_figure_new (&setup, camera, &panel, 1, &o, &error));
-  g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
+  /* facets of atoms that are no crystal: the analysis refuses them when
+   * the figure is prepared */
+  setup.mode = AET_VIEW_FACETS;
+  g_autoptr (AetAtoms) few = aet_atoms_new (3);
+  aet_atoms_append (few, 78, 0, 0, 0);
+  aet_atoms_append (few, 78, 7, 0, 0);
+  aet_atoms_append (few, 78, 0, 9, 0);
+  AetFigurePanel bad = { .atoms = few };
+  g_autoptr (AetFigure) fig = aet_figure_new (&setup, camera, &bad, 1, &o, &error);
+  g_assert_no_error (error);
+  g_assert_false (aet_figure_prepare (fig, 1, NULL, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_DATA);
   g_assert_nonnull (strstr (error->message, "facets"));
   g_clear_error (&error);
 
