@@ -257,6 +257,7 @@ aet_cmd_figure (int argc, char **argv)
   options.scale_bar = !no_scale_bar;
   options.panel_labels = !no_labels;
   options.samples = samples;
+  options.orthographic = !perspective;
   if (title != NULL)
     g_strlcpy (options.title, title, sizeof options.title);
 

@@ -80,6 +80,7 @@ aet_figure_options_init (AetFigureOptions *o)
   o->color_bar = TRUE;
   o->legend = TRUE;
   o->samples = 4;
+  o->orthographic = TRUE;
 }
 
 void
@@ -416,6 +417,8 @@ aet_figure_new (const AetViewSetup *setup, const AetCamera *camera,
   f->setup = *setup;
   f->camera = aet_camera_new ();
   aet_camera_copy_from (f->camera, camera);
+  if (o->orthographic)
+    aet_camera_set_projection (f->camera, AET_PROJECTION_ORTHOGRAPHIC);
   f->options = *o;
   f->options.title[sizeof f->options.title - 1] = '\0';
   f->pt = 72.0 / o->dpi;
@@ -454,6 +457,8 @@ void
 aet_figure_set_camera (AetFigure *f, const AetCamera *camera)
 {
   aet_camera_copy_from (f->camera, camera);
+  if (f->options.orthographic)
+    aet_camera_set_projection (f->camera, AET_PROJECTION_ORTHOGRAPHIC);
   f->rendered = FALSE;
 }
 

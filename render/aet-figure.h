@@ -56,10 +56,12 @@ typedef struct
   gboolean legend;        /* facet legend in the facets view */
   char title[256];        /* empty: none */
   gint samples;           /* multisampling of 3D panels */
+  gboolean orthographic;  /* show 3D panels in an orthographic projection
+                           * (exact scale bars) whatever the camera's */
 } AetFigureOptions;
 
 /* 2400 × 1800 pixels at 300 DPI (8 × 6 in), white, scale bar, labels,
- * colour bar and legend on, no title, 4 samples. */
+ * colour bar and legend on, no title, 4 samples, orthographic. */
 void aet_figure_options_init (AetFigureOptions *options);
 
 /* Sets width/height from a physical size (mm) at options->dpi. */

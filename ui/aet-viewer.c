@@ -406,6 +406,13 @@ aet_viewer_reset_view (AetViewer *self)
   camera_changed (self);
 }
 
+const AetViewSetup *
+aet_viewer_get_setup (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), NULL);
+  return &self->setup;
+}
+
 const AetCamera *
 aet_viewer_get_camera (AetViewer *self)
 {

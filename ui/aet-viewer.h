@@ -75,6 +75,9 @@ void aet_viewer_view_along_beam (AetViewer *self);
 /* Frames what is shown and looks down the beam again. */
 void aet_viewer_reset_view (AetViewer *self);
 
+/* What the viewer shows: mode, level, colouring, layer, lattice
+ * (borrowed; main thread) — the settings a figure of this view uses. */
+const AetViewSetup *aet_viewer_get_setup (AetViewer *self);
 /* The camera (borrowed; main thread).  Copying into it from a linked
  * viewer goes through aet_viewer_copy_camera, which emits no
  * "camera-changed". */

@@ -2,6 +2,8 @@
 
 #include "aet-window.h"
 
+#include "aet-export-dialog.h"
+
 #include <math.h>
 
 #include "aet-elements.h"
@@ -905,56 +907,58 @@ action_save (GSimpleAction *action, GVariant *param, gpointer data)
 
 /* ---- export ------------------------------------------------------------ */
 
-typedef struct
+gboolean
+aet_window_can_compare (AetWindow *self)
 {
-  AetWindow *window;
-  gint width, height;
-} ExportData;
-
-/* Main thread: the export file chooser answered; draws and writes the PNG. */
-static void
-export_response (GtkNativeDialog *dialog, int response, ExportData *d)
-{
-  AetWindow *self = d->window;
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr (GError) error = NULL;
-      g_autofree guint8 *rgba = aet_viewer_render_image (viewer (self, 0), d->width, d->height,
-                                                         &error);
-      if (rgba == NULL || !aet_offscreen_write_png (rgba, d->width, d->height, path, &error))
-        show_error (self, error->message);
-      else
-        {
-          g_autofree char *base = g_path_get_basename (path);
-          g_autofree char *msg = g_strdup_printf ("Exported %s (%d × %d)", base, d->width,
-                                                  d->height);
-          gtk_label_set_text (GTK_LABEL (self->status_label), msg);
-        }
-    }
-  g_free (d);
-  g_object_unref (dialog);
+  g_return_val_if_fail (AET_IS_WINDOW (self), FALSE);
+  return self->augmented != NULL || self->traced_after != NULL || self->target != NULL
+         || self->truth != NULL;
 }
 
-/* Main thread: the size dialog answered. */
-static void
-export_size_response (GtkDialog *dialog, int response, AetWindow *self)
+AetFigure *
+aet_window_build_figure (AetWindow *self, gboolean both_panes, const AetFigureOptions *options,
+                         GError **error)
 {
-  if (response == GTK_RESPONSE_OK)
+  g_return_val_if_fail (AET_IS_WINDOW (self), NULL);
+  both_panes = both_panes && aet_window_can_compare (self);
+  guint n = both_panes ? 2 : 1;
+  AetFigurePanel panels[2] = { { 0 }, { 0 } };
+  for (guint i = 0; i < n; i++)
     {
-      ExportData *d = g_new0 (ExportData, 1);
-      d->window = self;
-      d->width = gtk_spin_button_get_value_as_int (g_object_get_data (G_OBJECT (dialog), "w"));
-      d->height = gtk_spin_button_get_value_as_int (g_object_get_data (G_OBJECT (dialog), "h"));
-      GtkFileChooserNative *fc = gtk_file_chooser_native_new (
-        "Export View", GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "_Cancel");
-      set_chooser_folder (self, GTK_FILE_CHOOSER (fc));
-      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (fc), "view.png");
-      g_signal_connect (fc, "response", G_CALLBACK (export_response), d);
-      gtk_native_dialog_show (GTK_NATIVE_DIALOG (fc));
+      panels[i].volume = aet_viewer_get_volume (viewer (self, i));
+      panels[i].atoms = aet_viewer_get_atoms (viewer (self, i));
     }
-  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (both_panes)
+    {
+      gboolean after = self->augmented != NULL;
+      panels[0].caption = after ? "Before augmentation" : "Reconstruction";
+      panels[1].caption = after ? "After augmentation" : "Ground truth";
+    }
+  /* the facet table the inspector shows belongs to the first pane's model */
+  if (self->analysis != NULL && panels[0].atoms == self->traced && self->analysis->facets != NULL)
+    {
+      panels[0].facets = (const AetFacet *) self->analysis->facets->data;
+      panels[0].n_facets = self->analysis->facets->len;
+    }
+  if (panels[0].volume == NULL && panels[0].atoms == NULL)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_DATA,
+                   "export: nothing to show yet (open a file or run the pipeline)");
+      return NULL;
+    }
+  AetViewer *v = viewer (self, 0);
+  return aet_figure_new (aet_viewer_get_setup (v), aet_viewer_get_camera (v), panels, n,
+                         options, error);
+}
+
+/* Main thread: the export dialog wrote a file or failed. */
+static void
+export_finished (AetExportDialog *dialog, gboolean ok, const char *message, AetWindow *self)
+{
+  if (ok)
+    gtk_label_set_text (GTK_LABEL (self->status_label), message);
+  else
+    show_error (self, message);
 }
 
 static GtkWidget *
@@ -986,23 +990,8 @@ static void
 action_export (GSimpleAction *action, GVariant *param, gpointer data)
 {
   AetWindow *self = data;
-  GtkWidget *dialog = gtk_dialog_new_with_buttons ("Export View", GTK_WINDOW (self),
-                                                   GTK_DIALOG_MODAL
-                                                     | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                                   "_Cancel", GTK_RESPONSE_CANCEL,
-                                                   "_Choose File…", GTK_RESPONSE_OK, NULL);
-  GtkWidget *grid = dialog_grid (GTK_DIALOG (dialog));
-  GtkWidget *w = labelled (grid, 0, "Width (px)", gtk_spin_button_new_with_range (64, 8192, 1));
-  GtkWidget *h = labelled (grid, 1, "Height (px)", gtk_spin_button_new_with_range (64, 8192, 1));
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (w), 1600);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (h), 1200);
-  g_object_set_data (G_OBJECT (dialog), "w", w);
-  g_object_set_data (G_OBJECT (dialog), "h", h);
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
-  gtk_widget_add_css_class (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
-                                                                GTK_RESPONSE_OK),
-                            "suggested-action");
-  g_signal_connect (dialog, "response", G_CALLBACK (export_size_response), self);
+  AetExportDialog *dialog = aet_export_dialog_new (self);
+  g_signal_connect_object (dialog, "finished", G_CALLBACK (export_finished), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

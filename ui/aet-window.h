@@ -12,6 +12,8 @@
 
 #include <gtk/gtk.h>
 
+#include "aet-figure.h"
+
 #include "aet-compare-view.h"
 #include "aet-inspector.h"
 #include "aet-stage-list.h"
@@ -39,6 +41,19 @@ const char *aet_window_get_error (AetWindow *self);
 
 /* Parts, for tests (borrowed). */
 AetCompareView *aet_window_get_compare_view (AetWindow *self);
+
+/* A figure of what the window shows (aet-figure.h): the first pane, or
+ * both panes side by side, with the first pane's view settings and camera.
+ * Built on the main thread (cheap: references and settings); prepare,
+ * render and save it anywhere, e.g. on a worker thread with
+ * aet_figure_render_offscreen.  NULL with an error when there is nothing
+ * to show.  Caller owns. */
+AetFigure *aet_window_build_figure (AetWindow *self, gboolean both_panes,
+                                    const AetFigureOptions *options, GError **error);
+
+/* Whether a second pane (after augmentation, or the truth) is there to
+ * compare with. */
+gboolean aet_window_can_compare (AetWindow *self);
 AetInspector *aet_window_get_inspector (AetWindow *self);
 AetStageList *aet_window_get_stage_list (AetWindow *self);
 

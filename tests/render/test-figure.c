@@ -431,6 +431,7 @@ test_scale_bar_3d (void)
 
   /* a perspective view has no exact scale: no bar */
   aet_camera_set_projection (camera, AET_PROJECTION_PERSPECTIVE);
+  o.orthographic = FALSE;
   g_autoptr (AetFigure) persp = aet_figure_new (&setup, camera, &panel, 1, &o, &error);
   g_autofree guint8 *rgba2 = aet_figure_rasterize (persp, &w, &h, &error);
   g_assert_no_error (error);
