@@ -721,7 +721,7 @@ check_image_size (const char *path, gint width, gint height, GError **error)
 {
   gsize bytes;
   if (width > 0 && height > 0 && g_size_checked_mul (&bytes, (gsize) width, (gsize) height)
-      && g_size_checked_mul (&bytes, bytes, 4))
+      && g_size_checked_mul (&bytes, bytes, 4) && bytes <= G_MAXSSIZE)
     return TRUE;
   g_autofree char *name = aet_display_name (path);
   g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "%s: an image of %d × %d pixels is not usable",
