@@ -418,7 +418,7 @@ test_svg (void)
   aet_canvas_fill_background (canvas);
   guint8 image[16 * 8 * 4];
   for (guint i = 0; i < sizeof image; i++)
-    image[i] = (guint8) (i * 7);
+    image[i] = i % 4 == 3 ? 255 : (guint8) (i * 7);
   aet_canvas_image (canvas, image, 16, 8, 10, 10, 160, 80, FALSE);
   aet_canvas_push_clip (canvas, 0, 0, 200, 200);
   aet_canvas_begin_group (canvas, "atoms");
@@ -471,14 +471,29 @@ test_svg (void)
   const guchar signature[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
   g_assert_cmpuint (n, >, sizeof signature);
   g_assert_cmpmem (png, sizeof signature, signature, sizeof signature);
-  /* the embedded PNG is the image's size */
+  /* the embedded PNG: a sharp image enlarged by whole pixels to at least
+   * 300 dpi (160 pt for 16 pixels: 42 times, at most 16) */
   g_autofree char *png_path = g_build_filename (dir, "embedded.png", NULL);
   g_assert_true (g_file_set_contents (png_path, (const char *) png, (gssize) n, NULL));
   gint w, h;
   gdouble dpi;
   g_assert_true (aet_png_read_info (png_path, &w, &h, &dpi, &error));
-  g_assert_cmpint (w, ==, 16);
-  g_assert_cmpint (h, ==, 8);
+  g_assert_cmpint (w, ==, 16 * 16);
+  g_assert_cmpint (h, ==, 8 * 16);
+  cairo_surface_t *embedded = cairo_image_surface_create_from_png (png_path);
+  g_assert_cmpint (cairo_surface_status (embedded), ==, CAIRO_STATUS_SUCCESS);
+  const guint8 *data = cairo_image_surface_get_data (embedded);
+  gint stride = cairo_image_surface_get_stride (embedded);
+  for (gint y = 0; y < h; y += 5)
+    for (gint x = 0; x < w; x += 3)
+      {
+        /* opaque: cairo's premultiplied pixel is the straight one */
+        const guint8 *src = image + ((y / 16) * 16 + x / 16) * 4;
+        guint32 px = *(const guint32 *) (data + y * stride + x * 4);
+        guint32 want = 0xff000000u | (guint32) src[0] << 16 | (guint32) src[1] << 8 | src[2];
+        g_assert_cmphex (px, ==, want);
+      }
+  cairo_surface_destroy (embedded);
   svg_scan_clear (&scan);
 
   /* the header, the escaping and the NaN break as two subpaths */
