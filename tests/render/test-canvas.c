@@ -511,6 +511,68 @@ test_svg (void)
 }
 
 static void
+test_unbalanced (void)
+{
+  g_autofree char *dir = temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "open.svg", NULL);
+  g_autoptr (AetCanvas) canvas = aet_canvas_new (100, 100);
+  /* not an XML name: made into one */
+  aet_canvas_begin_group (canvas, "1 bad<id>");
+  aet_canvas_push_clip (canvas, 0, 0, 50, 50);
+  /* a group cannot end inside a clip it holds: refused */
+  g_test_expect_message ("aet-canvas", G_LOG_LEVEL_CRITICAL, "*close_open*");
+  aet_canvas_end_group (canvas);
+  g_test_assert_expected_messages ();
+  const gdouble black[4] = { 0, 0, 0, 1 };
+  aet_canvas_circle (canvas, 25, 25, 10, black, NULL);
+  /* left open: the outputs close them */
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_canvas_save (canvas, path, 0, 0, 0, &error));
+  g_assert_no_error (error);
+  SvgScan scan;
+  svg_scan (path, &scan);
+  g_assert_cmpuint (scan.circles, ==, 1);
+  g_assert_cmpuint (scan.clipped_groups, ==, 1);
+  svg_scan_clear (&scan);
+  g_autofree char *doc = NULL;
+  g_assert_true (g_file_get_contents (path, &doc, NULL, NULL));
+  g_assert_nonnull (strstr (doc, "<g id=\"_1_bad_id_\">"));
+
+  /* the caller's cairo state is restored: no clip left behind */
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 100, 100);
+  cairo_t *cr = cairo_create (surface);
+  aet_canvas_draw (canvas, cr);
+  cairo_set_source_rgb (cr, 1, 0, 0);
+  cairo_rectangle (cr, 80, 80, 10, 10);
+  cairo_fill (cr);
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  const guint8 *data = cairo_image_surface_get_data (surface);
+  gint stride = cairo_image_surface_get_stride (surface);
+  g_assert_cmphex (*(const guint32 *) (data + 85 * stride + 85 * 4), ==, 0xffff0000);
+  g_assert_cmphex (*(const guint32 *) (data + 25 * stride + 25 * 4), ==, 0xff000000);
+  cairo_surface_destroy (surface);
+
+  /* non-finite coordinates are dropped, not written as "nan" */
+  g_autoptr (AetCanvas) odd = aet_canvas_new (100, 100);
+  aet_canvas_line (odd, NAN, 0, 10, 10);
+  aet_canvas_circle (odd, 10, INFINITY, 3, black, NULL);
+  aet_canvas_text (odd, 10, 10, "x", NAN, FALSE, AET_TEXT_START, AET_TEXT_BASELINE, 0);
+  aet_canvas_rect (odd, 90, 90, -20, -20, TRUE);
+  g_assert_true (aet_canvas_save (odd, path, 0, 0, 0, &error));
+  g_clear_pointer (&doc, g_free);
+  g_assert_true (g_file_get_contents (path, &doc, NULL, NULL));
+  g_assert_null (strstr (doc, "nan"));
+  g_assert_null (strstr (doc, "<line"));
+  g_assert_null (strstr (doc, "<circle"));
+  g_assert_null (strstr (doc, "<text"));
+  /* a negative size is flipped to the same area */
+  g_assert_nonnull (strstr (doc, "<rect x=\"70\" y=\"70\" width=\"20\" height=\"20\""));
+  remove_dir (dir);
+}
+
+static void
 test_pdf (void)
 {
   g_autofree char *dir = temp_dir ();
@@ -758,6 +820,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/canvas/text-placement", test_text_placement);
   g_test_add_func ("/render/canvas/text-extents", test_text_extents);
   g_test_add_func ("/render/canvas/svg", test_svg);
+  g_test_add_func ("/render/canvas/unbalanced", test_unbalanced);
   g_test_add_func ("/render/canvas/pdf", test_pdf);
   g_test_add_func ("/render/canvas/png-write-wide", test_png_write_wide);
   g_test_add_func ("/render/canvas/errors", test_errors);
