@@ -637,6 +637,22 @@ test_png_write_wide (void)
   g_assert_cmpint (rw, ==, 100);
   g_assert_cmpfloat_with_epsilon (dpi, 96, 0.0127);
 
+  /* an image past cairo's limit: SVG takes it, PDF and PNG say why not */
+  g_autoptr (AetCanvas) canvas = aet_canvas_new (400, 20);
+  aet_canvas_image (canvas, rgba, w, h, 0, 0, 400, 20, FALSE);
+  g_autofree char *svg = g_build_filename (dir, "wide.svg", NULL);
+  g_assert_true (aet_canvas_save (canvas, svg, 0, 0, 0, &error));
+  g_assert_no_error (error);
+  g_unlink (svg);
+  g_autofree char *pdf = g_build_filename (dir, "wide.pdf", NULL);
+  g_assert_false (aet_canvas_save (canvas, pdf, 0, 0, 0, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
+  g_assert_true (g_str_has_prefix (error->message, "wide.pdf: an image of 40000 × 8 pixels"));
+  g_clear_error (&error);
+  g_assert_false (aet_canvas_save (canvas, path, 72, 0, 0, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
+  g_clear_error (&error);
+
   /* absurd sizes */
   g_assert_false (aet_png_write (path, rgba, 0, 8, 0, &error));
   g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
