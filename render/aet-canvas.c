@@ -721,7 +721,7 @@ check_image_size (const char *path, gint width, gint height, GError **error)
 {
   gsize bytes;
   if (width > 0 && height > 0 && g_size_checked_mul (&bytes, (gsize) width, (gsize) height)
-      && g_size_checked_mul (&bytes, bytes, 4))
+      && g_size_checked_mul (&bytes, bytes, 4) && bytes <= G_MAXSSIZE)
     return TRUE;
   g_autofree char *name = aet_display_name (path);
   g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "%s: an image of %d × %d pixels is not usable",
@@ -837,6 +837,27 @@ aet_png_read_info (const char *path, gint *width, gint *height, gdouble *dpi, GE
 
 /* ---- raster ---------------------------------------------------------- */
 
+/* FALSE with an error when an image mark is too large for cairo (which
+ * would leave it out). */
+static gboolean
+check_images_for_cairo (const AetCanvas *canvas, GError **error)
+{
+  for (guint i = 0; i < canvas->marks->len; i++)
+    {
+      const Mark *m = &g_array_index (canvas->marks, Mark, i);
+      if (m->kind == MARK_IMAGE
+          && (m->img_width > MAX_RASTER_SIDE || m->img_height > MAX_RASTER_SIDE))
+        {
+          g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
+                       "an image of %d × %d pixels is too large for this format "
+                       "(at most %d a side; SVG takes it)", m->img_width, m->img_height,
+                       MAX_RASTER_SIDE);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 guint8 *
 aet_canvas_rasterize (const AetCanvas *canvas, gdouble dpi, gint width_px, gint height_px,
                       gint *out_width, gint *out_height, GError **error)
@@ -877,6 +898,8 @@ aet_canvas_rasterize (const AetCanvas *canvas, gdouble dpi, gint width_px, gint 
                    MAX_RASTER_SIDE);
       return NULL;
     }
+  if (!check_images_for_cairo (canvas, error))
+    return NULL;
   gint iw = (gint) w, ih = (gint) h;
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, iw, ih);
   guint8 *rgba = g_try_malloc ((gsize) iw * ih * 4);
@@ -1073,14 +1096,50 @@ svg_text (GString *s, const Mark *m)
   g_string_append_printf (s, ">%s</text>\n", escaped);
 }
 
+/* How many times a sharp image is enlarged (whole pixels, per axis) for
+ * SVG.  Some viewers (librsvg) ignore image-rendering and smooth an
+ * upscaled image; pixels enlarged to about 300 dpi stay sharp in those
+ * too.  At most 16 times and 16 megapixels. */
+static void
+svg_sharp_factors (const Mark *m, gint *fx, gint *fy)
+{
+  *fx = *fy = 1;
+  if (m->flag)
+    return;
+  *fx = (gint) CLAMP (ceil (m->v[2] / m->img_width * 300.0 / 72.0 - 1e-6), 1.0, 16.0);
+  *fy = (gint) CLAMP (ceil (m->v[3] / m->img_height * 300.0 / 72.0 - 1e-6), 1.0, 16.0);
+  while ((*fx > 1 || *fy > 1) && (gdouble) m->img_width * *fx * m->img_height * *fy > 16e6)
+    {
+      if (*fx >= *fy)
+        (*fx)--;
+      else
+        (*fy)--;
+    }
+}
+
 static gboolean
 svg_image (GString *s, const Mark *m, GError **error)
 {
+  gint fx, fy;
+  svg_sharp_factors (m, &fx, &fy);
+  gint w = m->img_width * fx, h = m->img_height * fy;
+  g_autofree guint8 *enlarged = NULL;
+  if (fx > 1 || fy > 1)
+    {
+      enlarged = g_malloc ((gsize) w * h * 4);
+      for (gint y = 0; y < h; y++)
+        {
+          const guint32 *src = (const guint32 *) (m->rgba + (gsize) (y / fy) * m->img_width * 4);
+          guint32 *dst = (guint32 *) (enlarged + (gsize) y * w * 4);
+          for (gint x = 0; x < w; x++)
+            dst[x] = src[x / fx];
+        }
+    }
   PngIo io = { .memory = g_byte_array_new () };
-  if (!png_encode (&io, m->rgba, m->img_width, m->img_height, 0))
+  if (!png_encode (&io, enlarged ? enlarged : m->rgba, w, h, 0))
     {
       g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "cannot encode a %d × %d image: %s",
-                   m->img_width, m->img_height, io.message);
+                   w, h, io.message);
       g_byte_array_unref (io.memory);
       return FALSE;
     }
@@ -1243,6 +1302,12 @@ static gboolean
 save_pdf (const AetCanvas *canvas, const char *path, GError **error)
 {
   g_autofree char *name = aet_display_name (path);
+  g_autoptr (GError) local = NULL;
+  if (!check_images_for_cairo (canvas, &local))
+    {
+      g_set_error (error, AET_ERROR, local->code, "%s: %s", name, local->message);
+      return FALSE;
+    }
   g_autofree char *tmp = aet_temp_path_for (path, error);
   if (tmp == NULL)
     return FALSE;

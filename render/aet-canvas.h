@@ -107,14 +107,17 @@ guint8 *aet_canvas_rasterize (const AetCanvas *canvas, gdouble dpi, gint width_p
  * <text>, <image> with an embedded PNG), .pdf (one page of the canvas size
  * in points, through cairo) or .png (rasterized at dpi, the DPI recorded).
  * For PNG, width_px/height_px > 0 fix the pixel size (the page is scaled to
- * it).  Atomic (temporary file + rename).  FALSE with AET_ERROR_IO naming
- * the file, or AET_ERROR_INVALID for an unknown extension. */
+ * it; one of them alone keeps the page's proportions; with dpi ≤ 0 the DPI
+ * recorded is the one the pixel size amounts to).  Atomic (temporary file
+ * + rename).  FALSE with AET_ERROR_IO naming the file, or
+ * AET_ERROR_INVALID for an unknown extension or a size out of range. */
 gboolean aet_canvas_save (const AetCanvas *canvas, const char *path, gdouble dpi, gint width_px,
                           gint height_px, GError **error);
 
 /* Writes RGBA pixels (straight alpha, row 0 at the top) as an 8-bit RGBA
  * PNG with the DPI in its pHYs chunk (dpi ≤ 0: none) through libpng,
- * row by row (no 32767-pixel limit).  Atomic.  FALSE with AET_ERROR_IO. */
+ * row by row (no 32767-pixel limit).  Atomic.  FALSE with AET_ERROR_IO,
+ * or AET_ERROR_INVALID for a size ≤ 0 or too large to address. */
 gboolean aet_png_write (const char *path, const guint8 *rgba, gint width, gint height,
                         gdouble dpi, GError **error);
 

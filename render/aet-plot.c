@@ -442,7 +442,7 @@ aet_plot_draw_canvas (const AetPlot *p, AetCanvas *c, gdouble x, gdouble y, gdou
 void
 aet_plot_draw (const AetPlot *p, cairo_t *cr, gdouble width, gdouble height, gdouble font_size)
 {
-  if (!(width > 0 && height > 0))
+  if (!(isfinite (width) && isfinite (height) && width > 0 && height > 0))
     return;
   g_autoptr (AetCanvas) canvas = aet_canvas_new (width, height);
   aet_plot_draw_canvas (p, canvas, 0, 0, width, height, font_size);
