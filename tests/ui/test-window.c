@@ -10,7 +10,9 @@
 #include <gtk/gtk.h>
 #include <math.h>
 
+#include "aet-canvas.h"
 #include "aet-compare-view.h"
+#include "aet-export-dialog.h"
 #include "aet-project-file.h"
 #include "aet-reconstruct.h"
 #include "aet-simulate.h"
@@ -415,6 +417,215 @@ test_bad_file (void)
   g_assert_null (aet_window_get_error (window));
 }
 
+
+/* Mean absolute difference per channel of two RGBA images (0–255), and
+ * the fraction of pixels that differ by more than 24 in some channel. */
+static void
+compare_rgba (const guint8 *a, const guint8 *b, gsize n_pixels, gdouble *mean, gdouble *frac)
+{
+  guint64 sum = 0;
+  gsize big = 0;
+  for (gsize i = 0; i < n_pixels; i++)
+    {
+      gint worst = 0;
+      for (int c = 0; c < 4; c++)
+        {
+          gint d = abs ((gint) a[4 * i + c] - (gint) b[4 * i + c]);
+          sum += (guint64) d;
+          worst = MAX (worst, d);
+        }
+      big += worst > 24;
+    }
+  *mean = (gdouble) sum / (4.0 * n_pixels);
+  *frac = (gdouble) big / n_pixels;
+}
+
+static guint8 *
+read_png_rgba (const char *path, gint *w, gint *h)
+{
+  cairo_surface_t *s = cairo_image_surface_create_from_png (path);
+  g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
+  *w = cairo_image_surface_get_width (s);
+  *h = cairo_image_surface_get_height (s);
+  gint stride = cairo_image_surface_get_stride (s);
+  const guint8 *d = cairo_image_surface_get_data (s);
+  guint8 *out = g_malloc ((gsize) *w * *h * 4);
+  for (gint y = 0; y < *h; y++)
+    for (gint x = 0; x < *w; x++)
+      {
+        guint32 px;
+        memcpy (&px, d + (gsize) y * stride + 4 * x, 4);
+        guint8 *o = out + 4 * ((gsize) y * *w + x);
+        o[0] = (px >> 16) & 0xff;
+        o[1] = (px >> 8) & 0xff;
+        o[2] = px & 0xff;
+        o[3] = px >> 24;
+      }
+  cairo_surface_destroy (s);
+  return out;
+}
+
+typedef struct
+{
+  AetFigure *figure;
+  const char *path;
+  GError *error;
+} SaveJob;
+
+static gpointer
+save_thread (gpointer data)
+{
+  SaveJob *j = data;
+  if (aet_figure_prepare (j->figure, 2, NULL, &j->error))
+    aet_figure_save (j->figure, j->path, &j->error);
+  return NULL;
+}
+
+/* The window's figure of a view and `aet figure` of the same view give
+ * the same pixels: they share the figure code. */
+static void
+test_export_matches_cli (void)
+{
+  activate ("view-mode", g_variant_new_string ("atoms"));
+  aet_compare_view_set_comparing (aet_window_get_compare_view (window), TRUE);
+  aet_viewer_reset_view (pane (0));
+  g_assert_true (wait_until (idle_cond, 20));
+  AetFigureOptions o;
+  aet_figure_options_init (&o);
+  o.width = 800;
+  o.height = 400;
+  o.dpi = 150;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetFigure) fig = aet_window_build_figure (window, TRUE, &o, &error);
+  g_assert_no_error (error);
+  g_autofree char *win_png = g_build_filename (tmpdir, "window-figure.png", NULL);
+  /* as the export dialog does: on a worker thread with its own context
+   * (the main thread has GTK's GL context current) */
+  SaveJob job = { fig, win_png, NULL };
+  g_thread_join (g_thread_new ("figure", save_thread, &job));
+  g_assert_no_error (job.error);
+
+  g_autofree char *cli_png = g_build_filename (tmpdir, "cli-figure.png", NULL);
+  const char *argv[] = { g_getenv ("AET_BIN"), "figure", "-i", project_path, "-o", cli_png,
+                         "--view", "atoms", "--compare", "--width", "800", "--height", "400",
+                         "--dpi", "150", "--quiet", NULL };
+  g_assert_nonnull (argv[0]);
+  gint status = 0;
+  g_autofree char *err = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                               NULL, NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  if (status != 0)
+    g_error ("aet figure failed: %s", err);
+
+  gint w1, h1, w2, h2;
+  g_autofree guint8 *a = read_png_rgba (win_png, &w1, &h1);
+  g_autofree guint8 *b = read_png_rgba (cli_png, &w2, &h2);
+  g_assert_cmpint (w1, ==, 800);
+  g_assert_cmpint (h1, ==, 400);
+  g_assert_cmpint (w2, ==, w1);
+  g_assert_cmpint (h2, ==, h1);
+  gdouble mean, frac;
+  compare_rgba (a, b, (gsize) w1 * h1, &mean, &frac);
+  g_test_message ("window vs aet figure: mean |Δ| %.4f, %.4f %% of pixels off by > 24", mean,
+                  100 * frac);
+  g_assert_cmpfloat (mean, <, 0.5);
+  g_assert_cmpfloat (frac, <, 0.002);
+  /* and the figure is not blank: the panels differ from the background */
+  gsize drawn = 0;
+  for (gsize i = 0; i < (gsize) w1 * h1; i++)
+    drawn += a[4 * i] < 200;
+  g_assert_cmpuint (drawn, >, (gsize) w1 * h1 / 50);
+  g_remove (win_png);
+  g_remove (cli_png);
+}
+
+static AetExportDialog *
+find_export_dialog (void)
+{
+  GListModel *tops = gtk_window_get_toplevels (); /* transfer none */
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (AET_IS_EXPORT_DIALOG (w))
+        return AET_EXPORT_DIALOG (w);
+    }
+  return NULL;
+}
+
+static AetExportDialog *dialog;
+
+static gboolean
+dialog_idle (void)
+{
+  return !aet_export_dialog_is_busy (dialog) && aet_export_dialog_get_preview (dialog) != NULL;
+}
+
+static gboolean export_ok;
+static char *export_message;
+
+static void
+on_finished (AetExportDialog *d, gboolean ok, const char *message, gpointer data)
+{
+  export_ok = ok;
+  g_free (export_message);
+  export_message = g_strdup (message);
+}
+
+/* Ctrl+E's dialog draws a preview on a worker thread and exports with its
+ * settings; the window's status shows the result. */
+static void
+test_export_dialog (void)
+{
+  activate ("export", NULL);
+  dialog = find_export_dialog ();
+  g_assert_nonnull (dialog);
+  g_signal_connect (dialog, "finished", G_CALLBACK (on_finished), NULL);
+  g_assert_true (wait_until (dialog_idle, 60));
+  GdkTexture *preview = aet_export_dialog_get_preview (dialog);
+  gint pw = gdk_texture_get_width (preview), ph = gdk_texture_get_height (preview);
+  g_test_message ("preview %d × %d", pw, ph);
+  g_assert_cmpint (MAX (pw, ph), ==, 560);
+  save_shot (preview, "export-preview");
+  g_autofree guint8 *px = g_malloc ((gsize) pw * ph * 4);
+  gdk_texture_download (preview, px, (gsize) pw * 4);
+  gsize drawn = 0;
+  for (gsize i = 0; i < (gsize) pw * ph; i++)
+    drawn += px[4 * i] < 200 || px[4 * i + 2] < 200;
+  g_assert_cmpuint (drawn, >, (gsize) pw * ph / 50);
+
+  aet_export_dialog_set_size (dialog, 600, 450, 150);
+  g_autofree char *path = g_build_filename (tmpdir, "dialog-figure.png", NULL);
+  aet_export_dialog_export_to (dialog, path);
+  g_assert_true (wait_until (dialog_idle, 60));
+  g_assert_true (export_ok);
+  g_assert_nonnull (strstr (export_message, "dialog-figure.png"));
+  gint w, h;
+  gdouble dpi;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_png_read_info (path, &w, &h, &dpi, &error));
+  g_assert_cmpint (w, ==, 600);
+  g_assert_cmpint (h, ==, 450);
+  g_assert_cmpfloat (fabs (dpi - 150), <, 0.02);
+  g_remove (path);
+
+  /* a file that cannot be written: the message names it, nothing crashes */
+  aet_export_dialog_export_to (dialog, "/nonexistent-folder/figure.svg");
+  g_assert_true (wait_until (dialog_idle, 60));
+  g_assert_false (export_ok);
+  g_assert_nonnull (strstr (export_message, "figure.svg"));
+
+  gtk_window_close (GTK_WINDOW (dialog));
+  spin (0.1);
+  g_clear_pointer (&export_message, g_free);
+  /* the settings are remembered */
+  g_autofree char *settings_file = g_build_filename (tmpdir, "aet-studio", "settings.ini", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (settings_file, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "[export]"));
+  g_assert_nonnull (strstr (text, "width=600"));
+}
+
 /* Xvfb has no D-Bus session: GTK's warning about it is not a failure of
  * ours; every other warning still is. */
 static gboolean
@@ -450,6 +661,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/open-and-views", test_open_and_views);
   g_test_add_func ("/ui/window/layers", test_layers);
   g_test_add_func ("/ui/window/compare", test_compare);
+  g_test_add_func ("/ui/window/export-matches-aet-figure", test_export_matches_cli);
+  g_test_add_func ("/ui/window/export-dialog", test_export_dialog);
   g_test_add_func ("/ui/window/run-responsive", test_run_keeps_ui_responsive);
   g_test_add_func ("/ui/window/bad-file", test_bad_file);
   int status = g_test_run ();
