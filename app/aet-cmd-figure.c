@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aet-analysis.h"
+#include "aet-atom-density.h"
 #include "aet-cli-io.h"
 #include "aet-cli.h"
 #include "aet-commands.h"
@@ -17,7 +18,9 @@
 #include "aet-file-util.h"
 #include "aet-iso-mesh.h"
 #include "aet-mesh-export.h"
+#include "aet-plot.h"
 #include "aet-project-file.h"
+#include "aet-report-plots.h"
 
 /* What the figure's panels show, with the analyses they need. */
 typedef struct
@@ -121,13 +124,100 @@ frame_path (const char *path, gint index)
   return g_strdup_printf ("%.*s-%03d%s", (int) (dot - path), path, index, dot);
 }
 
+/* `--plot`: one of the report's plots of a project as SVG, PDF or PNG,
+ * width × height pixels at dpi (the vector page has the same size). */
+static int
+make_plot (const AetCliCommon *common, const char *input, const char *which,
+           const char *output, gint width, gint height, gdouble dpi)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = aet_display_name (input);
+  if (!aet_project_file_is_project (input))
+    return aet_cli_usage ("figure", "--plot needs a project (.h5): %s is not one", name);
+  g_autoptr (AetProject) project = aet_project_load (input, &error);
+  if (project == NULL)
+    return aet_cli_fail (error);
+  g_autoptr (AetPlot) plot = NULL;
+  if (g_str_equal (which, "error"))
+    {
+      const char *text = aet_project_get_param (project, "result/reconstruct/error");
+      g_auto (GStrv) parts = g_strsplit (text != NULL ? text : "", ",", -1);
+      g_autoptr (GArray) e = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      for (guint i = 0; parts[i] != NULL; i++)
+        if (*g_strstrip (parts[i]) != '\0')
+          {
+            gdouble v = g_ascii_strtod (parts[i], NULL);
+            g_array_append_val (e, v);
+          }
+      plot = aet_report_plot_error ((const gdouble *) e->data, e->len);
+      if (plot == NULL)
+        g_set_error (&error, AET_ERROR, AET_ERROR_DATA,
+                     "%s: no reconstruction error recorded (reconstruct it with aet run)", name);
+    }
+  else if (g_str_equal (which, "fsc"))
+    {
+      static const char *const recon[] = { "reconstruction", "recon", NULL };
+      const char *rn = first_of (project, FALSE, recon);
+      g_autoptr (AetVolume) truth = NULL;
+      AetAtoms *truth_atoms = aet_project_get_atoms (project, "truth");
+      if (aet_project_get_volume (project, "target") != NULL)
+        truth = aet_volume_ref (aet_project_get_volume (project, "target"));
+      else if (truth_atoms != NULL && rn != NULL)
+        {
+          /* the target as the simulator makes it: Gaussian atoms, B = 4 Å²,
+           * on the reconstruction's grid */
+          const AetVolume *r = aet_project_get_volume (project, rn);
+          truth = aet_volume_new (r->nx, r->ny, r->nz, r->voxel_size);
+          memcpy (truth->origin, r->origin, sizeof truth->origin);
+          aet_render_gaussian_atoms (truth_atoms, truth, 4.0, 1.0, NULL, 2);
+        }
+      if (truth == NULL || rn == NULL)
+        g_set_error (&error, AET_ERROR, AET_ERROR_DATA,
+                     "%s: the FSC needs the simulated truth (target) and a reconstruction",
+                     name);
+      else
+        plot = aet_report_plot_fsc (truth, aet_project_get_volume (project, rn),
+                                    aet_project_get_volume (project, "augmented"), &error);
+    }
+  else
+    {
+      Source models[2] = { { 0 }, { 0 } };
+      gboolean ok = source_from_project (project, "before", &models[0], &error);
+      if (ok && aet_project_get_atoms (project, "after") != NULL)
+        ok = source_from_project (project, "after", &models[1], &error);
+      for (guint i = 0; ok && i < 2; i++)
+        if (models[i].atoms != NULL && aet_atoms_get_column (models[i].atoms, "strain_vol") == NULL)
+          {
+            AetAnalysisOptions ao;
+            aet_analysis_options_init (&ao);
+            models[i].analysis = aet_analysis_run (models[i].atoms, &ao, NULL, &error);
+            ok = models[i].analysis != NULL;
+          }
+      if (ok)
+        {
+          plot = aet_report_plot_strain (models[0].atoms, models[1].atoms);
+          if (plot == NULL)
+            g_set_error (&error, AET_ERROR, AET_ERROR_DATA, "%s: no strain to plot", name);
+        }
+      source_clear (&models[0]);
+      source_clear (&models[1]);
+    }
+  if (plot == NULL)
+    return aet_cli_fail (error);
+  if (!aet_plot_save (plot, output, width * 72.0 / dpi, height * 72.0 / dpi, dpi, &error))
+    return aet_cli_fail (error);
+  aet_cli_say (common, "wrote %s: the %s plot, %d × %d px at %g DPI\n", output, which, width,
+               height, dpi);
+  return AET_EXIT_OK;
+}
+
 int
 aet_cmd_figure (int argc, char **argv)
 {
   AetCliCommon common = { 0 };
   g_autofree char *input = NULL, *output = NULL, *view = NULL, *hkl_text = NULL;
   g_autofree char *model = NULL, *atoms_path = NULL, *color = NULL, *title = NULL;
-  g_autofree char *along = NULL, *rotate = NULL, *dataset = NULL;
+  g_autofree char *along = NULL, *rotate = NULL, *dataset = NULL, *plot = NULL;
   gboolean compare = FALSE, transparent = FALSE, no_scale_bar = FALSE, no_labels = FALSE;
   gboolean perspective = FALSE;
   gint layer = 0, width = 0, height = 0, turntable = 0, samples = 4;
@@ -167,6 +257,8 @@ aet_cmd_figure (int argc, char **argv)
     { "turntable", 0, 0, G_OPTION_ARG_INT, &turntable,
       "N frames of a full turn, written as FILE-000.png …", "N" },
     { "samples", 0, 0, G_OPTION_ARG_INT, &samples, "Antialiasing samples (4)", "N" },
+    { "plot", 0, 0, G_OPTION_ARG_STRING, &plot,
+      "A plot instead of a view: strain (histogram), error (per iteration) or fsc", "P" },
     { "atoms", 0, 0, G_OPTION_ARG_FILENAME, &atoms_path, "Atoms (.xyz) to show with a volume",
       "FILE" },
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, "Volume in a non-project HDF5 file",
@@ -192,6 +284,19 @@ aet_cmd_figure (int argc, char **argv)
   if (!mesh_out && !g_str_equal (ext, "png") && !g_str_equal (ext, "svg")
       && !g_str_equal (ext, "pdf"))
     return aet_cli_usage ("figure", "%s: write .png, .svg, .pdf, .stl or .obj", output);
+
+  if (plot != NULL)
+    {
+      if (!g_str_equal (plot, "strain") && !g_str_equal (plot, "error")
+          && !g_str_equal (plot, "fsc"))
+        return aet_cli_usage ("figure", "--plot %s: use strain, error or fsc", plot);
+      if (mesh_out)
+        return aet_cli_usage ("figure", "--plot: write .svg, .pdf or .png");
+      if (width < 0 || height < 0 || !(dpi >= 10 && dpi <= 10000))
+        return aet_cli_usage ("figure", "--width, --height and --dpi must be positive");
+      return make_plot (&common, input, plot, output, width > 0 ? width : 1200,
+                        height > 0 ? height : 800, dpi);
+    }
 
   AetViewSetup setup;
   aet_view_setup_init (&setup);

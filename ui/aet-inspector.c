@@ -2,6 +2,8 @@
 
 #include "aet-inspector.h"
 
+#include "aet-report-plots.h"
+
 #include <math.h>
 
 #include "aet-colormap.h"
@@ -248,24 +250,9 @@ aet_inspector_set_analysis (AetInspector *self, const AetAtoms *atoms,
   else
     gtk_grid_attach (GTK_GRID (self->facet_grid), cell ("not analysed yet", FALSE), 0, 0, 1, 1);
 
-  const gfloat *strain = atoms != NULL ? aet_atoms_get_column (atoms, "strain_vol") : NULL;
-  if (strain != NULL && analysis != NULL)
-    {
-      g_autoptr (GArray) v = g_array_new (FALSE, FALSE, sizeof (gdouble));
-      for (gsize i = 0; i < atoms->n_atoms; i++)
-        if (isfinite (strain[i]))
-          {
-            gdouble pct = 100.0 * strain[i];
-            g_array_append_val (v, pct);
-          }
-      AetPlot *plot = aet_plot_new (NULL, "volumetric strain (%)", "atoms");
-      const gdouble blue[3] = { 0.20, 0.40, 0.75 };
-      aet_plot_add_histogram (plot, NULL, (const gdouble *) v->data, v->len, 30, 0, 0, blue);
-      aet_plot_view_set_plot (AET_PLOT_VIEW (self->strain_plot), plot);
-      gtk_widget_set_visible (self->strain_plot, v->len > 0);
-    }
-  else
-    gtk_widget_set_visible (self->strain_plot, FALSE);
+  AetPlot *plot = analysis != NULL ? aet_report_plot_strain (atoms, after) : NULL;
+  aet_plot_view_set_plot (AET_PLOT_VIEW (self->strain_plot), plot);
+  gtk_widget_set_visible (self->strain_plot, plot != NULL);
 }
 
 void
@@ -278,12 +265,7 @@ aet_inspector_set_recon_error (AetInspector *self, const gdouble *error, gsize n
       gtk_widget_set_visible (self->error_plot, FALSE);
       return;
     }
-  g_autofree gdouble *x = g_new (gdouble, n);
-  for (gsize i = 0; i < n; i++)
-    x[i] = (gdouble) (i + 1);
-  AetPlot *plot = aet_plot_new (NULL, "iteration", "Fourier error");
-  const gdouble red[3] = { 0.80, 0.25, 0.20 };
-  aet_plot_add_line (plot, "error", x, error, n, red);
+  AetPlot *plot = aet_report_plot_error (error, n);
   aet_plot_view_set_plot (AET_PLOT_VIEW (self->error_plot), plot);
   gtk_widget_set_visible (self->error_plot, TRUE);
 }
