@@ -373,7 +373,10 @@ aet_cmd_figure (int argc, char **argv)
   Source *src[2] = { &first, &second };
   guint n = compare ? 2 : 1;
   gboolean ok = TRUE;
-  if (aet_project_file_is_project (input))
+  g_autofree char *in_ext = aet_path_extension (input);
+  gboolean project_ext = g_str_equal (in_ext, "h5") || g_str_equal (in_ext, "hdf5")
+                         || g_str_equal (in_ext, "emd");
+  if (aet_project_file_is_project (input) || (project_ext && dataset == NULL))
     {
       g_autoptr (AetProject) project = aet_project_load (input, &error);
       if (project == NULL)
@@ -406,7 +409,8 @@ aet_cmd_figure (int argc, char **argv)
   if (!ok)
     {
       g_autofree char *name = aet_display_name (input);
-      g_prefix_error (&error, "%s: ", name);
+      if (!g_str_has_prefix (error->message, name))
+        g_prefix_error (&error, "%s: ", name);
       return aet_cli_fail (error);
     }
 

@@ -18,6 +18,7 @@
 #include "aet-simulate.h"
 #include "aet-trace.h"
 #include "aet-window.h"
+#include "small-project.h"
 
 static char *tmpdir;
 static char *project_path;
@@ -145,38 +146,6 @@ activate (const char *action, GVariant *param)
 {
   g_action_group_activate_action (G_ACTION_GROUP (window), action, param);
   spin (0.05);
-}
-
-/* A 64³ particle, reconstructed in a few GENFIRE iterations and traced,
- * saved as a project with its truth. */
-static void
-make_project (void)
-{
-  AetSimParams p;
-  aet_sim_params_init_defaults (&p);
-  p.size = 64;
-  p.pixel = 0.5;
-  p.radius = 7;
-  p.seed = 3;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (AetSimResult) sim = aet_simulate (&p, NULL, &error);
-  g_assert_no_error (error);
-  AetReconParams rp;
-  aet_recon_params_init (&rp);
-  rp.iterations = 8;
-  g_autoptr (AetVolume) recon = aet_reconstruct (sim->tilts, &rp, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_autoptr (AetAtoms) traced = aet_trace (recon, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_autoptr (AetProject) project = aet_project_new ();
-  aet_project_set_tilt_series (project, "tilts", sim->tilts);
-  aet_project_set_volume (project, "reconstruction", recon);
-  aet_project_set_volume (project, "target", sim->target);
-  aet_project_set_atoms (project, "before", traced);
-  aet_project_set_atoms (project, "truth", sim->truth);
-  project_path = g_build_filename (tmpdir, "small.h5", NULL);
-  g_assert_true (aet_project_save (project, project_path, &error));
-  g_assert_no_error (error);
 }
 
 static void
@@ -651,7 +620,7 @@ main (int argc, char **argv)
     }
   g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (css, "/org/aetstudio/AetStudio/style.css");
-  make_project ();
+  project_path = small_project_write (tmpdir, "small.h5");
   window = aet_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
   gtk_window_present (GTK_WINDOW (window));
