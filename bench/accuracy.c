@@ -408,9 +408,10 @@ main (int argc, char **argv)
           return 1;
         }
       g_string_append_printf (notes,
-                              "- particle %d alone: `aet simulate -o p%d.h5 --seed %" G_GUINT64_FORMAT
-                              " --shape %s --radius %.17g%s --counts %.17g --angle-error 0.5 "
-                              "--shift-error 0.3 && aet run -i p%d.h5 -o run%d.h5 --model %s%s`\n",
+                              "- particle %d alone: `aet simulate -o p%d.h5 --seed %"
+                              G_GUINT64_FORMAT " --shape %s --radius %.17g%s --counts %.17g "
+                              "--angle-error 0.5 --shift-error 0.3 && aet run -i p%d.h5 "
+                              "-o run%d.h5 --model %s%s`\n",
                               i + 1, i + 1, p->seed, aet_shape_kind_name (p->sim.shape),
                               p->sim.radius, p->sim.substrate ? " --substrate" : "",
                               p->sim.counts, i + 1, i + 1, model, iterations_arg);
