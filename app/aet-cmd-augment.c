@@ -1,10 +1,12 @@
 /* aet-cmd-augment.c — `aet augment`: the trained network applied to a
- * reconstruction, tile by tile.  The input is normalised as the training
- * inputs were (aet_train_normalise: divided by the median of its bright
- * local maxima, so atom peaks are ~1); the output is on the target's scale
- * (atoms of peak ~1). */
+ * reconstruction, tile by tile (aet-augment.h).  The input is normalised as
+ * the training inputs were (aet_train_normalise: divided by the median of
+ * its bright local maxima, so atom peaks are ~1) and, when its voxel size
+ * differs from the network's training sampling, resampled to it and back;
+ * the output is on the target's scale (atoms of peak ~1). */
 #define G_LOG_DOMAIN "aet"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "aet-cli-io.h"
@@ -12,7 +14,7 @@
 #include "aet-commands.h"
 #include "aet-error.h"
 #include "aet-file-util.h"
-#include "aet-tiles.h"
+#include "aet-augment.h"
 #include "aet-train.h"
 #include "aet-weights.h"
 
@@ -22,6 +24,7 @@ aet_cmd_augment (int argc, char **argv)
   AetCliCommon common = { 0 };
   g_autofree char *input = NULL, *output = NULL, *model = NULL, *dataset = NULL;
   gint tile = 96, overlap = 44;
+  gdouble pixel = 0;
 
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Reconstruction: .mrc or project .h5",
@@ -33,13 +36,16 @@ aet_cmd_augment (int argc, char **argv)
       "NAME" },
     { "tile", 0, 0, G_OPTION_ARG_INT, &tile, "Tile edge in voxels (96)", "N" },
     { "overlap", 0, 0, G_OPTION_ARG_INT, &overlap, "Tile overlap in voxels (44)", "N" },
+    { "pixel", 0, 0, G_OPTION_ARG_DOUBLE, &pixel,
+      "Voxel size in Å, when the file's is missing or wrong", "A" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = aet_cli_context_new (
     "augment", NULL,
     "Sharpens a reconstruction with the trained network (deep-learning augmentation).\n"
     "The network is found by --model, $AET_MODEL, the installed aet-unet.h5, or the\n"
-    "source tree's resources/aet-unet.h5.",
+    "source tree's resources/aet-unet.h5.  A volume sampled otherwise than the network\n"
+    "was trained (within 1 %) is resampled to its sampling and back.",
     &common);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!aet_cli_parse (context, "augment", &common, &argc, &argv))
@@ -52,6 +58,8 @@ aet_cmd_augment (int argc, char **argv)
     return aet_cli_usage ("augment", "--tile %d: give 8 to 1024", tile);
   if (overlap < 0 || overlap >= tile)
     return aet_cli_usage ("augment", "--overlap %d: give 0 to less than the tile", overlap);
+  if (pixel < 0 || !isfinite (pixel))
+    return aet_cli_usage ("augment", "--pixel: give a voxel size in Å");
 
   g_autoptr (GError) error = NULL;
   if (model == NULL)
@@ -73,25 +81,30 @@ aet_cmd_augment (int argc, char **argv)
                    "%s: the network must map one channel to one", name);
       return aet_cli_fail (error);
     }
-  g_autoptr (AetVolume) volume = aet_cli_load_volume (input, dataset, 0, &error);
+  g_autoptr (AetVolume) volume = aet_cli_load_volume (input, dataset, pixel, &error);
   if (volume == NULL)
     return aet_cli_fail (error);
   g_autofree char *name = aet_display_name (input);
-  gdouble level = 0;
-  g_autoptr (AetVolume) normalised = aet_train_normalise (volume, name, &level, &error);
-  if (normalised == NULL)
-    return aet_cli_fail (error);
 
   g_autoptr (AetJob) job = aet_cli_job_new (&common);
   aet_job_set_stage (job, "Augment");
   gint64 t0 = g_get_monotonic_time ();
-  g_autoptr (AetVolume) result = aet_unet_apply (net, normalised, tile, overlap, job, &error);
+  AetAugmentInfo info;
+  g_autoptr (AetVolume) result
+    = aet_augment (net, volume, name, tile, overlap, &info, job, &error);
   aet_cli_job_finish (job);
   if (result == NULL)
     return aet_cli_fail (error);
   if (!aet_cli_save_volume (output, result, "augmented", &error))
     return aet_cli_fail (error);
   aet_cli_say (&common, "augmented %d × %d × %d in %.1f s (input divided by %.4g)\n",
-               result->nx, result->ny, result->nz, (g_get_monotonic_time () - t0) / 1e6, level);
+               result->nx, result->ny, result->nz, (g_get_monotonic_time () - t0) / 1e6,
+               info.level);
+  if (info.resampled)
+    aet_cli_say (&common,
+                 "resampled from %.4g Å voxels to the network's %.4g Å (%d × %d × %d) and "
+                 "back\n",
+                 volume->voxel_size, info.net_voxel_size, info.grid[0], info.grid[1],
+                 info.grid[2]);
   return AET_EXIT_OK;
 }

@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "aet-pipeline"
 
 #include "aet-analysis.h"
+#include "aet-augment.h"
 #include "aet-elements.h"
 #include "aet-error.h"
 #include "aet-match.h"
@@ -15,7 +16,6 @@
 #include "aet-reconstruct.h"
 #include "aet-report.h"
 #include "aet-simulate.h"
-#include "aet-tiles.h"
 #include "aet-trace.h"
 #include "aet-train.h"
 #include "aet-weights.h"
@@ -267,6 +267,9 @@ augment_needed (AetProject *project)
   return path != NULL;
 }
 
+/* The network file's bytes, and the sampling it runs at: the file holds it
+ * (or, from before it was recorded, implies the default), but the default
+ * is a constant of this code, so it is hashed as read. */
 static void
 augment_hash (AetProject *project, GChecksum *sum)
 {
@@ -275,6 +278,14 @@ augment_hash (AetProject *project, GChecksum *sum)
   gsize n = 0;
   if (path != NULL && g_file_get_contents (path, &contents, &n, NULL))
     g_checksum_update (sum, (const guchar *) contents, n);
+  g_autoptr (AetUnet) net = path != NULL ? aet_weights_load (path, NULL, NULL) : NULL;
+  if (net != NULL)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE + 32] = "augment/net_voxel_size=";
+      gsize k = strlen (buf);
+      g_ascii_dtostr (buf + k, sizeof buf - k, aet_unet_get_voxel_size (net));
+      g_checksum_update (sum, (const guchar *) buf, -1);
+    }
 }
 
 static gboolean
@@ -300,14 +311,10 @@ augment_run (AetStageContext *c, GError **error)
   if (net == NULL)
     return FALSE;
   aet_unet_set_threads (net, aet_stage_context_threads (c));
-  gdouble level = 0;
-  g_autoptr (AetVolume) input = aet_train_normalise (recon, "reconstruction", &level, error);
-  if (input == NULL)
-    return FALSE;
   gint tile = aet_stage_param_int (c, "augment/tile", 96);
   gint overlap = aet_stage_param_int (c, "augment/overlap", 44);
-  g_autoptr (AetVolume) out
-    = aet_unet_apply (net, input, tile, overlap, aet_stage_context_job (c), error);
+  g_autoptr (AetVolume) out = aet_augment (net, recon, "reconstruction", tile, overlap, NULL,
+                                           aet_stage_context_job (c), error);
   if (out == NULL)
     return FALSE;
   aet_project_set_volume (project, "augmented", out);

@@ -232,6 +232,22 @@ mean_at_atoms (const AetVolume *v, const AetAtoms *atoms)
 
 /* ---- pairs ------------------------------------------------------------ */
 
+/* Starts the random stream of a pair and returns its first draw, the
+ * simulator's seed; the rest of the stream picks the pair's variations. */
+static guint64
+pair_stream (const AetTrainParams *p, gboolean validation, guint index, AetRng *rng)
+{
+  aet_rng_init_stream (rng, p->seed, (validation ? STREAM_VAL : STREAM_PAIR) + index);
+  return aet_rng_next (rng);
+}
+
+guint64
+aet_train_pair_sim_seed (const AetTrainParams *params, gboolean validation, guint index)
+{
+  AetRng rng;
+  return pair_stream (params, validation, index, &rng);
+}
+
 static const guint other_elements[] = { 79, 46, 77, 45 };   /* Au, Pd, Ir, Rh */
 static const char *const element_names[] = { "Au", "Pd", "Ir", "Rh" };
 
@@ -241,13 +257,11 @@ aet_train_make_pair (const AetTrainParams *p, gboolean validation, guint index,
                      AetJob *job, GError **error)
 {
   AetRng rng;
-  aet_rng_init_stream (&rng, p->seed, (validation ? STREAM_VAL : STREAM_PAIR) + index);
-
   AetSimParams sp;
   aet_sim_params_init_defaults (&sp);
   sp.size = p->volume_size;
   sp.pixel = p->pixel;
-  sp.seed = aet_rng_next (&rng);
+  sp.seed = pair_stream (p, validation, index, &rng);
 
   const char *element = "Pt";
   if (aet_rng_uniform (&rng) < 0.6)
@@ -604,6 +618,15 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
                        "%s: the network does not take 1-channel %d³ patches", name, p->patch);
           return FALSE;
         }
+      gdouble trained_at = aet_unet_get_voxel_size (net);
+      if (fabs (trained_at / p->pixel - 1) > 0.01)
+        {
+          g_autofree char *name = aet_display_name (p->resume);
+          g_set_error (error, AET_ERROR, AET_ERROR_MISMATCH,
+                       "%s: the network was trained on %g Å voxels, this run simulates %g Å",
+                       name, trained_at, p->pixel);
+          return FALSE;
+        }
     }
   else
     {
@@ -622,6 +645,8 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
         }
       adam = aet_adam_new (net, p->lr);
     }
+  /* checkpoints record the sampling the network learns at */
+  aet_unet_set_voxel_size (net, p->pixel);
   aet_unet_set_threads (net, aet_job_get_threads (job));
   stats.first_step = adam->step;
 

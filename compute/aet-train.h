@@ -108,8 +108,17 @@ gboolean aet_train_make_pair (const AetTrainParams *params, gboolean validation,
                               AetVolume **input, AetVolume **target, char **description,
                               AetJob *job, GError **error);
 
+/* The simulator seed (AetSimParams.seed) of training pair `index`
+ * (validation FALSE) or validation pair `index` for params->seed: the first
+ * draw of the pair's random stream, a 64-bit number.  Lets a benchmark
+ * prove its particles are not in a pool. */
+guint64 aet_train_pair_sim_seed (const AetTrainParams *params, gboolean validation,
+                                 guint index);
+
 /* Trains (or resumes) until params->steps, writing checkpoints to
- * params->output every checkpoint_every steps and at the end.  Progress and
+ * params->output every checkpoint_every steps and at the end; they record
+ * params->pixel as the network's voxel size (a checkpoint recorded at
+ * another sampling is refused for --resume).  Progress and
  * the thread count through job; when job is cancelled the current step
  * finishes, a checkpoint is written and the result is FALSE with
  * AET_ERROR_CANCELLED "train: interrupted, checkpoint saved to <output>".

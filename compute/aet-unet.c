@@ -27,6 +27,7 @@ struct _AetUnet
   Layer *layers;
   guint n_layers;
   gint in_channels;
+  gdouble voxel_size;                       /* Å: the sampling it was trained at */
   GArray *params;                           /* AetParam */
   guint n_threads;
   guint plan_threads;                       /* the scratch is sized per thread */
@@ -148,6 +149,7 @@ aet_unet_new (const AetLayerSpec *specs, guint n_layers, gint in_channels, const
   net->what = g_steal_pointer (&name);
   net->n_layers = n_layers;
   net->in_channels = in_channels;
+  net->voxel_size = AET_UNET_DEFAULT_VOXEL_SIZE;
   net->n_threads = 1;
   net->layers = g_new0 (Layer, n_layers);
   net->params = g_array_new (FALSE, TRUE, sizeof (AetParam));
@@ -386,6 +388,19 @@ aet_unet_count_parameters (const AetUnet *net)
   for (guint i = 0; i < net->params->len; i++)
     n += g_array_index (net->params, AetParam, i).n;
   return n;
+}
+
+gdouble
+aet_unet_get_voxel_size (const AetUnet *net)
+{
+  return net->voxel_size;
+}
+
+void
+aet_unet_set_voxel_size (AetUnet *net, gdouble voxel_size)
+{
+  g_return_if_fail (voxel_size > 0 && isfinite (voxel_size));
+  net->voxel_size = voxel_size;
 }
 
 void

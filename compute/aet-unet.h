@@ -71,6 +71,15 @@ AetParam *aet_unet_get_param (AetUnet *net, guint index);
 /* Total learned floats. */
 gsize aet_unet_count_parameters (const AetUnet *net);
 
+/* The voxel size (Å) of the volumes the network was trained on: it sees
+ * atoms as so many voxels wide, so a volume sampled otherwise is resampled
+ * to this before inference (aet-augment.h).  A new network has
+ * AET_UNET_DEFAULT_VOXEL_SIZE; the weights file records it. */
+#define AET_UNET_DEFAULT_VOXEL_SIZE 0.357
+gdouble aet_unet_get_voxel_size (const AetUnet *net);
+/* Sets it (> 0, finite). */
+void aet_unet_set_voxel_size (AetUnet *net, gdouble voxel_size);
+
 /* Threads for the convolutions and pooling (default 1). */
 void aet_unet_set_threads (AetUnet *net, guint n_threads);
 

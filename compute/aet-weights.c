@@ -96,7 +96,8 @@ write_file (hid_t file, AetUnet *net, const AetAdam *adam)
   gboolean ok = write_string_attr (file, "format", FORMAT_NAME)
                 && write_int (file, "version", FORMAT_VERSION)
                 && write_int (file, "in_channels", aet_unet_get_in_channels (net))
-                && write_int (file, "n_layers", (gint) aet_unet_get_n_layers (net));
+                && write_int (file, "n_layers", (gint) aet_unet_get_n_layers (net))
+                && write_double (file, "voxel_size", aet_unet_get_voxel_size (net));
   hid_t layers = ok ? H5Gcreate2 (file, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
   if (layers < 0)
     return FALSE;
@@ -446,12 +447,35 @@ read_file (Ctx *c, hid_t file, AetAdam **adam_out)
           return NULL;
         }
     }
+  /* files written before the attribute existed hold networks trained at
+   * the default sampling */
+  gdouble voxel_size = AET_UNET_DEFAULT_VOXEL_SIZE;
+  if (H5Aexists (file, "voxel_size") > 0)
+    {
+      if (!read_num_attr (file, "voxel_size", H5T_NATIVE_DOUBLE, &voxel_size, 1, NULL))
+        {
+          g_set_error (c->error, AET_ERROR, AET_ERROR_FORMAT,
+                       "%s: the voxel_size attribute is not one number", c->file);
+          H5Gclose (layers);
+          return NULL;
+        }
+      if (!(voxel_size >= AET_WEIGHTS_MIN_VOXEL_SIZE && voxel_size <= AET_WEIGHTS_MAX_VOXEL_SIZE))
+        {
+          g_set_error (c->error, AET_ERROR, AET_ERROR_FORMAT,
+                       "%s: voxel_size %g Å is not a training sampling (expected %g to %g)",
+                       c->file, voxel_size, AET_WEIGHTS_MIN_VOXEL_SIZE,
+                       AET_WEIGHTS_MAX_VOXEL_SIZE);
+          H5Gclose (layers);
+          return NULL;
+        }
+    }
   g_autoptr (AetUnet) net = aet_unet_new (specs, n_layers, in_channels, c->file, c->error);
   if (net == NULL)
     {
       H5Gclose (layers);
       return NULL;
     }
+  aet_unet_set_voxel_size (net, voxel_size);
   gboolean ok = TRUE;
   for (guint k = 0; ok && k < aet_unet_get_n_params (net); k++)
     {

@@ -4,7 +4,10 @@
  * The file alone defines the network.  Layout:
  *
  *   /                attributes format = "aet-unet", version = 1,
- *                    in_channels, n_layers
+ *                    in_channels, n_layers, voxel_size (float, Å: the
+ *                    sampling the network was trained at; files without
+ *                    it are read as AET_UNET_DEFAULT_VOXEL_SIZE, 0.357 Å,
+ *                    the only sampling trained before it was recorded)
  *   /layers/NNN      one group per layer (NNN = 000, 001, …), attributes
  *                    kind, activation, norm (strings), in_channels,
  *                    out_channels, kernel, stride, padding, groups (ints),
@@ -26,6 +29,10 @@
 #include <glib.h>
 
 G_BEGIN_DECLS
+
+/* The voxel sizes a file may record (Å); others are refused as damaged. */
+#define AET_WEIGHTS_MIN_VOXEL_SIZE 0.05
+#define AET_WEIGHTS_MAX_VOXEL_SIZE 5.0
 
 /* Writes net (and, when adam is not NULL, the optimiser state, making a
  * checkpoint that resumes training exactly) to path. */

@@ -95,6 +95,59 @@ test_with_model (void)
   g_assert_true (g_str_has_prefix (err2, "aet: error: augment: "));
 }
 
+/* A volume sampled at 0.30 Å (or given so by --pixel) is augmented on the
+ * network's 0.357 Å grid and comes back on its own; an absurd voxel size is
+ * refused with one line. */
+static void
+test_resampled (void)
+{
+  g_autofree char *input = g_build_filename (dir, "fine.mrc", NULL);
+  g_autoptr (GError) error = NULL;
+  {
+    g_autoptr (AetVolume) v = aet_volume_new (40, 36, 32, 0.30);
+    g_autoptr (AetAtoms) atoms = aet_atoms_new (0);
+    for (int i = 0; i < 4; i++)
+      aet_atoms_append (atoms, 78, 3.0 + 1.7 * i, 4.0 + 0.5 * i, 3.5 + i);
+    aet_render_gaussian_atoms (atoms, v, 5.0, 0.8, NULL, 1);
+    g_assert_true (aet_mrc_write (input, v, FALSE, &error));
+  }
+  g_autofree char *model = g_build_filename (dir, "model.h5", NULL);
+  AetUnet *net = aet_unet_new_default (2, 2, 3);
+  g_assert_true (aet_weights_save (net, NULL, model, &error));
+  aet_unet_free (net);
+  g_autofree char *output = g_build_filename (dir, "augmented.mrc", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  const char *bin = g_getenv ("AET_BIN");
+  const char *argv[] = { bin, "augment", "-i", input, "--model", model, "-o", output, NULL };
+  int status = 0;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  g_assert_nonnull (strstr (out, "resampled from 0.3 Å voxels to the network's 0.357 Å "
+                                 "(34 × 30 × 27) and back"));
+  g_autoptr (AetVolume) v = aet_mrc_read (output, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (v->nx, ==, 40);
+  g_assert_cmpint (v->ny, ==, 36);
+  g_assert_cmpint (v->nz, ==, 32);
+  g_assert_cmpfloat_with_epsilon (v->voxel_size, 0.30, 1e-6);
+
+  /* the file claims 1 Å voxels: refused, and --pixel puts it right */
+  const char *wrong[] = { "augment", "-i", input, "--model", model, "-o", output,
+                          "--pixel", "1", NULL };
+  g_autofree char *err2 = NULL;
+  g_assert_cmpint (run_aet (wrong, NULL, &err2), ==, 1);
+  g_assert_cmpstr (err2, ==,
+                   "aet: error: fine.mrc: its 1 Å voxels are 2.80× the network's 0.357 Å, "
+                   "outside the 0.5–2× it resamples (is the voxel size right?)\n");
+  const char *right[] = { "augment", "-i", input, "--model", model, "-o", output,
+                          "--pixel", "0.357", "--quiet", NULL };
+  g_autofree char *err3 = NULL;
+  g_assert_cmpint (run_aet (right, NULL, &err3), ==, 0);
+  g_autoptr (AetVolume) same = aet_mrc_read (output, NULL, &error);
+  g_assert_cmpfloat_with_epsilon (same->voxel_size, 0.357, 1e-6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -103,8 +156,9 @@ main (int argc, char **argv)
   g_assert_nonnull (dir);
   g_test_add_func ("/cli/augment/missing-model", test_missing_model);
   g_test_add_func ("/cli/augment/with-model", test_with_model);
+  g_test_add_func ("/cli/augment/resampled", test_resampled);
   int status = g_test_run ();
-  const char *names[] = { "recon.mrc", "out.mrc", "model.h5", "augmented.mrc" };
+  const char *names[] = { "recon.mrc", "out.mrc", "model.h5", "augmented.mrc", "fine.mrc" };
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *p = g_build_filename (dir, names[i], NULL);

@@ -138,6 +138,26 @@ test_resume_bit_for_bit (void)
   g_assert_false (aet_train (&p, NULL, job, &error));
   g_assert_error (error, AET_ERROR, AET_ERROR_FORMAT);
   g_assert_nonnull (strstr (error->message, "not a checkpoint"));
+  g_clear_error (&error);
+
+  /* checkpoints record the training sampling; one from another sampling is
+   * not resumed */
+  AetAdam *adam = NULL;
+  g_autoptr (AetUnet) trained = aet_weights_load (part, &adam, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (aet_unet_get_voxel_size (trained), ==, p.pixel);
+  aet_unet_set_voxel_size (trained, 0.30);
+  g_autofree char *other = g_build_filename (work_dir, "other.h5", NULL);
+  g_assert_true (aet_weights_save (trained, adam, other, &error));
+  aet_adam_free (adam);
+  tiny_params (&p, part);
+  p.resume = other;
+  p.steps = 21;
+  g_assert_false (aet_train (&p, NULL, job, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_MISMATCH);
+  g_assert_cmpstr (error->message, ==,
+                   "other.h5: the network was trained on 0.3 Å voxels, this run simulates "
+                   "0.357 Å");
 }
 
 static void

@@ -264,6 +264,55 @@ test_bad_values (void)
 }
 
 static void
+drop_voxel_size (hid_t f)
+{
+  g_assert_cmpint (H5Adelete (f, "voxel_size"), >=, 0);
+}
+
+static void
+negative_voxel_size (hid_t f)
+{
+  g_assert_cmpint (H5Adelete (f, "voxel_size"), >=, 0);
+  gdouble v = -0.3;
+  hid_t space = H5Screate (H5S_SCALAR);
+  hid_t a = H5Acreate2 (f, "voxel_size", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite (a, H5T_NATIVE_DOUBLE, &v);
+  H5Aclose (a);
+  H5Sclose (space);
+}
+
+/* The training voxel size round-trips; a file from before the attribute is
+ * read as the default 0.357 Å; a nonsense value is refused. */
+static void
+test_voxel_size (void)
+{
+  g_autofree char *dir = temp_dir ();
+  g_autoptr (AetUnet) net = aet_unet_new_default (2, 2, 4);
+  g_assert_cmpfloat (aet_unet_get_voxel_size (net), ==, AET_UNET_DEFAULT_VOXEL_SIZE);
+  aet_unet_set_voxel_size (net, 0.28);
+  g_autofree char *path = g_build_filename (dir, "model.h5", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_weights_save (net, NULL, path, &error));
+  g_assert_no_error (error);
+  g_autoptr (AetUnet) back = aet_weights_load (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (aet_unet_get_voxel_size (back), ==, 0.28);
+
+  edit_file (path, drop_voxel_size);
+  g_autoptr (AetUnet) old = aet_weights_load (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (aet_unet_get_voxel_size (old), ==, 0.357);
+
+  g_assert_true (aet_weights_save (net, NULL, path, &error));
+  edit_file (path, negative_voxel_size);
+  g_assert_null (aet_weights_load (path, NULL, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_FORMAT);
+  g_assert_cmpstr (error->message, ==,
+                   "model.h5: voxel_size -0.3 Å is not a training sampling (expected 0.05 to 5)");
+  remove_dir (dir);
+}
+
+static void
 test_not_a_network (void)
 {
   g_autofree char *dir = temp_dir ();
@@ -304,6 +353,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/weights/inconsistent-channels", test_inconsistent_channels);
   g_test_add_func ("/compute/weights/wrong-weight-count", test_wrong_weight_count);
   g_test_add_func ("/compute/weights/bad-values", test_bad_values);
+  g_test_add_func ("/compute/weights/voxel-size", test_voxel_size);
   g_test_add_func ("/compute/weights/not-a-network", test_not_a_network);
   return g_test_run ();
 }

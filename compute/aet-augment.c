@@ -1,0 +1,114 @@
+/* aet-augment.c — normalise, resample to the network's sampling, run the
+ * network in tiles, resample back (see aet-augment.h). */
+#define G_LOG_DOMAIN "aet-augment"
+
+#include "aet-augment.h"
+
+#include "aet-error.h"
+#include "aet-resample.h"
+#include "aet-tiles.h"
+#include "aet-train.h"
+
+#include <math.h>
+#include <string.h>
+
+gboolean
+aet_augment_grid (const AetVolume *volume, gdouble net_voxel_size, const char *what,
+                  gint grid[3], gboolean *resample, GError **error)
+{
+  g_return_val_if_fail (volume != NULL && net_voxel_size > 0, FALSE);
+  gdouble ratio = volume->voxel_size / net_voxel_size;
+  gint dims[3] = { volume->nx, volume->ny, volume->nz };
+  gboolean differs = FALSE;
+  if (!(ratio >= AET_AUGMENT_MIN_RATIO && ratio <= AET_AUGMENT_MAX_RATIO))
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_MISMATCH,
+                   "%s: its %.3g Å voxels are %.2f× the network's %.3g Å, outside the %g–%g× "
+                   "it resamples (is the voxel size right?)",
+                   what, volume->voxel_size, ratio, net_voxel_size, AET_AUGMENT_MIN_RATIO,
+                   AET_AUGMENT_MAX_RATIO);
+      return FALSE;
+    }
+  for (int d = 0; d < 3; d++)
+    {
+      grid[d] = dims[d];
+      if (fabs (ratio - 1) > AET_AUGMENT_SAMPLING_TOLERANCE)
+        grid[d] = MAX (1, (gint) lround (dims[d] * ratio));
+      differs = differs || grid[d] != dims[d];
+    }
+  if (resample != NULL)
+    *resample = differs;
+  return TRUE;
+}
+
+AetVolume *
+aet_augment (AetUnet *net, const AetVolume *volume, const char *what, gint tile, gint overlap,
+             AetAugmentInfo *info, AetJob *job, GError **error)
+{
+  g_return_val_if_fail (net != NULL && volume != NULL, NULL);
+  if (what == NULL)
+    what = "volume";
+  gdouble net_voxel = aet_unet_get_voxel_size (net);
+  gint grid[3];
+  gboolean resample = FALSE;
+  if (!aet_volume_check_finite (volume, what, error)
+      || !aet_augment_grid (volume, net_voxel, what, grid, &resample, error))
+    return NULL;
+  guint threads = aet_job_get_threads (job);
+
+  /* the network's input is normalised on the grid it sees, as in training
+   * (where pairs were made at its sampling) */
+  g_autoptr (AetVolume) on_grid = NULL;
+  if (resample)
+    {
+      on_grid = aet_volume_resample (volume, grid[0], grid[1], grid[2], threads, error);
+      if (on_grid == NULL)
+        {
+          g_prefix_error (error, "%s: ", what);
+          return NULL;
+        }
+      on_grid->voxel_size = net_voxel;
+    }
+  else
+    on_grid = aet_volume_ref ((AetVolume *) volume);
+  gdouble level = 0;
+  g_autoptr (AetVolume) input = aet_train_normalise (on_grid, what, &level, error);
+  if (input == NULL)
+    return NULL;
+  g_clear_pointer (&on_grid, aet_volume_unref);
+  g_autoptr (AetVolume) out = aet_unet_apply (net, input, tile, overlap, job, error);
+  if (out == NULL)
+    return NULL;
+
+  if (resample)
+    {
+      g_autoptr (AetVolume) back
+        = aet_volume_resample (out, volume->nx, volume->ny, volume->nz, threads, error);
+      if (back == NULL)
+        {
+          g_prefix_error (error, "%s: ", what);
+          return NULL;
+        }
+      /* a network ending in a ReLU gives an output ≥ 0: dips below 0 after
+       * resampling are the band-limited interpolant's ringing, not signal */
+      const AetLayerSpec *last = aet_unet_get_layer (net, aet_unet_get_n_layers (net) - 1);
+      if (last->activation == AET_ACT_RELU)
+        {
+          gsize n = aet_volume_n_voxels (back);
+          for (gsize i = 0; i < n; i++)
+            back->data[i] = MAX (back->data[i], 0.0f);
+        }
+      g_clear_pointer (&out, aet_volume_unref);
+      out = g_steal_pointer (&back);
+    }
+  out->voxel_size = volume->voxel_size;
+  memcpy (out->origin, volume->origin, sizeof out->origin);
+  if (info != NULL)
+    {
+      info->level = level;
+      info->net_voxel_size = net_voxel;
+      info->resampled = resample;
+      memcpy (info->grid, grid, sizeof grid);
+    }
+  return g_steal_pointer (&out);
+}

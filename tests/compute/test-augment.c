@@ -1,0 +1,259 @@
+/* Augmentation at the network's sampling: the band-limited resampling round
+ * trip, and aet_augment resampling a volume whose voxels differ from the
+ * network's, running it there and returning the result on the input grid. */
+#include "aet-atom-density.h"
+#include "aet-augment.h"
+#include "aet-error.h"
+#include "aet-resample.h"
+#include "aet-tiles.h"
+#include "aet-train.h"
+
+#include <math.h>
+#include <string.h>
+
+/* A few atoms well inside an nx × ny × nz box of voxel `pixel` (positions
+ * in Å from the origin), as Gaussians of B (Å²) and peak 1. */
+static AetAtoms *
+some_atoms (void)
+{
+  AetAtoms *atoms = aet_atoms_new (0);
+  const gdouble at[][3] = { { 5.1, 6.3, 4.7 },  { 8.03, 5.2, 7.9 }, { 10.4, 9.7, 6.05 },
+                            { 6.6, 10.9, 9.3 }, { 11.2, 6.4, 10.1 } };
+  for (gsize a = 0; a < G_N_ELEMENTS (at); a++)
+    aet_atoms_append (atoms, 78, at[a][0], at[a][1], at[a][2]);
+  return atoms;
+}
+
+static AetVolume *
+render (const AetAtoms *atoms, gint nx, gint ny, gint nz, gdouble pixel, gdouble b)
+{
+  AetVolume *v = aet_volume_new (nx, ny, nz, pixel);
+  v->origin[0] = 1.5;
+  v->origin[1] = -0.25;
+  v->origin[2] = 0.5;
+  /* the atoms are placed relative to the origin */
+  g_autoptr (AetAtoms) moved = aet_atoms_dup (atoms);
+  for (gsize a = 0; a < moved->n_atoms; a++)
+    for (int d = 0; d < 3; d++)
+      moved->positions[3 * a + d] += v->origin[d];
+  aet_render_gaussian_atoms (moved, v, b, 1.0, NULL, 1);
+  return v;
+}
+
+/* max |a − b| / max |b| */
+static gdouble
+relative_error (const AetVolume *a, const AetVolume *b)
+{
+  g_assert_true (aet_volume_same_shape (a, b));
+  gdouble worst = 0, top = 0;
+  for (gsize i = 0; i < aet_volume_n_voxels (a); i++)
+    {
+      worst = MAX (worst, fabs ((gdouble) a->data[i] - b->data[i]));
+      top = MAX (top, fabs ((gdouble) b->data[i]));
+    }
+  return worst / top;
+}
+
+/* Smooth atoms (B = 20 Å², nothing above the coarser grid's Nyquist) at
+ * 0.30 Å go to 0.36 Å (60 × 54 × 48 → 50 × 45 × 40 voxels: the same box)
+ * and back; both the coarse volume and the round trip match the atoms
+ * rendered directly on each grid.  Growing then shrinking is exact to
+ * rounding. */
+static void
+test_round_trip (void)
+{
+  g_autoptr (AetAtoms) atoms = some_atoms ();
+  g_autoptr (AetVolume) fine = render (atoms, 60, 54, 48, 0.30, 20.0);
+  g_autoptr (AetVolume) coarse_truth = render (atoms, 50, 45, 40, 0.36, 20.0);
+  g_autoptr (GError) error = NULL;
+
+  g_autoptr (AetVolume) coarse = aet_volume_resample (fine, 50, 45, 40, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (coarse->nx, ==, 50);
+  g_assert_cmpint (coarse->ny, ==, 45);
+  g_assert_cmpint (coarse->nz, ==, 40);
+  g_assert_cmpfloat_with_epsilon (coarse->voxel_size, 0.36, 1e-12);
+  g_assert_cmpmem (coarse->origin, sizeof coarse->origin, fine->origin, sizeof fine->origin);
+  gdouble e_coarse = relative_error (coarse, coarse_truth);
+  g_autoptr (AetVolume) back = aet_volume_resample (coarse, 60, 54, 48, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (back->voxel_size, 0.30, 1e-12);
+  gdouble e_back = relative_error (back, fine);
+
+  g_autoptr (AetVolume) up = aet_volume_resample (coarse_truth, 60, 54, 48, 1, &error);
+  g_autoptr (AetVolume) down = aet_volume_resample (up, 50, 45, 40, 1, &error);
+  gdouble e_up = relative_error (up, fine);
+  gdouble e_updown = relative_error (down, coarse_truth);
+  g_test_message ("0.30 → 0.36 Å vs rendered: %.2e; and back: %.2e; 0.36 → 0.30 Å vs "
+                  "rendered: %.2e; and back: %.2e", e_coarse, e_back, e_up, e_updown);
+  g_assert_cmpfloat (e_coarse, <, 1e-3);
+  g_assert_cmpfloat (e_back, <, 1e-3);
+  g_assert_cmpfloat (e_up, <, 1e-3);
+  g_assert_cmpfloat (e_updown, <, 1e-5);
+
+  /* atoms about a voxel wide (B = 2 Å², σ = 0.32 Å) lose what the coarse
+   * grid cannot hold: the round trip is no longer exact, which is why the
+   * augment path changes the sampling only when it must */
+  g_autoptr (AetVolume) sharp = render (atoms, 60, 54, 48, 0.30, 2.0);
+  g_autoptr (AetVolume) s1 = aet_volume_resample (sharp, 50, 45, 40, 2, &error);
+  g_autoptr (AetVolume) s2 = aet_volume_resample (s1, 60, 54, 48, 2, &error);
+  gdouble e_sharp = relative_error (s2, sharp);
+  g_test_message ("B = 2 Å² round trip: %.2e", e_sharp);
+  g_assert_cmpfloat (e_sharp, >, 1e-3);
+  g_assert_cmpfloat (e_sharp, <, 0.1);
+}
+
+/* Odd sizes, one axis unchanged, and 1 vs 2 threads bit for bit. */
+static void
+test_odd_sizes_threads (void)
+{
+  g_autoptr (AetAtoms) atoms = some_atoms ();
+  g_autoptr (AetVolume) v = render (atoms, 61, 53, 47, 0.30, 20.0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetVolume) a = aet_volume_resample (v, 51, 53, 39, 1, &error);
+  g_autoptr (AetVolume) b = aet_volume_resample (v, 51, 53, 39, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (a->data, aet_volume_n_voxels (a) * sizeof (gfloat), b->data,
+                   aet_volume_n_voxels (b) * sizeof (gfloat));
+  g_autoptr (AetVolume) back = aet_volume_resample (a, 61, 53, 47, 2, &error);
+  gdouble e = relative_error (back, v);
+  g_test_message ("odd sizes round trip: %.2e", e);
+  g_assert_cmpfloat (e, <, 1e-3);
+
+  /* the same size is a copy */
+  g_autoptr (AetVolume) same = aet_volume_resample (v, 61, 53, 47, 2, &error);
+  g_assert_cmpmem (same->data, aet_volume_n_voxels (v) * sizeof (gfloat), v->data,
+                   aet_volume_n_voxels (v) * sizeof (gfloat));
+  /* sizes a volume cannot have */
+  g_assert_null (aet_volume_resample (v, 0, 53, 47, 1, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_DATA);
+}
+
+/* A one-layer network: a 1×1×1 convolution of weight 1 and a ReLU. */
+static AetUnet *
+identity_net (gdouble voxel_size)
+{
+  AetLayerSpec s = { 0 };
+  s.kind = AET_LAYER_CONV3D;
+  s.in_channels = s.out_channels = 1;
+  s.kernel = 1;
+  s.stride = 1;
+  s.n_inputs = 1;
+  s.inputs[0] = AET_LAYER_INPUT;
+  s.activation = AET_ACT_RELU;
+  g_autoptr (GError) error = NULL;
+  AetUnet *net = aet_unet_new (&s, 1, 1, "identity", &error);
+  g_assert_no_error (error);
+  aet_unet_get_param (net, 0)->data[0] = 1.0f;
+  aet_unet_set_voxel_size (net, voxel_size);
+  return net;
+}
+
+/* Gaussian atoms at 0.30 Å through a network trained at 0.357 Å: the
+ * network runs on the resampled grid and the output comes back on the
+ * input grid (dims, voxel size, origin) with its peaks at the atoms. */
+static void
+test_augment_resamples (void)
+{
+  g_autoptr (AetAtoms) atoms = some_atoms ();
+  g_autoptr (AetVolume) v = render (atoms, 56, 52, 48, 0.30, 5.0);
+  g_autoptr (AetUnet) net = identity_net (0.357);
+  g_autoptr (GError) error = NULL;
+  AetAugmentInfo info;
+  g_autoptr (AetVolume) out = aet_augment (net, v, "v.mrc", 0, 0, &info, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (info.resampled);
+  g_assert_cmpfloat (info.net_voxel_size, ==, 0.357);
+  g_assert_cmpint (info.grid[0], ==, 47);   /* 56 · 0.30 / 0.357 = 47.06 */
+  g_assert_cmpint (info.grid[1], ==, 44);   /* 43.7 */
+  g_assert_cmpint (info.grid[2], ==, 40);   /* 40.3 */
+  g_assert_cmpint (out->nx, ==, 56);
+  g_assert_cmpint (out->ny, ==, 52);
+  g_assert_cmpint (out->nz, ==, 48);
+  g_assert_cmpfloat (out->voxel_size, ==, 0.30);
+  g_assert_cmpmem (out->origin, sizeof out->origin, v->origin, sizeof v->origin);
+
+  /* peaks at the atoms: the voxel nearest each atom is the largest within
+   * 0.9 Å, and near the normalised peak height */
+  gdouble level = info.level;
+  g_assert_cmpfloat (level, >, 0.5);
+  for (gsize a = 0; a < atoms->n_atoms; a++)
+    {
+      gint c[3];
+      for (int d = 0; d < 3; d++)
+        c[d] = (gint) lround (atoms->positions[3 * a + d] / 0.30);
+      gfloat centre = out->data[aet_volume_index (out, c[0], c[1], c[2])];
+      gfloat truth = v->data[aet_volume_index (v, c[0], c[1], c[2])] / (gfloat) level;
+      g_assert_cmpfloat (fabs (centre - truth), <, 0.1 * truth);
+      for (gint dz = -3; dz <= 3; dz++)
+        for (gint dy = -3; dy <= 3; dy++)
+          for (gint dx = -3; dx <= 3; dx++)
+            if (dx || dy || dz)
+              g_assert_cmpfloat (out->data[aet_volume_index (out, c[0] + dx, c[1] + dy,
+                                                             c[2] + dz)],
+                                 <=, centre);
+    }
+
+  /* it is exactly the chain resample → normalise → network → resample
+   * back, for a real (random) U-Net too */
+  g_autoptr (AetUnet) unet = aet_unet_new_default (2, 2, 11);
+  aet_unet_set_voxel_size (unet, 0.357);
+  g_autoptr (AetVolume) got = aet_augment (unet, v, "v.mrc", 0, 0, &info, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (AetVolume) r = aet_volume_resample (v, 47, 44, 40, 1, &error);
+  r->voxel_size = 0.357;
+  g_autoptr (AetVolume) n = aet_train_normalise (r, "r", NULL, &error);
+  g_autoptr (AetVolume) y = aet_unet_apply (unet, n, 0, 0, NULL, &error);
+  g_autoptr (AetVolume) expected = aet_volume_resample (y, 56, 52, 48, 1, &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < aet_volume_n_voxels (expected); i++)
+    expected->data[i] = MAX (expected->data[i], 0.0f);
+  g_assert_cmpfloat (relative_error (got, expected), <, 1e-6);
+  /* and not what the network gives on the input grid */
+  g_autoptr (AetVolume) n0 = aet_train_normalise (v, "v", NULL, &error);
+  g_autoptr (AetVolume) direct = aet_unet_apply (unet, n0, 0, 0, NULL, &error);
+  g_assert_cmpfloat (relative_error (got, direct), >, 1e-2);
+}
+
+/* Within 1 % of the network's sampling nothing is resampled; a ratio
+ * outside 0.5–2 is refused with one line. */
+static void
+test_augment_tolerance_and_refusal (void)
+{
+  g_autoptr (AetAtoms) atoms = some_atoms ();
+  g_autoptr (AetVolume) v = render (atoms, 48, 48, 40, 0.36, 5.0);
+  g_autoptr (AetUnet) unet = aet_unet_new_default (2, 2, 12);   /* 0.357 Å */
+  g_autoptr (GError) error = NULL;
+  AetAugmentInfo info;
+  g_autoptr (AetVolume) got = aet_augment (unet, v, "v.mrc", 24, 8, &info, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (info.resampled);
+  g_autoptr (AetVolume) n = aet_train_normalise (v, "v", NULL, &error);
+  g_autoptr (AetVolume) direct = aet_unet_apply (unet, n, 24, 8, NULL, &error);
+  g_assert_cmpmem (got->data, aet_volume_n_voxels (got) * sizeof (gfloat), direct->data,
+                   aet_volume_n_voxels (direct) * sizeof (gfloat));
+
+  v->voxel_size = 1.0;
+  g_assert_null (aet_augment (unet, v, "recon.mrc", 0, 0, NULL, NULL, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_MISMATCH);
+  g_assert_cmpstr (error->message, ==,
+                   "recon.mrc: its 1 Å voxels are 2.80× the network's 0.357 Å, outside the "
+                   "0.5–2× it resamples (is the voxel size right?)");
+  g_clear_error (&error);
+  v->voxel_size = 0.15;
+  g_assert_null (aet_augment (unet, v, "recon.mrc", 0, 0, NULL, NULL, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_MISMATCH);
+  g_assert_null (strchr (error->message, '\n'));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/compute/resample/round-trip", test_round_trip);
+  g_test_add_func ("/compute/resample/odd-sizes-threads", test_odd_sizes_threads);
+  g_test_add_func ("/compute/augment/resamples", test_augment_resamples);
+  g_test_add_func ("/compute/augment/tolerance-and-refusal",
+                   test_augment_tolerance_and_refusal);
+  return g_test_run ();
+}
