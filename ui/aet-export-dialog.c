@@ -21,7 +21,8 @@ struct _AetExportDialog
   GtkWindow parent_instance;
 
   AetWindow *window; /* the dialog is destroyed with it */
-  GtkWidget *format, *both, *width, *height, *dpi, *size_label;
+  GtkWidget *format, *both, *units, *width, *height, *dpi, *size_label;
+  gboolean mm; /* the width and height spins show millimetres, else pixels */
   GtkWidget *transparent, *scale_bar, *labels, *ortho, *title;
   GtkWidget *picture, *caption, *status, *export_button;
 
@@ -41,6 +42,51 @@ enum
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
+
+/* ---- size in pixels or millimetres ---------------------------------------- */
+
+static void
+get_px (AetExportDialog *self, gint *w, gint *h)
+{
+  gdouble a = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->width));
+  gdouble b = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->height));
+  gdouble dpi = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->dpi));
+  if (self->mm)
+    {
+      a = a / 25.4 * dpi;
+      b = b / 25.4 * dpi;
+    }
+  *w = (gint) lround (a);
+  *h = (gint) lround (b);
+}
+
+/* Shows pixels or millimetres in the size spins, keeping the size. */
+static void
+set_units (AetExportDialog *self, gboolean mm, gint w, gint h)
+{
+  self->mm = mm;
+  gdouble dpi = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->dpi));
+  GtkWidget *spins[2] = { self->width, self->height };
+  gint px[2] = { w, h };
+  for (int i = 0; i < 2; i++)
+    {
+      GtkSpinButton *sb = GTK_SPIN_BUTTON (spins[i]);
+      if (mm)
+        {
+          gtk_spin_button_set_digits (sb, 1);
+          gtk_spin_button_set_range (sb, 5, 2000);
+          gtk_spin_button_set_increments (sb, 1, 10);
+          gtk_spin_button_set_value (sb, px[i] * 25.4 / dpi);
+        }
+      else
+        {
+          gtk_spin_button_set_digits (sb, 0);
+          gtk_spin_button_set_range (sb, 64, 20000);
+          gtk_spin_button_set_increments (sb, 100, 1000);
+          gtk_spin_button_set_value (sb, px[i]);
+        }
+    }
+}
 
 /* ---- settings ------------------------------------------------------------ */
 
@@ -65,13 +111,12 @@ load_settings (AetExportDialog *self)
   gint w = g_key_file_get_integer (kf, "export", "width", NULL);
   gint h = g_key_file_get_integer (kf, "export", "height", NULL);
   gdouble dpi = g_key_file_get_double (kf, "export", "dpi", NULL);
-  if (w >= 64 && h >= 64)
-    {
-      gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->width), w);
-      gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->height), h);
-    }
   if (dpi >= 10)
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->dpi), dpi);
+  gboolean mm = g_key_file_get_boolean (kf, "export", "millimetres", NULL);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->units), mm ? 1 : 0);
+  if (w >= 64 && h >= 64)
+    set_units (self, mm, w, h);
   static const char *const keys[] = { "transparent", "scale-bar", "labels", "orthographic" };
   GtkWidget *checks[] = { self->transparent, self->scale_bar, self->labels, self->ortho };
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
@@ -93,10 +138,11 @@ save_settings (AetExportDialog *self)
   g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL);
   g_key_file_set_integer (kf, "export", "format",
                           (gint) gtk_drop_down_get_selected (GTK_DROP_DOWN (self->format)));
-  g_key_file_set_integer (kf, "export", "width",
-                          gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->width)));
-  g_key_file_set_integer (kf, "export", "height",
-                          gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->height)));
+  gint w, h;
+  get_px (self, &w, &h);
+  g_key_file_set_integer (kf, "export", "width", w);
+  g_key_file_set_integer (kf, "export", "height", h);
+  g_key_file_set_boolean (kf, "export", "millimetres", self->mm);
   g_key_file_set_double (kf, "export", "dpi",
                          gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->dpi)));
   g_key_file_set_boolean (kf, "export", "transparent",
@@ -124,8 +170,7 @@ static void
 read_options (AetExportDialog *self, AetFigureOptions *o)
 {
   aet_figure_options_init (o);
-  o->width = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->width));
-  o->height = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->height));
+  get_px (self, &o->width, &o->height);
   o->dpi = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->dpi));
   o->transparent = gtk_check_button_get_active (GTK_CHECK_BUTTON (self->transparent));
   o->scale_bar = gtk_check_button_get_active (GTK_CHECK_BUTTON (self->scale_bar));
@@ -257,12 +302,13 @@ preview_timeout (gpointer data)
 static void
 update_size_label (AetExportDialog *self)
 {
-  gdouble w = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->width));
-  gdouble h = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->height));
+  gint w, h;
+  get_px (self, &w, &h);
   gdouble dpi = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->dpi));
-  g_autofree char *text = g_strdup_printf ("%.0f × %.0f mm (%.2f × %.2f in) at %.0f DPI",
-                                           w / dpi * 25.4, h / dpi * 25.4, w / dpi, h / dpi,
-                                           dpi);
+  g_autofree char *text
+    = self->mm ? g_strdup_printf ("%d × %d pixels at %.0f DPI", w, h, dpi)
+               : g_strdup_printf ("%.0f × %.0f mm (%.2f × %.2f in) at %.0f DPI", w / dpi * 25.4,
+                                  h / dpi * 25.4, w / dpi, h / dpi, dpi);
   gtk_label_set_text (GTK_LABEL (self->size_label), text);
 }
 
@@ -273,7 +319,7 @@ settings_changed (AetExportDialog *self)
   update_size_label (self);
   guint fmt = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->format));
   gboolean surface = fmt >= 3;
-  GtkWidget *figure_only[] = { self->width, self->height, self->dpi, self->title,
+  GtkWidget *figure_only[] = { self->units, self->width, self->height, self->dpi, self->title,
                                self->transparent, self->scale_bar, self->labels, self->ortho };
   for (guint i = 0; i < G_N_ELEMENTS (figure_only); i++)
     gtk_widget_set_sensitive (figure_only[i], !surface);
@@ -287,6 +333,16 @@ settings_changed (AetExportDialog *self)
   if (self->preview_source != 0)
     g_source_remove (self->preview_source);
   self->preview_source = g_timeout_add (250, preview_timeout, self);
+}
+
+/* The units changed: the spins show the same size in the other units. */
+static void
+units_changed (AetExportDialog *self)
+{
+  gint w, h;
+  get_px (self, &w, &h);
+  set_units (self, gtk_drop_down_get_selected (GTK_DROP_DOWN (self->units)) == 1, w, h);
+  settings_changed (self);
 }
 
 /* ---- exporting --------------------------------------------------------------- */
@@ -466,9 +522,9 @@ void
 aet_export_dialog_set_size (AetExportDialog *self, gint width, gint height, gdouble dpi)
 {
   g_return_if_fail (AET_IS_EXPORT_DIALOG (self));
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->width), width);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->height), height);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->dpi), dpi);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->units), 0);
+  set_units (self, FALSE, width, height);
 }
 
 /* ---- construction ------------------------------------------------------------- */
@@ -559,8 +615,10 @@ aet_export_dialog_init (AetExportDialog *self)
   gint r = 0;
   self->format = row (grid, r++, "_Format", gtk_drop_down_new_from_strings (format_names));
   self->both = check (grid, r++, "_Both panes side by side", FALSE);
-  self->width = row (grid, r++, "_Width (px)", gtk_spin_button_new_with_range (64, 20000, 100));
-  self->height = row (grid, r++, "_Height (px)", gtk_spin_button_new_with_range (64, 20000, 100));
+  static const char *const units[] = { "pixels", "millimetres", NULL };
+  self->units = row (grid, r++, "_Size in", gtk_drop_down_new_from_strings (units));
+  self->width = row (grid, r++, "_Width", gtk_spin_button_new_with_range (64, 20000, 100));
+  self->height = row (grid, r++, "_Height", gtk_spin_button_new_with_range (64, 20000, 100));
   self->dpi = row (grid, r++, "_DPI", gtk_spin_button_new_with_range (10, 2400, 50));
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->width), 2400);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->height), 1800);
@@ -610,6 +668,7 @@ aet_export_dialog_new (AetWindow *window)
   load_settings (self);
   g_signal_connect_swapped (self->format, "notify::selected", G_CALLBACK (settings_changed),
                             self);
+  g_signal_connect_swapped (self->units, "notify::selected", G_CALLBACK (units_changed), self);
   GtkWidget *spins[] = { self->width, self->height, self->dpi };
   for (guint i = 0; i < G_N_ELEMENTS (spins); i++)
     g_signal_connect_swapped (spins[i], "value-changed", G_CALLBACK (settings_changed), self);
