@@ -754,6 +754,16 @@ draw_layer_panel (AetFigure *f, AetCanvas *c, Panel *p)
                            stroke);
     }
   aet_canvas_end_group (c);
+  /* which layer this is, for the record: "[1 1 1] layer +2" */
+  char which[64];
+  const gint *hkl = f->setup.hkl;
+  gint index = aet_view_clamp_layer (&f->setup, p->volume, f->setup.layer_index);
+  g_snprintf (which, sizeof which, "[%d %d %d] layer %+d%s", hkl[0], hkl[1], hkl[2], index,
+              f->setup.have_lattice ? "" : " (volume axes)");
+  g_autofree char *typeset = typeset_minus (which);
+  aet_canvas_set_color (c, 1, 1, 1, 0.9);
+  aet_canvas_text (c, P (p->x + p->w - 0.8 * f->font_px), P (p->y + p->h - 0.8 * f->font_px),
+                   typeset, P (0.8 * f->font_px), FALSE, AET_TEXT_END, AET_TEXT_BASELINE, 0);
   aet_canvas_pop_clip (c);
   draw_scale_bar (f, c, p, 1.0 / k, TRUE);
 #undef FX
