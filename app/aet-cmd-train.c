@@ -12,6 +12,7 @@
 #include "aet-commands.h"
 #include "aet-error.h"
 #include "aet-train.h"
+#include "aet-weights.h"
 
 /* The job Ctrl+C cancels: the step in progress finishes, a checkpoint is
  * written, and the command exits 1.  A second Ctrl+C kills as usual
@@ -49,7 +50,7 @@ aet_cmd_train (int argc, char **argv)
   AetCliCommon common = { 0 };
   AetTrainParams params;
   aet_train_params_init (&params);
-  g_autofree char *output = NULL, *resume = NULL, *pool = NULL;
+  g_autofree char *output = NULL, *resume = NULL, *pool = NULL, *export_path = NULL;
   gint64 steps = params.steps, checkpoint_every = params.checkpoint_every;
   gint64 val_every = params.val_every, log_every = params.log_every;
   gint64 seed = (gint64) params.seed;
@@ -67,6 +68,10 @@ aet_cmd_train (int argc, char **argv)
     { "patch", 0, 0, G_OPTION_ARG_INT, &patch, "Patch edge in voxels (64)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed: network, pairs, patches (1)", "S" },
     { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue from this checkpoint", "FILE" },
+    { "export", 0, 0, G_OPTION_ARG_FILENAME, &export_path,
+      "Write the --resume checkpoint's weights without the optimiser state (the file to "
+      "ship) to FILE, and stop",
+      "FILE" },
     { "pool", 0, 0, G_OPTION_ARG_FILENAME, &pool,
       "Folder of cached training pairs (train-pool beside -o)", "DIR" },
     { "base", 0, 0, G_OPTION_ARG_INT, &base, "U-Net base channels, new runs (8)", "N" },
@@ -97,6 +102,23 @@ aet_cmd_train (int argc, char **argv)
     return AET_EXIT_USAGE;
   if (argc > 1)
     return aet_cli_usage ("train", "unexpected argument “%s”", argv[1]);
+  if (export_path != NULL)
+    {
+      if (resume == NULL)
+        return aet_cli_usage ("train", "--export: give the checkpoint with --resume");
+      g_autoptr (GError) error = NULL;
+      AetUnet *net = aet_weights_load (resume, NULL, &error);
+      if (net == NULL)
+        return aet_cli_fail (error);
+      gboolean ok = aet_weights_save (net, NULL, export_path, &error);
+      gsize n_params = aet_unet_count_parameters (net);
+      aet_unet_free (net);
+      if (!ok)
+        return aet_cli_fail (error);
+      aet_cli_say (&common, "wrote %s: %zu parameters, no optimiser state\n", export_path,
+                   n_params);
+      return AET_EXIT_OK;
+    }
   if (output == NULL)
     return aet_cli_usage ("train", "give -o weights.h5");
   if (seed < 0)

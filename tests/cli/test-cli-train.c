@@ -86,6 +86,30 @@ test_run_and_resume (void)
   g_assert_nonnull (strstr (out2, "trained 4 steps (now 10)"));
   g_assert_nonnull (strstr (out2, "0 pairs made"));
   g_assert_cmpint (checkpoint_step (ck), ==, 10);
+
+  /* the file to ship: the same weights, no optimiser state */
+  const char *export[] = { "--resume", "ck.h5", "--export", "ship.h5", NULL };
+  g_autofree char *out3 = NULL, *err3 = NULL;
+  g_assert_cmpint (run_train (export, &out3, &err3), ==, 0);
+  g_autofree char *ship = g_build_filename (dir, "ship.h5", NULL);
+  g_autoptr (GError) error = NULL;
+  AetAdam *adam = NULL;
+  g_autoptr (AetUnet) shipped = aet_weights_load (ship, &adam, &error);
+  g_assert_no_error (error);
+  g_assert_null (adam);
+  g_autoptr (AetUnet) trained = aet_weights_load (ck, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (aet_unet_count_parameters (shipped), ==,
+                    aet_unet_count_parameters (trained));
+  gsize size_ship = 0, size_ck = 0;
+  g_autofree char *d1 = NULL, *d2 = NULL;
+  g_assert_true (g_file_get_contents (ship, &d1, &size_ship, NULL));
+  g_assert_true (g_file_get_contents (ck, &d2, &size_ck, NULL));
+  g_assert_cmpuint (size_ship, <, size_ck);
+  const char *no_resume[] = { "--export", "ship.h5", NULL };
+  g_autofree char *out4 = NULL, *err4 = NULL;
+  g_assert_cmpint (run_train (no_resume, &out4, &err4), ==, 2);
+  g_assert_nonnull (strstr (err4, "--resume"));
 }
 
 static void
