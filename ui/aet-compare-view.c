@@ -199,6 +199,7 @@ typedef struct
   gboolean mismatch;               /* the volumes differ in shape */
   AetAtoms *moved;                 /* the before atoms with "moved_pm" */
   gsize n_matched;
+  gdouble moved_hi;                /* the 99th percentile of "moved_pm" */
 } DiffRequest;
 
 static void
@@ -227,6 +228,13 @@ robust_peak (const AetVolume *v)
       p = st.max > 0 ? st.max : 1.0;
     }
   return p;
+}
+
+static gint
+compare_floats (gconstpointer a, gconstpointer b)
+{
+  gfloat x = *(const gfloat *) a, y = *(const gfloat *) b;
+  return (x > y) - (x < y);
 }
 
 /* Worker thread: the difference of two snapshots (never written), no GTK. */
@@ -267,7 +275,21 @@ compute_difference (DiffRequest *r)
       r->moved = aet_atoms_dup (r->before_atoms);
       AetMatchStats st;
       if (aet_match_atoms (r->after_atoms, r->moved, MATCH_DISTANCE, &st, TRUE, NULL))
-        r->n_matched = st.n_matched;
+        {
+          r->n_matched = st.n_matched;
+          /* distances start at 0: the colours run from 0 to a high percentile */
+          const gfloat *d = aet_atoms_get_column (r->moved, "moved_pm");
+          g_autoptr (GArray) finite = g_array_new (FALSE, FALSE, sizeof (gfloat));
+          for (gsize i = 0; i < r->moved->n_atoms; i++)
+            if (isfinite (d[i]))
+              g_array_append_val (finite, d[i]);
+          g_array_sort (finite, compare_floats);
+          r->moved_hi = finite->len > 0
+                          ? g_array_index (finite, gfloat, (guint) (0.99 * (finite->len - 1)))
+                          : 0.0;
+          if (!(r->moved_hi > 0))
+            r->moved_hi = 1.0;
+        }
       else
         g_clear_pointer (&r->moved, aet_atoms_unref);
     }
@@ -294,6 +316,7 @@ difference_ready (gpointer data)
       /* new data may frame the viewer's camera once: keep the shared one */
       self->syncing = TRUE;
       aet_viewer_set_signed_volume (v, r->difference, r->bound);
+      aet_scene_set_color_range (aet_viewer_get_scene (v), r->moved == NULL, 0, r->moved_hi);
       aet_viewer_set_atoms (v, r->moved);
       aet_viewer_copy_camera (v, aet_viewer_get_camera (pane_viewer (self, 0)));
       self->syncing = FALSE;
@@ -376,17 +399,19 @@ update_caption (AetCompareView *self)
 {
   const char *before = gtk_label_get_text (GTK_LABEL (self->panes[0].label));
   const char *after = gtk_label_get_text (GTK_LABEL (self->panes[1].label));
-  g_autofree char *title = g_strdup_printf ("%s − %s", after, before);
-  gtk_label_set_text (GTK_LABEL (self->panes[2].label), title);
   AetViewer *v = pane_viewer (self, AET_COMPARE_PANE_DIFFERENCE);
+  AetViewMode mode = aet_viewer_get_view_mode (v);
+  gboolean volumes = mode == AET_VIEW_ISO || mode == AET_VIEW_LAYERS;
+  g_autofree char *title = volumes ? g_strdup_printf ("%s − %s", after, before)
+                                   : g_strdup_printf ("%s → %s", before, after);
+  gtk_label_set_text (GTK_LABEL (self->panes[2].label), title);
   Pane *p = &self->panes[2];
   g_clear_pointer (&p->legend_title, g_free);
   g_autofree char *text = NULL;
-  AetViewMode mode = aet_viewer_get_view_mode (v);
   gboolean have_volume = aet_viewer_get_volume (v) != NULL;
   if (self->diff_busy || self->diff_dirty)
     text = g_strdup ("Computing the difference…");
-  else if (mode == AET_VIEW_ISO || mode == AET_VIEW_LAYERS)
+  else if (volumes)
     {
       if (self->diff_volume_mismatch)
         text = g_strdup_printf ("No volume difference: %s and %s have different sizes", before,
@@ -394,10 +419,11 @@ update_caption (AetCompareView *self)
       else if (!have_volume)
         text = g_strdup_printf ("No volume difference: %s or %s has no volume", before, after);
       else if (mode == AET_VIEW_ISO)
-        text = g_strdup_printf ("Iso-surface of |%s − %s| at %.0f %% of %.3g, each volume "
-                                "scaled to its %.1fth percentile",
-                                after, before, 100 * aet_viewer_get_iso_level (v),
-                                aet_viewer_get_signed_bound (v), PEAK_PERCENTILE);
+        text = g_strdup_printf ("Where |%s − %s| exceeds %.0f %% of %.3g (each volume scaled "
+                                "to its %.1fth percentile): red where %s is denser, blue where "
+                                "%s is", after, before, 100 * aet_viewer_get_iso_level (v),
+                                aet_viewer_get_signed_bound (v), PEAK_PERCENTILE, after,
+                                before);
       else
         {
           text = g_strdup_printf ("Layer %+d of %s − %s, each volume scaled to its %.1fth "
@@ -488,6 +514,10 @@ apply_layout (AetCompareView *self)
   gboolean split = cmp && l == AET_COMPARE_SPLIT;
   gboolean diff = cmp && l == AET_COMPARE_DIFFERENCE;
   AetViewer *v0 = pane_viewer (self, 0);
+  /* the keys stay with the view when its viewer is hidden */
+  gboolean had_focus = FALSE;
+  for (int i = 0; i < 3; i++)
+    had_focus |= gtk_widget_has_focus (GTK_WIDGET (pane_viewer (self, i)));
   if (cmp)
     for (int i = 1; i < 3; i++)
       aet_viewer_copy_camera (pane_viewer (self, i), aet_viewer_get_camera (v0));
@@ -500,6 +530,9 @@ apply_layout (AetCompareView *self)
   gtk_widget_set_visible (self->handle, split);
   gtk_widget_set_visible (self->split_label, split);
   update_legends (self);
+  AetViewer *front = pane_viewer (self, diff ? AET_COMPARE_PANE_DIFFERENCE : 0);
+  if (had_focus && !gtk_widget_has_focus (GTK_WIDGET (front)))
+    gtk_widget_grab_focus (GTK_WIDGET (front));
   if (diff && (self->diff_dirty || self->diff_generation == 0))
     start_difference (self);
   update_caption (self);
@@ -788,6 +821,9 @@ aet_compare_view_init (AetCompareView *self)
 
   AetViewer *d = pane_viewer (self, AET_COMPARE_PANE_DIFFERENCE);
   aet_viewer_set_color_column (d, "moved_pm");
+  /* its iso-surface is coloured by the sign of the difference */
+  const gfloat gold[3] = { 0.85f, 0.70f, 0.35f };
+  aet_scene_set_mesh_appearance (aet_viewer_get_scene (d), gold, 1.0f, TRUE);
   self->diff_dirty = TRUE;
   apply_layout (self);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);

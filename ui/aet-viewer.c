@@ -4,6 +4,7 @@
 
 #include <epoxy/gl.h>
 #include <math.h>
+#include <string.h>
 
 #include "aet-error.h"
 #include "aet-offscreen.h"
@@ -111,24 +112,63 @@ mesh_ready_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Worker thread: marching cubes over an immutable snapshot, no GTK, no GL. */
+/* Trilinear value of `v` at a point (Å), clamped to the grid. */
+static gdouble
+sample (const AetVolume *v, const gfloat p[3])
+{
+  const gint n[3] = { v->nx, v->ny, v->nz };
+  gint i0[3];
+  gdouble f[3];
+  for (int k = 0; k < 3; k++)
+    {
+      gdouble x = CLAMP ((p[k] - v->origin[k]) / v->voxel_size, 0.0, n[k] - 1.0);
+      i0[k] = MIN ((gint) x, MAX (n[k] - 2, 0));
+      f[k] = n[k] > 1 ? x - i0[k] : 0.0;
+    }
+  gdouble sum = 0;
+  for (int c = 0; c < 8; c++)
+    {
+      gint i = MIN (i0[0] + (c & 1), n[0] - 1), j = MIN (i0[1] + ((c >> 1) & 1), n[1] - 1);
+      gint k = MIN (i0[2] + ((c >> 2) & 1), n[2] - 1);
+      gdouble w = ((c & 1) ? f[0] : 1 - f[0]) * (((c >> 1) & 1) ? f[1] : 1 - f[1])
+                  * (((c >> 2) & 1) ? f[2] : 1 - f[2]);
+      sum += w * v->data[aet_volume_index (v, i, j, k)];
+    }
+  return sum;
+}
+
+/* Worker thread: marching cubes over an immutable snapshot, no GTK, no GL.
+ * For a signed volume the surface is that of |v|, each vertex coloured by
+ * the sign of v there (the ends of the diverging map, as the layers). */
 static gpointer
 mesh_thread (gpointer data)
 {
   MeshRequest *req = data;
   g_autoptr (GError) error = NULL;
+  g_autoptr (AetVolume) magnitude = NULL;
   if (req->absolute)
     {
-      AetVolume *magnitude = aet_volume_dup (req->volume);
+      magnitude = aet_volume_dup (req->volume);
       gsize n = aet_volume_n_voxels (magnitude);
       for (gsize i = 0; i < n; i++)
         magnitude->data[i] = fabsf (magnitude->data[i]);
-      aet_volume_unref (req->volume);
-      req->volume = magnitude;
     }
-  req->mesh = aet_iso_mesh_compute (req->volume, req->level, 2, NULL, &error);
+  req->mesh = aet_iso_mesh_compute (magnitude != NULL ? magnitude : req->volume, req->level, 2,
+                                    NULL, &error);
   if (req->mesh == NULL)
     g_debug ("iso-surface: %s", error->message);
+  else if (req->absolute)
+    {
+      AetIsoMesh *m = req->mesh;
+      gfloat plus[3], minus[3];
+      aet_colormap_map (AET_COLORMAP_DIVERGING, 0.8, -1, 1, plus);
+      aet_colormap_map (AET_COLORMAP_DIVERGING, -0.8, -1, 1, minus);
+      g_free (m->colors);
+      m->colors = g_new (gfloat, 3 * (gsize) MAX (m->n_vertices, 1));
+      for (guint i = 0; i < m->n_vertices; i++)
+        memcpy (m->colors + 3 * i, sample (req->volume, m->positions + 3 * i) >= 0 ? plus : minus,
+                3 * sizeof (gfloat));
+    }
   g_idle_add_full (G_PRIORITY_DEFAULT, mesh_ready_idle, req, mesh_request_free);
   return NULL;
 }
