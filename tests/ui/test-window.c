@@ -299,6 +299,54 @@ test_compare (void)
   g_assert_false (aet_compare_view_get_comparing (aet_window_get_compare_view (window)));
 }
 
+static gint64 frame_start, frame_sum;
+static guint frame_count;
+
+static void
+frame_begin (GdkFrameClock *clock, gpointer data)
+{
+  frame_start = g_get_monotonic_time ();
+}
+
+static void
+frame_end (GdkFrameClock *clock, gpointer data)
+{
+  if (frame_start == 0)
+    return;
+  frame_sum += g_get_monotonic_time () - frame_start;
+  frame_count++;
+  frame_start = 0;
+}
+
+/* The mean time of n frames (before-paint to after-paint) that redraw
+ * every shown viewer, in ms. */
+static gdouble
+mean_frame_ms (guint n)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  gulong h1 = g_signal_connect (clock, "before-paint", G_CALLBACK (frame_begin), NULL);
+  gulong h2 = g_signal_connect_after (clock, "after-paint", G_CALLBACK (frame_end), NULL);
+  frame_sum = 0;
+  frame_count = 0;
+  frame_start = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      guint before = frame_count;
+      for (guint p = 0; p < 3; p++)
+        if (gtk_widget_get_mapped (GTK_WIDGET (pane (p))))
+          gtk_gl_area_queue_render (GTK_GL_AREA (pane (p)));
+      gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC;
+      while (frame_count == before && g_get_monotonic_time () < end)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (1000);
+        }
+    }
+  g_signal_handler_disconnect (clock, h1);
+  g_signal_handler_disconnect (clock, h2);
+  return frame_count > 0 ? frame_sum / 1e3 / frame_count : 0.0;
+}
+
 static GdkTexture *plain_before; /* pane 0 alone, full width (atoms) */
 static GdkTexture *whole_after;  /* the split view with its divider at the left edge */
 
@@ -318,6 +366,10 @@ test_split (void)
   spin (0.2);
   plain_before = grab (pane (0));
   gint w = gdk_texture_get_width (plain_before);
+  gdouble ms_single = mean_frame_ms (8);
+  activate ("compare-layout", g_variant_new_string ("side"));
+  spin (0.2);
+  gdouble ms_side = mean_frame_ms (8);
 
   activate ("compare-layout", g_variant_new_string ("split"));
   g_assert_true (aet_compare_view_get_comparing (cv));
@@ -358,6 +410,9 @@ test_split (void)
 
   /* the divider in the middle: before on the left, after on the right */
   aet_compare_view_set_divider (cv, 0.5);
+  gdouble ms_split = mean_frame_ms (8);
+  g_test_message ("frames of the whole window: one view %.1f ms, side by side %.1f ms, split "
+                  "%.1f ms", ms_single, ms_side, ms_split);
   g_autoptr (GdkTexture) half = grab (pane (0));
   save_shot (half, "split");
   g_assert_cmpfloat (region_difference (half, plain_before, 0, w / 2 - 2), <, 0.05);
