@@ -1108,6 +1108,7 @@ start_simulation (AetWindow *self, const AetSimParams *p, const char *tilts,
   self->project_path = NULL;
   set_subtitle (self, subtitle);
   aet_inspector_clear (self->inspector);
+  update_substrate (self);
   set_pipeline (self, aet_pipeline_new (aet_project_new ()));
   AetPipeline *pl = self->pipeline;
   aet_pipeline_set_param (pl, "simulate/enabled", "true");
