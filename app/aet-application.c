@@ -65,6 +65,7 @@ aet_application_startup (GApplication *app)
     { "win.cancel", { "Escape", NULL } },
     { "win.fullscreen", { "F11", NULL } },
     { "win.new-simulation", { "<Control>n", NULL } },
+    { "win.show-help-overlay", { "<Control>question", NULL } },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "aet-pipeline.h"
+#include "aet-reconstruct.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,10 @@ gint aet_stage_param_int (AetStageContext *context, const char *key, gint fallba
 void aet_stage_emit_volume (AetStageContext *context, const char *name, AetVolume *volume,
                             gboolean final);
 void aet_stage_emit_atoms (AetStageContext *context, const char *name, AetAtoms *atoms);
+/* The statistics an iterative reconstruction fills while it runs (its
+ * error per iteration goes out with every progress event), or NULL.  Read
+ * only on the stage's thread, from the progress callback. */
+void aet_stage_context_set_recon_stats (AetStageContext *context, const AetReconStats *stats);
 
 /* Hash helpers for signatures. */
 void aet_checksum_volume (GChecksum *checksum, const AetVolume *volume);

@@ -160,8 +160,10 @@ reconstruct_run (AetStageContext *c, GError **error)
   if (!aet_recon_params_validate (&p, series, error))
     return FALSE;
   AetReconStats stats = { 0 };
+  aet_stage_context_set_recon_stats (c, &stats);
   g_autoptr (AetVolume) volume
     = aet_reconstruct (series, &p, &stats, aet_stage_context_job (c), error);
+  aet_stage_context_set_recon_stats (c, NULL);
   if (volume == NULL)
     {
       aet_recon_stats_clear (&stats);

@@ -11,6 +11,7 @@ struct _AetStageContext
   AetStageId stage;
   AetJob *job;
   guint n_threads;
+  const AetReconStats *recon_stats; /* filled while reconstructing */
 };
 
 struct _AetPipeline
@@ -155,6 +156,12 @@ aet_stage_emit_atoms (AetStageContext *context, const char *name, AetAtoms *atom
 }
 
 void
+aet_stage_context_set_recon_stats (AetStageContext *context, const AetReconStats *stats)
+{
+  context->recon_stats = stats;
+}
+
+void
 aet_checksum_volume (GChecksum *checksum, const AetVolume *volume)
 {
   if (volume == NULL)
@@ -254,6 +261,14 @@ on_job_progress (AetJob *job, const char *stage_name, gdouble fraction, const ch
     .fraction = fraction,
     .message = message,
   };
+  /* the reconstruction writes its statistics on this thread before it
+   * reports progress, so they are complete up to the current iteration */
+  const AetReconStats *st = context->recon_stats;
+  if (st != NULL && st->error != NULL && st->n_iterations > 0)
+    {
+      e.iteration_error = st->error;
+      e.n_iterations = (guint) st->n_iterations;
+    }
   emit (context->pipeline, &e);
 }
 

@@ -72,6 +72,12 @@ typedef struct
   AetAtoms *atoms;       /* borrowed: take a ref to keep it */
   gboolean final;        /* for VOLUME: the stage's result, not an intermediate */
   const GError *error;   /* for FINISHED and FAILED */
+  /* for PROGRESS of an iterative reconstruction: the error of every
+   * iteration so far (borrowed for the callback's duration; NULL and 0
+   * otherwise), so a consumer that drops some progress events still has
+   * the whole curve with the next one */
+  const gdouble *iteration_error;
+  guint n_iterations;
 } AetPipelineEvent;
 
 /* Runs on the pipeline's worker thread. */

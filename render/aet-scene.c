@@ -34,6 +34,9 @@ struct _AetScene
 
   AetSlice *slice;
   gdouble layer_half_thickness;
+  AetColormap slice_map;
+  gboolean slice_auto_range;
+  gdouble slice_min, slice_max;
 
   AetIsoMesh *substrate;
 
@@ -45,7 +48,7 @@ struct _AetScene
   AetMeshRenderer *mesh_renderer;
   AetMeshRenderer *substrate_renderer;
   AetSliceRenderer *slice_renderer;
-  gboolean atoms_dirty, mesh_dirty, slice_dirty, substrate_dirty;
+  gboolean atoms_dirty, mesh_dirty, slice_dirty, substrate_dirty, slice_map_dirty;
 };
 
 AetScene *
@@ -63,6 +66,8 @@ aet_scene_new (void)
   s->mesh_alpha = 1.0f;
   s->mesh_vertex_colors = TRUE;
   s->layer_half_thickness = 1.0;
+  s->slice_map = AET_COLORMAP_GREY;
+  s->slice_auto_range = TRUE;
   for (guint i = 0; i < 4; i++)
     s->background[i] = 1.0f;
   return s;
@@ -109,6 +114,7 @@ aet_scene_realize (AetScene *s, GError **error)
     }
   s->realized = TRUE;
   s->atoms_dirty = s->mesh_dirty = s->slice_dirty = s->substrate_dirty = TRUE;
+  s->slice_map_dirty = TRUE;
   return TRUE;
 }
 
@@ -368,6 +374,43 @@ aet_scene_set_slice (AetScene *s, AetSlice *slice, gdouble layer_half_thickness)
 }
 
 void
+aet_scene_set_slice_colormap (AetScene *s, AetColormap map, gboolean automatic, gdouble vmin,
+                              gdouble vmax)
+{
+  g_return_if_fail (s != NULL);
+  if (map != s->slice_map)
+    s->slice_map_dirty = TRUE;
+  s->slice_map = map;
+  s->slice_auto_range = automatic || !(vmax > vmin);
+  s->slice_min = vmin;
+  s->slice_max = vmax;
+}
+
+static void
+slice_range (AetScene *s, gdouble *lo, gdouble *hi)
+{
+  *lo = s->slice_auto_range ? s->slice->min : s->slice_min;
+  *hi = s->slice_auto_range ? s->slice->max : s->slice_max;
+}
+
+gboolean
+aet_scene_get_slice_legend (AetScene *s, AetColormap *map, gdouble *vmin, gdouble *vmax)
+{
+  g_return_val_if_fail (s != NULL, FALSE);
+  if (s->slice == NULL || s->slice_map == AET_COLORMAP_GREY)
+    return FALSE;
+  gdouble lo, hi;
+  slice_range (s, &lo, &hi);
+  if (map != NULL)
+    *map = s->slice_map;
+  if (vmin != NULL)
+    *vmin = lo;
+  if (vmax != NULL)
+    *vmax = hi;
+  return TRUE;
+}
+
+void
 aet_scene_set_substrate (AetScene *s, gboolean show, const gdouble point[3],
                          const gdouble normal[3], gdouble radius)
 {
@@ -474,6 +517,11 @@ upload_dirty (AetScene *s)
       aet_mesh_renderer_upload (s->substrate_renderer, s->substrate);
       s->substrate_dirty = FALSE;
     }
+  if (s->slice_map_dirty)
+    {
+      aet_slice_renderer_set_colormap (s->slice_renderer, s->slice_map);
+      s->slice_map_dirty = FALSE;
+    }
   if (s->slice_dirty)
     {
       aet_slice_renderer_upload (s->slice_renderer, s->slice);
@@ -511,9 +559,10 @@ aet_scene_render_matrices (AetScene *s, mat4 view, mat4 projection, gint width, 
   if (s->slice != NULL)
     {
       gfloat marker[3] = { 0.95f, 0.35f, 0.1f };
-      gfloat lo = (gfloat) s->slice->min, hi = (gfloat) s->slice->max;
-      aet_slice_renderer_draw (s->slice_renderer, view, projection, lo, hi, marker,
-                               8.0f);
+      gdouble lo, hi;
+      slice_range (s, &lo, &hi);
+      aet_slice_renderer_draw (s->slice_renderer, view, projection, (gfloat) lo, (gfloat) hi,
+                               marker, 8.0f);
     }
   /* translucent things last, without writing depth */
   if (s->substrate != NULL)

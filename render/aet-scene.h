@@ -112,6 +112,18 @@ void aet_scene_set_mesh_appearance (AetScene *scene, const gfloat rgb[3], gfloat
  * thickness (Å) of the layer whose atoms are marked on it. */
 void aet_scene_set_slice (AetScene *scene, AetSlice *slice, gdouble layer_half_thickness);
 
+/* How the slice is coloured: `map` (default AET_COLORMAP_GREY) between
+ * the slice's own min and max when `automatic`, else between vmin and vmax
+ * (e.g. ± the same bound for every layer of a difference volume, with the
+ * diverging map). */
+void aet_scene_set_slice_colormap (AetScene *scene, AetColormap map, gboolean automatic,
+                                   gdouble vmin, gdouble vmax);
+
+/* The slice's colour map and range, for a legend; FALSE when there is no
+ * slice or it is grey (intensities need no colour bar). */
+gboolean aet_scene_get_slice_legend (AetScene *scene, AetColormap *map, gdouble *vmin,
+                                     gdouble *vmax);
+
 /* The substrate disk (a point on the interface, its normal, a radius, Å). */
 void aet_scene_set_substrate (AetScene *scene, gboolean show, const gdouble point[3],
                               const gdouble normal[3], gdouble radius);

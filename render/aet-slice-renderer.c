@@ -4,11 +4,14 @@
 
 #include "aet-gl.h"
 
+#include <math.h>
+
 struct _AetSliceRenderer
 {
   GLuint program;
   GLuint marker_program;
   GLuint vao, vbo, texture;
+  GLuint lut;           /* 256 × 1 RGBA8 colour map, 0 while the map is grey */
   GLuint marker_vao, marker_vbo;
   gboolean has_slice;
   guint n_markers;
@@ -67,6 +70,8 @@ aet_slice_renderer_free (AetSliceRenderer *r)
 {
   if (r == NULL)
     return;
+  if (r->lut != 0)
+    glDeleteTextures (1, &r->lut);
   glDeleteTextures (1, &r->texture);
   glDeleteBuffers (1, &r->vbo);
   glDeleteBuffers (1, &r->marker_vbo);
@@ -111,6 +116,42 @@ aet_slice_renderer_upload (AetSliceRenderer *r, const AetSlice *slice)
 }
 
 void
+aet_slice_renderer_set_colormap (AetSliceRenderer *r, AetColormap map)
+{
+  g_return_if_fail (r != NULL);
+  if (map == AET_COLORMAP_GREY)
+    {
+      if (r->lut != 0)
+        glDeleteTextures (1, &r->lut);
+      r->lut = 0;
+      return;
+    }
+  guint8 rgba[256 * 4];
+  for (guint i = 0; i < 256; i++)
+    {
+      gfloat rgb[3];
+      aet_colormap_map (map, i / 255.0, 0.0, 1.0, rgb);
+      for (guint c = 0; c < 3; c++)
+        rgba[4 * i + c] = (guint8) CLAMP (lroundf (255.0f * rgb[c]), 0, 255);
+      rgba[4 * i + 3] = 255;
+    }
+  if (r->lut == 0)
+    {
+      glGenTextures (1, &r->lut);
+      glBindTexture (GL_TEXTURE_2D, r->lut);
+      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    }
+  else
+    glBindTexture (GL_TEXTURE_2D, r->lut);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 4);
+  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, 256, 1, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+  glBindTexture (GL_TEXTURE_2D, 0);
+}
+
+void
 aet_slice_renderer_upload_markers (AetSliceRenderer *r, guint n, const gfloat *positions)
 {
   g_return_if_fail (r != NULL);
@@ -136,11 +177,24 @@ aet_slice_renderer_draw (AetSliceRenderer *r, mat4 view, mat4 projection, gfloat
   aet_gl_uniform_float (r->program, "u_min", vmin);
   aet_gl_uniform_float (r->program, "u_max", vmax);
   aet_gl_uniform_int (r->program, "u_image", 0);
+  aet_gl_uniform_int (r->program, "u_lut", 1);
+  aet_gl_uniform_int (r->program, "u_use_lut", r->lut != 0);
+  if (r->lut != 0)
+    {
+      glActiveTexture (GL_TEXTURE1);
+      glBindTexture (GL_TEXTURE_2D, r->lut);
+    }
   glActiveTexture (GL_TEXTURE0);
   glBindTexture (GL_TEXTURE_2D, r->texture);
   glBindVertexArray (r->vao);
   glDrawArrays (GL_TRIANGLE_STRIP, 0, 4);
   glBindTexture (GL_TEXTURE_2D, 0);
+  if (r->lut != 0)
+    {
+      glActiveTexture (GL_TEXTURE1);
+      glBindTexture (GL_TEXTURE_2D, 0);
+      glActiveTexture (GL_TEXTURE0);
+    }
 
   if (r->n_markers > 0)
     {

@@ -20,6 +20,7 @@ struct _AetInspector
   GtkWidget *strain_plot;
   GHashTable *values;     /* key → GtkLabel (borrowed from the grid) */
   gint summary_rows;
+  gsize n_recon_error;    /* points in the error plot */
 };
 
 G_DEFINE_FINAL_TYPE (AetInspector, aet_inspector, GTK_TYPE_WIDGET)
@@ -259,7 +260,8 @@ void
 aet_inspector_set_recon_error (AetInspector *self, const gdouble *error, gsize n)
 {
   g_return_if_fail (AET_IS_INSPECTOR (self));
-  if (n == 0)
+  self->n_recon_error = error != NULL ? n : 0;
+  if (n == 0 || error == NULL)
     {
       aet_plot_view_set_plot (AET_PLOT_VIEW (self->error_plot), NULL);
       gtk_widget_set_visible (self->error_plot, FALSE);
@@ -268,6 +270,13 @@ aet_inspector_set_recon_error (AetInspector *self, const gdouble *error, gsize n
   AetPlot *plot = aet_report_plot_error (error, n);
   aet_plot_view_set_plot (AET_PLOT_VIEW (self->error_plot), plot);
   gtk_widget_set_visible (self->error_plot, TRUE);
+}
+
+gsize
+aet_inspector_get_recon_error_length (AetInspector *self)
+{
+  g_return_val_if_fail (AET_IS_INSPECTOR (self), 0);
+  return self->n_recon_error;
 }
 
 const char *

@@ -29,8 +29,11 @@ void aet_inspector_set_analysis (AetInspector *self, const AetAtoms *atoms,
                                  const AetAnalysis *analysis, const AetMatchStats *match,
                                  const AetAtoms *after, const AetMatchStats *match_after);
 
-/* The reconstruction error per iteration (copied; n = 0 hides the plot). */
+/* The reconstruction error per iteration (copied; n = 0 hides the plot).
+ * While GENFIRE runs the window calls it again with the longer curve. */
 void aet_inspector_set_recon_error (AetInspector *self, const gdouble *error, gsize n);
+/* The number of iterations in the error plot (0 when hidden), for tests. */
+gsize aet_inspector_get_recon_error_length (AetInspector *self);
 
 /* The text of a value shown under `key` ("atoms", "rmsd", "recall",
  * "precision", "surface", "facets"; "atoms_after", "rmsd_after",

@@ -4,6 +4,7 @@
 
 #include <epoxy/gl.h>
 #include <math.h>
+#include <string.h>
 
 #include "aet-error.h"
 #include "aet-offscreen.h"
@@ -17,6 +18,7 @@ struct _AetViewer
   AetVolume *volume;
   AetAtoms *atoms;
   gdouble vmin, vmax; /* the volume's value range */
+  gdouble signed_bound; /* > 0: a signed volume (a difference) shown over ±bound */
   AetViewSetup setup; /* mode, level, colouring, layer, lattice (render/aet-view.h) */
 
   /* mesh worker state (main thread only) */
@@ -24,6 +26,12 @@ struct _AetViewer
   gboolean mesh_pending;
   gboolean framed;       /* the camera has been framed on data once */
   gboolean atoms_framed; /* … and on atoms once */
+
+  /* split view: `split_other`'s scene drawn right of the divider (a
+   * reference is held); `split_host` is the viewer drawing this one's scene */
+  AetViewer *split_other;
+  AetViewer *split_host;
+  gdouble divider;
 
   /* gestures */
   guint drag_button;
@@ -47,6 +55,7 @@ enum
   SIGNAL_ATOM_PICKED,
   SIGNAL_LEGEND_CHANGED,
   SIGNAL_MESH_READY,
+  SIGNAL_DATA_CHANGED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -58,6 +67,7 @@ typedef struct
   GWeakRef viewer;
   AetVolume *volume;
   gdouble level;
+  gboolean absolute; /* the surface of |v| (a signed volume) */
   guint generation;
   AetIsoMesh *mesh;
 } MeshRequest;
@@ -74,6 +84,16 @@ mesh_request_free (gpointer data)
 
 static void start_mesh (AetViewer *self);
 
+/* Main thread: redraws this viewer, and the one that shows its scene
+ * beside its own in a split view. */
+static void
+queue_render (AetViewer *self)
+{
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  if (self->split_host != NULL)
+    gtk_gl_area_queue_render (GTK_GL_AREA (self->split_host));
+}
+
 /* Main thread (idle): the mesh is done; the scene drops it if stale. */
 static gboolean
 mesh_ready_idle (gpointer data)
@@ -87,20 +107,68 @@ mesh_ready_idle (gpointer data)
     aet_scene_take_iso_mesh (self->scene, g_steal_pointer (&req->mesh), req->generation);
   if (self->mesh_pending)
     start_mesh (self);
-  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  queue_render (self);
   g_signal_emit (self, signals[SIGNAL_MESH_READY], 0);
   return G_SOURCE_REMOVE;
 }
 
-/* Worker thread: marching cubes over an immutable snapshot, no GTK, no GL. */
+/* Trilinear value of `v` at a point (Å), clamped to the grid. */
+static gdouble
+sample (const AetVolume *v, const gfloat p[3])
+{
+  const gint n[3] = { v->nx, v->ny, v->nz };
+  gint i0[3];
+  gdouble f[3];
+  for (int k = 0; k < 3; k++)
+    {
+      gdouble x = CLAMP ((p[k] - v->origin[k]) / v->voxel_size, 0.0, n[k] - 1.0);
+      i0[k] = MIN ((gint) x, MAX (n[k] - 2, 0));
+      f[k] = n[k] > 1 ? x - i0[k] : 0.0;
+    }
+  gdouble sum = 0;
+  for (int c = 0; c < 8; c++)
+    {
+      gint i = MIN (i0[0] + (c & 1), n[0] - 1), j = MIN (i0[1] + ((c >> 1) & 1), n[1] - 1);
+      gint k = MIN (i0[2] + ((c >> 2) & 1), n[2] - 1);
+      gdouble w = ((c & 1) ? f[0] : 1 - f[0]) * (((c >> 1) & 1) ? f[1] : 1 - f[1])
+                  * (((c >> 2) & 1) ? f[2] : 1 - f[2]);
+      sum += w * v->data[aet_volume_index (v, i, j, k)];
+    }
+  return sum;
+}
+
+/* Worker thread: marching cubes over an immutable snapshot, no GTK, no GL.
+ * For a signed volume the surface is that of |v|, each vertex coloured by
+ * the sign of v there (the ends of the diverging map, as the layers). */
 static gpointer
 mesh_thread (gpointer data)
 {
   MeshRequest *req = data;
   g_autoptr (GError) error = NULL;
-  req->mesh = aet_iso_mesh_compute (req->volume, req->level, 2, NULL, &error);
+  g_autoptr (AetVolume) magnitude = NULL;
+  if (req->absolute)
+    {
+      magnitude = aet_volume_dup (req->volume);
+      gsize n = aet_volume_n_voxels (magnitude);
+      for (gsize i = 0; i < n; i++)
+        magnitude->data[i] = fabsf (magnitude->data[i]);
+    }
+  req->mesh = aet_iso_mesh_compute (magnitude != NULL ? magnitude : req->volume, req->level, 2,
+                                    NULL, &error);
   if (req->mesh == NULL)
     g_debug ("iso-surface: %s", error->message);
+  else if (req->absolute)
+    {
+      AetIsoMesh *m = req->mesh;
+      gfloat plus[3], minus[3];
+      aet_colormap_map (AET_COLORMAP_DIVERGING, 0.8, -1, 1, plus);
+      aet_colormap_map (AET_COLORMAP_DIVERGING, -0.8, -1, 1, minus);
+      g_free (m->colors);
+      m->colors = g_new (gfloat, 3 * (gsize) MAX (m->n_vertices, 1));
+      for (guint i = 0; i < m->n_vertices; i++)
+        memcpy (m->colors + 3 * i, sample (req->volume, m->positions + 3 * i) >= 0 ? plus : minus,
+                3 * sizeof (gfloat));
+    }
   g_idle_add_full (G_PRIORITY_DEFAULT, mesh_ready_idle, req, mesh_request_free);
   return NULL;
 }
@@ -117,7 +185,9 @@ start_mesh (AetViewer *self)
       return;
     }
   self->mesh_pending = FALSE;
-  gdouble level = self->vmin + self->setup.iso_fraction * (self->vmax - self->vmin);
+  gdouble level = self->signed_bound > 0
+                    ? self->setup.iso_fraction * self->signed_bound
+                    : self->vmin + self->setup.iso_fraction * (self->vmax - self->vmin);
   guint gen = aet_scene_set_volume (self->scene, self->volume, level);
   if (self->volume == NULL)
     {
@@ -128,6 +198,7 @@ start_mesh (AetViewer *self)
   g_weak_ref_init (&req->viewer, self);
   req->volume = aet_volume_ref (self->volume);
   req->level = level;
+  req->absolute = self->signed_bound > 0;
   req->generation = gen;
   self->mesh_busy = TRUE;
   g_thread_unref (g_thread_new ("aet-iso-mesh", mesh_thread, req));
@@ -155,6 +226,11 @@ update_slice (AetViewer *self)
   if (slice == NULL)
     g_warning ("layer: %s", error->message);
   aet_scene_set_slice (self->scene, slice, aet_view_layer_spacing (&self->setup) / 2.0);
+  if (self->signed_bound > 0)
+    aet_scene_set_slice_colormap (self->scene, AET_COLORMAP_DIVERGING, FALSE,
+                                  -self->signed_bound, self->signed_bound);
+  else
+    aet_scene_set_slice_colormap (self->scene, AET_COLORMAP_GREY, TRUE, 0, 0);
 }
 
 static void
@@ -167,9 +243,9 @@ apply_coloring (AetViewer *self)
 static void
 apply_mode (AetViewer *self)
 {
-  apply_coloring (self);
   update_slice (self);
-  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  apply_coloring (self);
+  queue_render (self);
 }
 
 static void
@@ -195,18 +271,19 @@ view_layer_face_on (AetViewer *self)
 static void
 camera_changed (AetViewer *self)
 {
-  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  queue_render (self);
   g_signal_emit (self, signals[SIGNAL_CAMERA_CHANGED], 0);
 }
 
-void
-aet_viewer_set_volume (AetViewer *self, AetVolume *volume)
+static void
+set_volume (AetViewer *self, AetVolume *volume, gdouble signed_bound)
 {
-  g_return_if_fail (AET_IS_VIEWER (self));
   if (volume != NULL)
     aet_volume_ref (volume);
   g_clear_pointer (&self->volume, aet_volume_unref);
   self->volume = volume;
+  self->signed_bound = volume != NULL && signed_bound > 0 && isfinite (signed_bound)
+                         ? signed_bound : 0;
   if (volume != NULL)
     {
       AetVolumeStats st;
@@ -215,7 +292,6 @@ aet_viewer_set_volume (AetViewer *self, AetVolume *volume)
       self->vmax = st.max > st.min ? st.max : st.min + 1.0;
     }
   start_mesh (self);
-  update_slice (self);
   if (!self->framed && volume != NULL)
     {
       /* the particle fills about half of the box */
@@ -227,6 +303,28 @@ aet_viewer_set_volume (AetViewer *self, AetVolume *volume)
       camera_changed (self);
     }
   apply_mode (self);
+  g_signal_emit (self, signals[SIGNAL_DATA_CHANGED], 0);
+}
+
+void
+aet_viewer_set_volume (AetViewer *self, AetVolume *volume)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  set_volume (self, volume, 0);
+}
+
+void
+aet_viewer_set_signed_volume (AetViewer *self, AetVolume *volume, gdouble bound)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  set_volume (self, volume, bound);
+}
+
+gdouble
+aet_viewer_get_signed_bound (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), 0);
+  return self->signed_bound;
 }
 
 AetVolume *
@@ -254,6 +352,7 @@ aet_viewer_set_atoms (AetViewer *self, AetAtoms *atoms)
       camera_changed (self);
     }
   apply_mode (self);
+  g_signal_emit (self, signals[SIGNAL_DATA_CHANGED], 0);
 }
 
 AetAtoms *
@@ -269,7 +368,7 @@ aet_viewer_set_color_column (AetViewer *self, const char *column)
   g_return_if_fail (AET_IS_VIEWER (self));
   aet_view_setup_set_color_column (&self->setup, column);
   apply_coloring (self);
-  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  queue_render (self);
 }
 
 const char *
@@ -326,7 +425,7 @@ aet_viewer_set_lattice (AetViewer *self, const gdouble rotation[9], gdouble a)
   g_return_if_fail (AET_IS_VIEWER (self));
   aet_view_setup_set_lattice (&self->setup, rotation, a);
   update_slice (self);
-  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  queue_render (self);
 }
 
 void
@@ -350,12 +449,12 @@ aet_viewer_set_layer_index (AetViewer *self, gint index)
   if (index == self->setup.layer_index)
     {
       update_slice (self);
-      gtk_gl_area_queue_render (GTK_GL_AREA (self));
+      queue_render (self);
       return;
     }
   self->setup.layer_index = index;
   update_slice (self);
-  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  queue_render (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYER_INDEX]);
 }
 
@@ -426,7 +525,7 @@ aet_viewer_copy_camera (AetViewer *self, const AetCamera *camera)
   g_return_if_fail (AET_IS_VIEWER (self) && camera != NULL);
   aet_camera_copy_from (self->camera, camera);
   self->framed = TRUE;
-  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  queue_render (self);
 }
 
 AetScene *
@@ -440,9 +539,81 @@ gboolean
 aet_viewer_get_legend (AetViewer *self, AetColormap *map, gdouble *vmin, gdouble *vmax)
 {
   g_return_val_if_fail (AET_IS_VIEWER (self), FALSE);
-  if (self->atoms == NULL || self->setup.mode == AET_VIEW_ISO || self->setup.mode == AET_VIEW_LAYERS)
+  if (self->setup.mode == AET_VIEW_LAYERS)
+    return aet_scene_get_slice_legend (self->scene, map, vmin, vmax);
+  if (self->atoms == NULL || self->setup.mode == AET_VIEW_ISO)
     return FALSE;
   return aet_scene_get_legend (self->scene, map, vmin, vmax);
+}
+
+void
+aet_viewer_set_substrate (AetViewer *self, gboolean show, const gdouble point[3],
+                          const gdouble normal[3], gdouble radius)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  aet_scene_set_substrate (self->scene, show && point != NULL && normal != NULL, point, normal,
+                           radius);
+  queue_render (self);
+}
+
+/* ---- split view -------------------------------------------------------- */
+
+void
+aet_viewer_set_split (AetViewer *self, AetViewer *other)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  g_return_if_fail (other == NULL || (AET_IS_VIEWER (other) && other != self));
+  if (other == self->split_other)
+    return;
+  if (self->split_other != NULL)
+    {
+      self->split_other->split_host = NULL;
+      g_clear_object (&self->split_other);
+    }
+  if (other != NULL)
+    {
+      g_return_if_fail (other->split_host == NULL);
+      self->split_other = g_object_ref (other);
+      other->split_host = self;
+      /* its scene needs GL objects even while it is not shown itself */
+      if (gtk_widget_get_realized (GTK_WIDGET (self)))
+        gtk_widget_realize (GTK_WIDGET (other));
+    }
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+}
+
+AetViewer *
+aet_viewer_get_split (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), NULL);
+  return self->split_other;
+}
+
+void
+aet_viewer_set_divider (AetViewer *self, gdouble position)
+{
+  g_return_if_fail (AET_IS_VIEWER (self));
+  if (!isfinite (position))
+    return;
+  position = CLAMP (position, 0.0, 1.0);
+  if (position == self->divider)
+    return;
+  self->divider = position;
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+}
+
+gdouble
+aet_viewer_get_divider (AetViewer *self)
+{
+  g_return_val_if_fail (AET_IS_VIEWER (self), 0.5);
+  return self->divider;
+}
+
+/* The divider's column in framebuffer pixels of a width-wide view. */
+static gint
+divider_column (AetViewer *self, gint width)
+{
+  return (gint) lround (self->divider * width);
 }
 
 guint8 *
@@ -457,7 +628,7 @@ aet_viewer_render_image (AetViewer *self, gint width, gint height, GError **erro
     }
   gtk_gl_area_make_current (GTK_GL_AREA (self));
   guint8 *rgba = aet_offscreen_render (self->scene, self->camera, width, height, NULL, error);
-  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+  queue_render (self);
   return rgba;
 }
 
@@ -474,6 +645,8 @@ aet_viewer_realize (GtkWidget *widget)
   g_autoptr (GError) error = NULL;
   if (!aet_scene_realize (self->scene, &error))
     gtk_gl_area_set_error (GTK_GL_AREA (self), error);
+  if (self->split_other != NULL)
+    gtk_widget_realize (GTK_WIDGET (self->split_other));
 }
 
 static void
@@ -499,7 +672,32 @@ aet_viewer_render (GtkGLArea *area, GdkGLContext *context)
   gint h = gtk_widget_get_height (GTK_WIDGET (area)) * scale;
   if (w <= 0 || h <= 0)
     return TRUE;
-  aet_scene_render (self->scene, self->camera, w, h, (guint) fb);
+  AetViewer *other = self->split_other;
+  /* The other scene's GL objects are usable here only when both areas
+   * draw with one context (the compare view makes them share it). */
+  if (other == NULL || gtk_gl_area_get_context (GTK_GL_AREA (other)) != context
+      || !aet_scene_is_realized (other->scene))
+    {
+      if (other != NULL)
+        g_debug ("split view: the second viewer has no GL objects in this context");
+      aet_scene_render (self->scene, self->camera, w, h, (guint) fb);
+      return TRUE;
+    }
+  /* Split view: each scene is drawn (and cleared) inside its own scissor
+   * rectangle, through this viewer's camera, into this one framebuffer. */
+  gint x = divider_column (self, w);
+  glEnable (GL_SCISSOR_TEST);
+  if (x > 0)
+    {
+      glScissor (0, 0, x, h);
+      aet_scene_render (self->scene, self->camera, w, h, (guint) fb);
+    }
+  if (x < w)
+    {
+      glScissor (x, 0, w - x, h);
+      aet_scene_render (other->scene, self->camera, w, h, (guint) fb);
+    }
+  glDisable (GL_SCISSOR_TEST);
   return TRUE;
 }
 
@@ -538,13 +736,18 @@ drag_end (GtkGestureDrag *gesture, gdouble dx, gdouble dy, AetViewer *self)
   /* a press without motion is a click: pick the atom under it */
   if (self->drag_button != GDK_BUTTON_PRIMARY || fabs (dx) > 3 || fabs (dy) > 3)
     return;
-  if (self->atoms == NULL || self->setup.mode == AET_VIEW_ISO || self->setup.mode == AET_VIEW_LAYERS)
+  gint width = gtk_widget_get_width (GTK_WIDGET (self));
+  /* right of a split view's divider the other viewer's atoms are shown */
+  AetViewer *owner = self;
+  if (self->split_other != NULL && self->drag_x >= self->divider * width)
+    owner = self->split_other;
+  if (owner->atoms == NULL || self->setup.mode == AET_VIEW_ISO
+      || self->setup.mode == AET_VIEW_LAYERS)
     return;
-  gssize index = aet_scene_pick_atom (self->scene, self->camera, self->drag_x, self->drag_y,
-                                      gtk_widget_get_width (GTK_WIDGET (self)),
-                                      gtk_widget_get_height (GTK_WIDGET (self)));
+  gssize index = aet_scene_pick_atom (owner->scene, self->camera, self->drag_x, self->drag_y,
+                                      width, gtk_widget_get_height (GTK_WIDGET (self)));
   if (index >= 0)
-    g_signal_emit (self, signals[SIGNAL_ATOM_PICKED], 0, (gint) index);
+    g_signal_emit (owner, signals[SIGNAL_ATOM_PICKED], 0, (gint) index);
 }
 
 static gboolean
@@ -595,6 +798,16 @@ aet_viewer_get_property (GObject *object, guint id, GValue *value, GParamSpec *p
 }
 
 static void
+aet_viewer_dispose (GObject *object)
+{
+  AetViewer *self = AET_VIEWER (object);
+  aet_viewer_set_split (self, NULL);
+  if (self->split_host != NULL)
+    aet_viewer_set_split (self->split_host, NULL);
+  G_OBJECT_CLASS (aet_viewer_parent_class)->dispose (object);
+}
+
+static void
 aet_viewer_finalize (GObject *object)
 {
   AetViewer *self = AET_VIEWER (object);
@@ -610,6 +823,7 @@ aet_viewer_class_init (AetViewerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = aet_viewer_dispose;
   object_class->finalize = aet_viewer_finalize;
   object_class->get_property = aet_viewer_get_property;
   widget_class->realize = aet_viewer_realize;
@@ -640,6 +854,10 @@ aet_viewer_class_init (AetViewerClass *klass)
   signals[SIGNAL_MESH_READY] = g_signal_new ("mesh-ready", G_TYPE_FROM_CLASS (klass),
                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 0);
+  /* Main thread: a new volume or atom set was given to the viewer. */
+  signals[SIGNAL_DATA_CHANGED] = g_signal_new ("data-changed", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 0);
 
   gtk_widget_class_install_action (widget_class, "viewer.mode", "s", action_mode);
   gtk_widget_class_install_action (widget_class, "viewer.layer-up", NULL, action_layer);
@@ -669,6 +887,7 @@ aet_viewer_init (AetViewer *self)
   self->camera = aet_camera_new ();
   aet_view_setup_init (&self->setup);
   self->vmax = 1.0;
+  self->divider = 0.5;
   aet_view_style_scene (self->scene);
 
   gtk_gl_area_set_required_version (GTK_GL_AREA (self), 3, 3);

@@ -32,6 +32,14 @@ GtkWidget *aet_viewer_new (void);
 /* The volume whose iso-surface (and layers) are shown; a reference is
  * kept, NULL clears.  The mesh follows on a worker thread. */
 void aet_viewer_set_volume (AetViewer *self, AetVolume *volume);
+/* Shows a signed volume, such as a difference: the iso-surface is that of
+ * |v| at the iso fraction of `bound`, and layers are drawn with the
+ * diverging colour map over ±bound (with a legend).  A bound ≤ 0 shows it
+ * as a plain volume; aet_viewer_set_volume always does. */
+void aet_viewer_set_signed_volume (AetViewer *self, AetVolume *volume, gdouble bound);
+/* The bound of a signed volume, 0 for a plain one. */
+gdouble aet_viewer_get_signed_bound (AetViewer *self);
+
 /* Borrowed, may be NULL. */
 AetVolume *aet_viewer_get_volume (AetViewer *self);
 
@@ -88,10 +96,33 @@ void aet_viewer_copy_camera (AetViewer *self, const AetCamera *camera);
  * context. */
 AetScene *aet_viewer_get_scene (AetViewer *self);
 
-/* The colour map and range of the atom colouring for a legend; FALSE when
- * there is none (element colours, or no atoms shown). */
+/* The colour map and range for a legend: of the atom colouring, or in the
+ * layers mode of a coloured slice (a signed volume); FALSE when there is
+ * none (element colours, grey slices, the iso-surface). */
 gboolean aet_viewer_get_legend (AetViewer *self, AetColormap *map, gdouble *vmin,
                                 gdouble *vmax);
+
+/* The substrate as a translucent disk (aet_scene_set_substrate); show
+ * FALSE hides it. */
+void aet_viewer_set_substrate (AetViewer *self, gboolean show, const gdouble point[3],
+                               const gdouble normal[3], gdouble radius);
+
+/* Split view, the before/after slider: this viewer draws its own scene
+ * left of a vertical divider and `other`'s scene right of it, both through
+ * this viewer's camera, into its one framebuffer (a scissor rectangle per
+ * side, so every pixel is shaded once).  `other` keeps its data, meshes
+ * and slices up to date as usual, need not be shown, and must draw with
+ * the same GL context as this viewer (AetCompareView makes its viewers
+ * share one); otherwise only this viewer's scene is drawn.  A click right
+ * of the divider picks in `other` and emits its "atom-picked".  NULL ends
+ * the split.  A reference to `other` is held while split. */
+void aet_viewer_set_split (AetViewer *self, AetViewer *other);
+/* Borrowed, NULL when not split. */
+AetViewer *aet_viewer_get_split (AetViewer *self);
+/* The divider's position as a fraction of the width from the left edge,
+ * clamped to [0, 1]; default 0.5. */
+void aet_viewer_set_divider (AetViewer *self, gdouble position);
+gdouble aet_viewer_get_divider (AetViewer *self);
 
 /* TRUE while a mesh is being computed for the current volume and level. */
 gboolean aet_viewer_is_busy (AetViewer *self);

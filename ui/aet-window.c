@@ -38,6 +38,8 @@ typedef struct
   AetAtoms *atoms;
   gboolean final;
   GError *error;
+  gdouble *iteration_error; /* the reconstruction error per iteration so far */
+  guint n_iterations;
 } RunEvent;
 
 /* What the pipeline callback needs; freed by the callback itself after
@@ -74,7 +76,9 @@ struct _AetWindow
   GtkWidget *iso_scale;
   GtkWidget *color_drop;
   GtkWidget *view_label;
+  GtkWidget *layer_controls;
   GtkWidget *empty_state;
+  GtkWidget *substrate_check;
 
   /* the data (main thread; snapshots, never written) */
   AetTiltSeries *tilts;
@@ -86,6 +90,8 @@ struct _AetWindow
   AetAtoms *truth;
   AetAnalysis *analysis;
   GArray *recon_error;
+  guint error_plot_timeout;   /* a live error plot waiting for its turn */
+  gint64 error_plot_us;       /* when the error plot was last redrawn */
   char *project_path;
   char *last_folder;
 
@@ -195,6 +201,50 @@ update_compare_sources (AetWindow *self)
     }
 }
 
+/* Main thread: the substrate disk under the interface the analysis found
+ * (in every pane: they show one particle in one frame), if it found one
+ * and the toggle is on; the toggle is enabled only then. */
+static void
+update_substrate (AetWindow *self)
+{
+  const AetAnalysis *a = self->analysis;
+  gboolean found = a != NULL && a->interface_facet >= 0 && self->traced != NULL
+                   && self->traced->n_atoms > 0;
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "show-substrate");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), found);
+  gtk_widget_set_tooltip_text (self->substrate_check,
+                               found ? "The substrate under the interface facet the analysis "
+                                       "found, as a translucent disk"
+                                     : "No interface with a substrate was found");
+  g_autoptr (GVariant) state = g_action_get_state (action);
+  if (!found || !g_variant_get_boolean (state))
+    {
+      aet_compare_view_set_substrate (self->compare, FALSE, NULL, NULL, 0);
+      return;
+    }
+  /* the disk lies in the interface plane n·p = offset, centred under the
+   * particle's centroid, and reaches a little beyond the particle */
+  const gdouble *n = a->interface_normal, *c = a->centre;
+  gdouble nc = n[0] * c[0] + n[1] * c[1] + n[2] * c[2];
+  gdouble point[3];
+  for (int k = 0; k < 3; k++)
+    point[k] = c[k] + (a->interface_offset - nc) * n[k];
+  gdouble r2 = 0;
+  const gdouble *p = self->traced->positions;
+  for (gsize i = 0; i < self->traced->n_atoms; i++)
+    {
+      gdouble d[3], dn = 0;
+      for (int k = 0; k < 3; k++)
+        {
+          d[k] = p[3 * i + k] - c[k];
+          dn += d[k] * n[k];
+        }
+      gdouble in_plane = d[0] * d[0] + d[1] * d[1] + d[2] * d[2] - dn * dn;
+      r2 = MAX (r2, in_plane);
+    }
+  aet_compare_view_set_substrate (self->compare, TRUE, point, n, MAX (5.0, 1.3 * sqrt (r2)));
+}
+
 static void
 show_analysis (AetWindow *self, const AetMatchStats *match)
 {
@@ -211,6 +261,40 @@ show_analysis (AetWindow *self, const AetMatchStats *match)
   if (self->recon_error != NULL)
     aet_inspector_set_recon_error (self->inspector, (const gdouble *) self->recon_error->data,
                                    self->recon_error->len);
+  update_substrate (self);
+}
+
+/* Main thread: redraws the error plot from the newest curve. */
+static gboolean
+plot_live_error (gpointer data)
+{
+  AetWindow *self = data;
+  self->error_plot_timeout = 0;
+  self->error_plot_us = g_get_monotonic_time ();
+  if (self->recon_error != NULL)
+    aet_inspector_set_recon_error (self->inspector, (const gdouble *) self->recon_error->data,
+                                   self->recon_error->len);
+  return G_SOURCE_REMOVE;
+}
+
+/* Main thread: a longer error curve arrived while GENFIRE runs.  The plot
+ * is redrawn at most every 250 ms (a plot costs a few ms; iterations may
+ * come much faster); a curve that arrives sooner waits for its turn and is
+ * replaced by any newer one meanwhile. */
+static void
+update_live_error (AetWindow *self, const gdouble *error, guint n)
+{
+  g_clear_pointer (&self->recon_error, g_array_unref);
+  self->recon_error = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), n);
+  g_array_append_vals (self->recon_error, error, n);
+  if (self->error_plot_timeout != 0)
+    return;
+  gint64 wait_us = self->error_plot_us + 250000 - g_get_monotonic_time ();
+  if (wait_us <= 0)
+    plot_live_error (self);
+  else
+    self->error_plot_timeout = g_timeout_add ((guint) (wait_us / 1000) + 1, plot_live_error,
+                                              self);
 }
 
 /* ---- the run ----------------------------------------------------------- */
@@ -225,6 +309,7 @@ run_event_free (gpointer data)
   g_clear_pointer (&ev->volume, aet_volume_unref);
   g_clear_pointer (&ev->atoms, aet_atoms_unref);
   g_clear_error (&ev->error);
+  g_free (ev->iteration_error);
   g_free (ev);
 }
 
@@ -259,6 +344,12 @@ pipeline_event (const AetPipelineEvent *event, gpointer user_data)
   ev->atoms = event->atoms != NULL ? aet_atoms_ref (event->atoms) : NULL;
   ev->final = event->final;
   ev->error = event->error != NULL ? g_error_copy (event->error) : NULL;
+  if (event->iteration_error != NULL && event->n_iterations > 0)
+    {
+      ev->iteration_error = g_memdup2 (event->iteration_error,
+                                       event->n_iterations * sizeof (gdouble));
+      ev->n_iterations = event->n_iterations;
+    }
   g_idle_add_full (G_PRIORITY_DEFAULT, handle_event, ev, run_event_free);
   if (event->kind == AET_PIPELINE_EVENT_FINISHED)
     {
@@ -308,6 +399,7 @@ run_finished (AetWindow *self, const GError *error)
   /* the FINISHED event is the worker's last act: this join is immediate */
   aet_pipeline_wait (self->pipeline, NULL);
   self->running = FALSE;
+  g_clear_handle_id (&self->error_plot_timeout, g_source_remove);
   AetProject *project = aet_pipeline_get_project (self->pipeline);
   const char *err = aet_project_get_param (project, "result/reconstruct/error");
   g_clear_pointer (&self->recon_error, g_array_unref);
@@ -355,6 +447,8 @@ handle_event (gpointer data)
       gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), ev->fraction);
       if (ev->message != NULL)
         gtk_label_set_text (GTK_LABEL (self->status_label), ev->message);
+      if (ev->iteration_error != NULL)
+        update_live_error (self, ev->iteration_error, ev->n_iterations);
       break;
     case AET_PIPELINE_EVENT_VOLUME:
       if (g_strcmp0 (ev->name, "target") == 0)
@@ -544,6 +638,7 @@ clear_data (AetWindow *self)
   g_clear_pointer (&self->traced_after, aet_atoms_unref);
   g_clear_pointer (&self->analysis, aet_analysis_free);
   g_clear_pointer (&self->recon_error, g_array_unref);
+  g_clear_handle_id (&self->error_plot_timeout, g_source_remove);
 }
 
 typedef struct
@@ -685,6 +780,10 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
     aet_stage_list_set_state (self->stages, AET_STAGE_RECONSTRUCT, AET_STAGE_DONE, "loaded");
   if (self->traced != NULL)
     aet_stage_list_set_state (self->stages, AET_STAGE_TRACE_BEFORE, AET_STAGE_DONE, "loaded");
+  if (self->augmented != NULL)
+    aet_stage_list_set_state (self->stages, AET_STAGE_AUGMENT, AET_STAGE_DONE, "loaded");
+  if (self->traced_after != NULL)
+    aet_stage_list_set_state (self->stages, AET_STAGE_TRACE_AFTER, AET_STAGE_DONE, "loaded");
   update_compare_sources (self);
   aet_inspector_clear (self->inspector);
   show_analysis (self, NULL);
@@ -1009,6 +1108,7 @@ start_simulation (AetWindow *self, const AetSimParams *p, const char *tilts,
   self->project_path = NULL;
   set_subtitle (self, subtitle);
   aet_inspector_clear (self->inspector);
+  update_substrate (self);
   set_pipeline (self, aet_pipeline_new (aet_project_new ()));
   AetPipeline *pl = self->pipeline;
   aet_pipeline_set_param (pl, "simulate/enabled", "true");
@@ -1164,9 +1264,44 @@ static void
 action_compare (GSimpleAction *action, GVariant *param, gpointer data)
 {
   AetWindow *self = data;
-  gboolean on = !aet_compare_view_get_comparing (self->compare);
-  aet_compare_view_set_comparing (self->compare, on);
-  g_simple_action_set_state (action, g_variant_new_boolean (on));
+  aet_compare_view_set_comparing (self->compare, !aet_compare_view_get_comparing (self->compare));
+}
+
+/* "single" (one view), or "side", "split", "difference": comparing. */
+static void
+action_compare_layout (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  AetWindow *self = data;
+  const char *name = g_variant_get_string (value, NULL);
+  gint layout = aet_compare_layout_from_string (name);
+  if (g_str_equal (name, "single"))
+    aet_compare_view_set_comparing (self->compare, FALSE);
+  else if (layout >= 0)
+    {
+      aet_compare_view_set_layout (self->compare, layout);
+      aet_compare_view_set_comparing (self->compare, TRUE);
+    }
+}
+
+/* Main thread: the compare view changed (a button, C, S, D): the actions'
+ * states and the layout buttons follow. */
+static void
+compare_changed (AetCompareView *compare, GParamSpec *pspec, AetWindow *self)
+{
+  gboolean on = aet_compare_view_get_comparing (compare);
+  GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), "compare");
+  g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_boolean (on));
+  a = g_action_map_lookup_action (G_ACTION_MAP (self), "compare-layout");
+  const char *name = on ? aet_compare_layout_to_string (aet_compare_view_get_layout (compare))
+                        : "single";
+  g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_string (name));
+}
+
+static void
+action_show_substrate (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  g_simple_action_set_state (action, value);
+  update_substrate (data);
 }
 
 static void
@@ -1195,6 +1330,13 @@ action_layer (GSimpleAction *action, GVariant *param, gpointer data)
 }
 
 static void
+action_reset_view (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  aet_viewer_reset_view (viewer (self, 0));
+}
+
+static void
 action_view_along (GSimpleAction *action, GVariant *param, gpointer data)
 {
   AetWindow *self = data;
@@ -1214,9 +1356,11 @@ viewer_mode_changed (AetViewer *v, GParamSpec *pspec, AetWindow *self)
   GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), "view-mode");
   g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_string (name));
   g_autofree char *text = NULL;
-  if (aet_viewer_get_view_mode (v) == AET_VIEW_LAYERS)
+  gboolean layers = aet_viewer_get_view_mode (v) == AET_VIEW_LAYERS;
+  if (layers)
     text = g_strdup_printf ("Layer %+d", aet_viewer_get_layer_index (v));
   gtk_label_set_text (GTK_LABEL (self->view_label), text != NULL ? text : "");
+  gtk_widget_set_visible (self->layer_controls, layers);
 }
 
 /* Main thread: a picked atom is described in the status bar. */
@@ -1377,6 +1521,9 @@ build_sidebar (AetWindow *self)
   self->color_drop = sidebar_row (box, "Colour by",
                                   gtk_drop_down_new_from_strings (color_columns));
   g_signal_connect (self->color_drop, "notify::selected", G_CALLBACK (color_changed), self);
+  self->substrate_check = gtk_check_button_new_with_label ("Substrate");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->substrate_check), "win.show-substrate");
+  gtk_box_append (GTK_BOX (box), self->substrate_check);
 
   GtkWidget *views = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   gtk_widget_add_css_class (views, "linked");
@@ -1405,11 +1552,11 @@ build_sidebar (AetWindow *self)
 static void
 build_center (AetWindow *self)
 {
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   gtk_widget_add_css_class (bar, "aet-view-toolbar");
   GtkWidget *modes = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   gtk_widget_add_css_class (modes, "linked");
-  static const char *const labels[AET_N_VIEWS] = { "Iso-surface", "Atoms", "Layers", "Facets" };
+  static const char *const labels[AET_N_VIEWS] = { "Surface", "Atoms", "Layers", "Facets" };
   GtkWidget *group = NULL;
   for (int i = 0; i < AET_N_VIEWS; i++)
     {
@@ -1419,7 +1566,11 @@ build_center (AetWindow *self)
       group = b;
       gtk_actionable_set_action_name (GTK_ACTIONABLE (b), "win.view-mode");
       gtk_actionable_set_action_target (GTK_ACTIONABLE (b), "s", aet_view_mode_to_string (i));
-      g_autofree char *tip = g_strdup_printf ("%s (%d)", labels[i], i + 1);
+      static const char *const tips[AET_N_VIEWS] = { "The iso-surface of the volume",
+                                                     "The traced atoms",
+                                                     "One atomic layer of the volume",
+                                                     "The atoms coloured by facet" };
+      g_autofree char *tip = g_strdup_printf ("%s (%d)", tips[i], i + 1);
       gtk_widget_set_tooltip_text (b, tip);
       gtk_box_append (GTK_BOX (modes), b);
     }
@@ -1432,29 +1583,59 @@ build_center (AetWindow *self)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (up), "win.layer");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (up), "i", 1);
   gtk_widget_set_tooltip_text (up, "Next layer (Page Up)");
+  /* the layer controls show in the layers mode only (the bar is narrow) */
+  self->layer_controls = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   GtkWidget *layer_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   gtk_widget_add_css_class (layer_box, "linked");
   gtk_box_append (GTK_BOX (layer_box), down);
   gtk_box_append (GTK_BOX (layer_box), up);
-  gtk_box_append (GTK_BOX (bar), layer_box);
+  gtk_box_append (GTK_BOX (self->layer_controls), layer_box);
   self->view_label = gtk_label_new ("");
   gtk_widget_add_css_class (self->view_label, "dim-label");
-  gtk_box_append (GTK_BOX (bar), self->view_label);
+  gtk_box_append (GTK_BOX (self->layer_controls), self->view_label);
+  gtk_widget_set_visible (self->layer_controls, FALSE);
+  gtk_box_append (GTK_BOX (bar), self->layer_controls);
   GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   gtk_widget_set_hexpand (spacer, TRUE);
   gtk_box_append (GTK_BOX (bar), spacer);
-  GtkWidget *cmp = gtk_toggle_button_new_with_label ("Compare");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (cmp), "win.compare");
-  gtk_widget_set_tooltip_text (cmp, "Show two views side by side (C)");
-  gtk_box_append (GTK_BOX (bar), cmp);
+  /* one view, or a comparison of the two (C toggles, S and D pick) */
+  GtkWidget *layouts_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_add_css_class (layouts_box, "linked");
+  static const struct
+  {
+    const char *label, *target, *tip;
+  } layouts[] = {
+    { "One", "single", "One view (C toggles the comparison)" },
+    { "Side by side", "side", "Before and after (or the reconstruction and the truth) side by "
+                              "side, turning together (C)" },
+    { "Split", "split", "One view, before left of the divider and after right of it: drag "
+                        "the divider, or move it with [ and ] (S)" },
+    { "Difference", "difference", "What differs: after − before of the volumes, or how far "
+                                  "each atom moved (D)" },
+  };
+  group = NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (layouts); i++)
+    {
+      GtkWidget *b = gtk_toggle_button_new_with_label (layouts[i].label);
+      if (group != NULL)
+        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (b), GTK_TOGGLE_BUTTON (group));
+      group = b;
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (b), "win.compare-layout");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (b), "s", layouts[i].target);
+      gtk_widget_set_tooltip_text (b, layouts[i].tip);
+      gtk_box_append (GTK_BOX (layouts_box), b);
+    }
+  gtk_box_append (GTK_BOX (bar), layouts_box);
   GtkWidget *reset = gtk_button_new_from_icon_name ("zoom-fit-best-symbolic");
-  gtk_widget_set_tooltip_text (reset, "Reset the view (R)");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (reset), "win.view-along");
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (reset), "s", "beam");
+  gtk_widget_set_tooltip_text (reset, "Reset the view: frame the particle, look down the beam "
+                                      "(R)");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (reset), "win.reset-view");
   gtk_box_append (GTK_BOX (bar), reset);
   gtk_box_append (GTK_BOX (self->center_box), bar);
 
   self->compare = AET_COMPARE_VIEW (aet_compare_view_new ());
+  g_signal_connect (self->compare, "notify::comparing", G_CALLBACK (compare_changed), self);
+  g_signal_connect (self->compare, "notify::layout", G_CALLBACK (compare_changed), self);
   GtkWidget *overlay = gtk_overlay_new ();
   gtk_widget_set_vexpand (overlay, TRUE);
   gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (self->compare));
@@ -1499,6 +1680,7 @@ aet_window_dispose (GObject *object)
   AetWindow *self = AET_WINDOW (object);
   set_pipeline (self, NULL);
   clear_data (self);
+  g_clear_handle_id (&self->error_plot_timeout, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), AET_TYPE_WINDOW);
   G_OBJECT_CLASS (aet_window_parent_class)->dispose (object);
 }
@@ -1549,11 +1731,14 @@ aet_window_init (AetWindow *self)
     { "export", action_export },
     { "fullscreen", action_fullscreen },
     { "compare", action_compare, NULL, "false" },
+    { "compare-layout", action_compare_layout, "s", "'single'" },
+    { "show-substrate", NULL, NULL, "true", action_show_substrate },
     { "view-mode", action_view_mode, "s", "'iso'" },
     { "dismiss-error", action_dismiss_error },
     { "demo", action_demo },
     { "layer", action_layer, "i" },
     { "view-along", action_view_along, "s" },
+    { "reset-view", action_reset_view },
   };
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
 
@@ -1567,8 +1752,16 @@ aet_window_init (AetWindow *self)
   g_signal_connect (drop, "drop", G_CALLBACK (drop_files), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
+  /* the keyboard shortcuts window (win.show-help-overlay, Ctrl+?) */
+  g_autoptr (GtkBuilder) builder
+    = gtk_builder_new_from_resource ("/org/aetstudio/AetStudio/aet-shortcuts.ui");
+  GtkShortcutsWindow *help = GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder,
+                                                                           "help_overlay"));
+  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self), help);
+
   load_settings (self);
   update_busy (self);
+  update_substrate (self);
 }
 
 AetWindow *

@@ -2,7 +2,10 @@
  * linked), the pipeline's stages and main parameters in the sidebar, the
  * report in the inspector, and the actions (win.open, win.save,
  * win.save-as, win.new-simulation, win.run, win.cancel, win.export,
- * win.fullscreen, win.compare, win.view-mode, win.dismiss-error, win.demo).
+ * win.fullscreen, win.compare, win.compare-layout, win.view-mode,
+ * win.layer, win.view-along, win.show-substrate, win.dismiss-error,
+ * win.demo, and GtkApplicationWindow's win.show-help-overlay for the
+ * keyboard shortcuts window).
  *
  * Threads: the window lives on the GTK main thread.  Runs (simulate →
  * reconstruct → trace → analyse) go to a worker thread that posts events

@@ -2,6 +2,7 @@
  * that skip what did not change, cancellation at every stage, and a save
  * killed midway that leaves the previous project intact. */
 #include <glib/gstdio.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,6 +60,10 @@ typedef struct
   AetStageId cancel_at;
   AetPipeline *pipeline;
   gboolean finished;
+  guint error_events;       /* progress events carrying the error per iteration */
+  guint last_n;             /* iterations in the last of them */
+  gboolean error_shrank;    /* a later event carried fewer iterations */
+  gdouble errors[64];       /* the last curve */
 } Events;
 
 /* Runs on the pipeline's thread. */
@@ -74,6 +79,15 @@ count_events (const AetPipelineEvent *e, gpointer user_data)
     ev->finished = TRUE;
   if (e->kind == AET_PIPELINE_EVENT_PROGRESS && e->stage == ev->cancel_at)
     aet_pipeline_cancel (ev->pipeline);
+  if (e->kind == AET_PIPELINE_EVENT_PROGRESS && e->iteration_error != NULL)
+    {
+      g_assert_cmpint (e->stage, ==, AET_STAGE_RECONSTRUCT);
+      g_assert_cmpuint (e->n_iterations, <=, G_N_ELEMENTS (ev->errors));
+      ev->error_shrank |= e->n_iterations < ev->last_n;
+      ev->last_n = e->n_iterations;
+      ev->error_events++;
+      memcpy (ev->errors, e->iteration_error, e->n_iterations * sizeof (gdouble));
+    }
 }
 
 static void
@@ -107,6 +121,17 @@ test_end_to_end (void)
   g_assert_cmpuint (ev.snapshots, >=, 2);
   g_assert_cmpuint (ev.atoms, >=, 4);
   g_assert_true (ev.finished);
+  /* progress during GENFIRE carries the error curve so far: one more
+   * iteration each time, ending with the curve the project stores */
+  g_assert_cmpuint (ev.error_events, >=, 12);
+  g_assert_false (ev.error_shrank);
+  g_assert_cmpuint (ev.last_n, ==, 12);
+  g_auto (GStrv) stored = g_strsplit (aet_project_get_param (project, "result/reconstruct/error"),
+                                      ",", -1);
+  g_assert_cmpuint (g_strv_length (stored), ==, 12);
+  for (guint i = 0; i < 12; i++)
+    g_assert_cmpfloat_with_epsilon (g_ascii_strtod (stored[i], NULL), ev.errors[i],
+                                    1e-5 * ev.errors[i]);
 
   /* the project round-trips with every stage's results and signatures */
   g_autofree char *path = g_build_filename (tmpdir, "run.h5", NULL);

@@ -269,6 +269,67 @@ test_full_scene (void)
   aet_atoms_unref (atoms);
 }
 
+/* A slice in the diverging map over a fixed range shows, at each point,
+ * the colour aet_colormap_map gives its value (the same table as the
+ * legend); the default grey map is unchanged. */
+static void
+test_slice_colormap (void)
+{
+  /* values rise from −1 to +1 along x, the same on every plane */
+  g_autoptr (AetVolume) vol = aet_volume_new (40, 40, 40, 1.0);
+  for (gint k = 0; k < 40; k++)
+    for (gint j = 0; j < 40; j++)
+      for (gint i = 0; i < 40; i++)
+        vol->data[aet_volume_index (vol, i, j, k)] = (gfloat) ((i - 19.5) / 19.5);
+  const gdouble n[3] = { 0, 0, 1 };
+  g_autoptr (GError) error = NULL;
+  AetSlice *slice = aet_slice_sample (vol, n, 0.0, 0.0, &error);
+  g_assert_no_error (error);
+  AetScene *scene = aet_scene_new ();
+  aet_scene_set_slice (scene, slice, 1.0);
+  g_assert_false (aet_scene_get_slice_legend (scene, NULL, NULL, NULL));
+  aet_scene_set_slice_colormap (scene, AET_COLORMAP_DIVERGING, FALSE, -1.0, 1.0);
+  AetColormap map;
+  gdouble lo, hi;
+  g_assert_true (aet_scene_get_slice_legend (scene, &map, &lo, &hi));
+  g_assert_cmpint (map, ==, AET_COLORMAP_DIVERGING);
+  g_assert_cmpfloat (lo, ==, -1.0);
+  g_assert_cmpfloat (hi, ==, 1.0);
+  g_assert_true (aet_scene_realize (scene, &error));
+  g_assert_no_error (error);
+  g_autoptr (AetCamera) camera = aet_camera_new ();
+  const gdouble c[3] = { 19.5, 19.5, 19.5 };
+  aet_camera_frame (camera, c, 24.0);
+  aet_camera_set_projection (camera, AET_PROJECTION_ORTHOGRAPHIC);
+  AetOffscreenOptions opts = { 1, 0, FALSE };
+  g_autofree guint8 *img = aet_offscreen_render (scene, camera, W, H, &opts, &error);
+  g_assert_no_error (error);
+  const gdouble xs[] = { 4.0, 12.0, 19.5, 27.0, 35.0 };
+  for (guint i = 0; i < G_N_ELEMENTS (xs); i++)
+    {
+      const gdouble p[3] = { xs[i], 19.5, 19.5 };
+      gint x, y;
+      project (camera, p, W, H, &x, &y);
+      gfloat rgb[3];
+      aet_colormap_map (AET_COLORMAP_DIVERGING, (xs[i] - 19.5) / 19.5, -1, 1, rgb);
+      const guint8 *px = pixel (img, W, x, y);
+      g_test_message ("x = %.1f Å: %d %d %d, expected %.0f %.0f %.0f", xs[i], px[0], px[1],
+                      px[2], 255 * rgb[0], 255 * rgb[1], 255 * rgb[2]);
+      g_assert_true (close_to (px, rgb, 6));
+    }
+  /* back to grey over the slice's own range: the middle is mid grey */
+  aet_scene_set_slice_colormap (scene, AET_COLORMAP_GREY, TRUE, 0, 0);
+  g_assert_false (aet_scene_get_slice_legend (scene, NULL, NULL, NULL));
+  g_autofree guint8 *grey = aet_offscreen_render (scene, camera, W, H, &opts, &error);
+  g_assert_no_error (error);
+  gint x, y;
+  project (camera, c, W, H, &x, &y);
+  const gfloat mid[3] = { 0.5f, 0.5f, 0.5f };
+  g_assert_true (close_to (pixel (grey, W, x, y), mid, 6));
+  aet_scene_unrealize (scene);
+  aet_scene_free (scene);
+}
+
 static void
 test_tiles_match (void)
 {
@@ -380,6 +441,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/offscreen/atoms-pixels", test_atoms_pixels);
   g_test_add_func ("/render/offscreen/depth-order", test_depth_order);
   g_test_add_func ("/render/offscreen/full-scene", test_full_scene);
+  g_test_add_func ("/render/offscreen/slice-colormap", test_slice_colormap);
   g_test_add_func ("/render/offscreen/tiles-match", test_tiles_match);
   g_test_add_func ("/render/offscreen/perspective-picking",
                    test_perspective_matches_picking);

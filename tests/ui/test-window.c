@@ -1,9 +1,12 @@
 /* test-window.c — the real AET Studio window under Xvfb, driven through its
  * actions: a small simulated project is opened, the view modes, the compare
- * view and the layer step are exercised, and the GL frames of the viewers
- * are read back and checked pixel by pixel.  A reconstruction runs in the
- * background while a 10 ms timer measures the longest main-loop stall.
- * Screenshots of each view mode go to the build directory. */
+ * layouts (side by side, split with its divider, difference) and the layer
+ * step are exercised, and the GL frames of the viewers are read back and
+ * checked pixel by pixel.  A reconstruction runs in the background while a
+ * 10 ms timer measures the longest main-loop stall and the error plot is
+ * watched growing.  A particle on a substrate shows its substrate disk, and
+ * the keyboard shortcuts window lists every key.  Screenshots of each view
+ * go to the build directory. */
 #define G_LOG_DOMAIN "test-window"
 
 #include <glib/gstdio.h>
@@ -59,8 +62,10 @@ pane (guint i)
 static gboolean
 idle_cond (void)
 {
-  return !aet_window_is_busy (window) && !aet_viewer_is_busy (pane (0))
-         && !aet_viewer_is_busy (pane (1));
+  AetCompareView *cv = aet_window_get_compare_view (window);
+  return !aet_window_is_busy (window) && !aet_compare_view_is_busy (cv)
+         && !aet_viewer_is_busy (pane (0)) && !aet_viewer_is_busy (pane (1))
+         && !aet_viewer_is_busy (pane (AET_COMPARE_PANE_DIFFERENCE));
 }
 
 static gboolean
@@ -130,6 +135,42 @@ difference (GdkTexture *a, GdkTexture *b)
       for (int c = 0; c < 3; c++)
         sum += abs ((gint) pa[4 * (y * wa + x) + c] - (gint) pb[4 * (y * wb + x) + c]);
   return sum / (3.0 * w * h);
+}
+
+/* The same over the columns [x0, x1) only. */
+static gdouble
+region_difference (GdkTexture *a, GdkTexture *b, gint x0, gint x1)
+{
+  gint wa, ha, wb, hb;
+  g_autofree guint8 *pa = download (a, &wa, &ha);
+  g_autofree guint8 *pb = download (b, &wb, &hb);
+  g_assert_cmpint (wa, ==, wb);
+  g_assert_cmpint (ha, ==, hb);
+  g_assert_cmpint (x1, >, x0);
+  gdouble sum = 0;
+  for (gint y = 0; y < ha; y++)
+    for (gint x = x0; x < x1; x++)
+      for (int c = 0; c < 3; c++)
+        sum += abs ((gint) pa[4 * (y * wa + x) + c] - (gint) pb[4 * (y * wb + x) + c]);
+  return sum / (3.0 * (x1 - x0) * ha);
+}
+
+/* The fraction of pixels that are clearly red (r > b + 40) and clearly
+ * blue (b > r + 40): the two ends of the diverging map. */
+static void
+red_blue (GdkTexture *t, gdouble *red, gdouble *blue)
+{
+  gint w, h;
+  g_autofree guint8 *px = download (t, &w, &h);
+  gsize r = 0, b = 0;
+  for (gint i = 0; i < w * h; i++)
+    {
+      gint d = (gint) px[4 * i] - (gint) px[4 * i + 2];
+      r += d > 40;
+      b += d < -40;
+    }
+  *red = (gdouble) r / (w * h);
+  *blue = (gdouble) b / (w * h);
 }
 
 static void
@@ -258,6 +299,244 @@ test_compare (void)
   g_assert_false (aet_compare_view_get_comparing (aet_window_get_compare_view (window)));
 }
 
+static gint64 frame_start, frame_sum;
+static guint frame_count;
+
+static void
+frame_begin (GdkFrameClock *clock, gpointer data)
+{
+  frame_start = g_get_monotonic_time ();
+}
+
+static void
+frame_end (GdkFrameClock *clock, gpointer data)
+{
+  if (frame_start == 0)
+    return;
+  frame_sum += g_get_monotonic_time () - frame_start;
+  frame_count++;
+  frame_start = 0;
+}
+
+/* The mean time of n frames (before-paint to after-paint) that redraw
+ * every shown viewer, in ms. */
+static gdouble
+mean_frame_ms (guint n)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  gulong h1 = g_signal_connect (clock, "before-paint", G_CALLBACK (frame_begin), NULL);
+  gulong h2 = g_signal_connect_after (clock, "after-paint", G_CALLBACK (frame_end), NULL);
+  frame_sum = 0;
+  frame_count = 0;
+  frame_start = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      guint before = frame_count;
+      for (guint p = 0; p < 3; p++)
+        if (gtk_widget_get_mapped (GTK_WIDGET (pane (p))))
+          gtk_gl_area_queue_render (GTK_GL_AREA (pane (p)));
+      gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC;
+      while (frame_count == before && g_get_monotonic_time () < end)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (1000);
+        }
+    }
+  g_signal_handler_disconnect (clock, h1);
+  g_signal_handler_disconnect (clock, h2);
+  return frame_count > 0 ? frame_sum / 1e3 / frame_count : 0.0;
+}
+
+static GdkTexture *plain_before; /* pane 0 alone, full width (atoms) */
+static GdkTexture *whole_after;  /* the split view with its divider at the left edge */
+
+/* The split view draws "before" left of the divider and "after" right of
+ * it, into one frame through one camera: left of the divider its pixels
+ * are those of the plain view of "before", right of it those of "after"
+ * drawn through the same camera, and moving the divider moves the border. */
+static void
+test_split (void)
+{
+  AetCompareView *cv = aet_window_get_compare_view (window);
+  activate ("view-mode", g_variant_new_string ("atoms"));
+  activate ("compare-layout", g_variant_new_string ("single"));
+  g_assert_false (aet_compare_view_get_comparing (cv));
+  aet_viewer_reset_view (pane (0));
+  g_assert_true (wait_until (idle_cond, 20));
+  spin (0.2);
+  plain_before = grab (pane (0));
+  gint w = gdk_texture_get_width (plain_before);
+  gdouble ms_single = mean_frame_ms (8);
+  activate ("compare-layout", g_variant_new_string ("side"));
+  spin (0.2);
+  gdouble ms_side = mean_frame_ms (8);
+
+  activate ("compare-layout", g_variant_new_string ("split"));
+  g_assert_true (aet_compare_view_get_comparing (cv));
+  g_assert_cmpint (aet_compare_view_get_layout (cv), ==, AET_COMPARE_SPLIT);
+  g_autoptr (GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (window),
+                                                                "compare-layout");
+  g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "split");
+  spin (0.3);
+  /* one pane, as wide as the single view; the after viewer is hidden but
+   * its scene is drawn by pane 0 */
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (pane (0))));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (pane (1))));
+  g_assert_true (aet_viewer_get_split (pane (0)) == pane (1));
+
+  aet_compare_view_set_divider (cv, 1.0);
+  g_autoptr (GdkTexture) whole_before = grab (pane (0));
+  g_assert_cmpint (gdk_texture_get_width (whole_before), ==, w);
+  gdouble same = difference (whole_before, plain_before);
+  aet_compare_view_set_divider (cv, 0.0);
+  whole_after = grab (pane (0));
+  gdouble other = difference (whole_after, plain_before);
+  g_test_message ("divider at the right edge vs the plain view: %.3f levels; at the left edge: "
+                  "%.2f", same, other);
+  g_assert_cmpfloat (same, <, 0.05);
+  g_assert_cmpfloat (other, >, 1.0);
+  /* the right side really is the after model: pane 1's own scene drawn
+   * offscreen through the same camera at the same size */
+  gint h = gdk_texture_get_height (whole_after);
+  g_autoptr (GError) error = NULL;
+  g_autofree guint8 *rgba = aet_viewer_render_image (pane (1), w, h, &error);
+  g_assert_no_error (error);
+  g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&rgba), (gsize) w * h * 4);
+  g_autoptr (GdkTexture) offscreen = gdk_memory_texture_new (w, h, GDK_MEMORY_R8G8B8A8, bytes,
+                                                             (gsize) w * 4);
+  gdouble ref = difference (whole_after, offscreen);
+  g_test_message ("after side vs the after scene drawn offscreen: %.2f levels", ref);
+  g_assert_cmpfloat (ref, <, other / 3);
+
+  /* the divider in the middle: before on the left, after on the right */
+  aet_compare_view_set_divider (cv, 0.5);
+  gdouble ms_split = mean_frame_ms (8);
+  g_test_message ("frames of the whole window: one view %.1f ms, side by side %.1f ms, split "
+                  "%.1f ms", ms_single, ms_side, ms_split);
+  g_autoptr (GdkTexture) half = grab (pane (0));
+  save_shot (half, "split");
+  g_assert_cmpfloat (region_difference (half, plain_before, 0, w / 2 - 2), <, 0.05);
+  g_assert_cmpfloat (region_difference (half, whole_after, w / 2 + 2, w), <, 0.05);
+  g_assert_cmpfloat (region_difference (half, whole_after, 0, w / 2 - 2), >, 0.5);
+  g_assert_cmpfloat (region_difference (half, plain_before, w / 2 + 2, w), >, 0.5);
+
+  /* moving it moves the border: the band between 0.3 and 0.7 of the width
+   * comes from "before" with the divider at 0.7, from "after" at 0.3 */
+  gint b0 = (gint) (0.3 * w) + 2, b1 = (gint) (0.7 * w) - 2;
+  aet_compare_view_set_divider (cv, 0.7);
+  g_autoptr (GdkTexture) at70 = grab (pane (0));
+  aet_compare_view_set_divider (cv, 0.3);
+  g_autoptr (GdkTexture) at30 = grab (pane (0));
+  g_assert_cmpfloat (region_difference (at70, plain_before, b0, b1), <, 0.05);
+  g_assert_cmpfloat (region_difference (at30, whole_after, b0, b1), <, 0.05);
+  g_assert_cmpfloat (region_difference (at70, at30, b0, b1), >, 0.5);
+
+  /* ] and [ (the compare view's bindings) move it by a twentieth */
+  gtk_widget_activate_action (GTK_WIDGET (pane (0)), "compare.move-divider", "d", 0.05);
+  g_assert_cmpfloat (fabs (aet_compare_view_get_divider (cv) - 0.35), <, 1e-9);
+  gtk_widget_activate_action (GTK_WIDGET (pane (0)), "compare.move-divider", "d", -0.05);
+  g_assert_cmpfloat (fabs (aet_compare_view_get_divider (cv) - 0.30), <, 1e-9);
+  /* S again goes back to side by side */
+  gtk_widget_activate_action (GTK_WIDGET (pane (0)), "compare.toggle-layout", "s", "split");
+  g_assert_cmpint (aet_compare_view_get_layout (cv), ==, AET_COMPARE_SIDE_BY_SIDE);
+  g_assert_null (aet_viewer_get_split (pane (0)));
+  aet_compare_view_set_divider (cv, 0.5);
+}
+
+/* The difference layout: the before atoms coloured by how far their
+ * matched after atom is, the layer of after − before in the diverging
+ * map, and the surface of |after − before| coloured by its sign; a caption
+ * says which. */
+static void
+test_difference (void)
+{
+  AetCompareView *cv = aet_window_get_compare_view (window);
+  AetViewer *d = pane (AET_COMPARE_PANE_DIFFERENCE);
+  /* D (a key reaching the compare view) */
+  gtk_widget_activate_action (GTK_WIDGET (pane (0)), "compare.toggle-layout", "s",
+                              "difference");
+  g_assert_cmpint (aet_compare_view_get_layout (cv), ==, AET_COMPARE_DIFFERENCE);
+  g_assert_true (wait_until (idle_cond, 20));
+  spin (0.3);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (d)));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (pane (0))));
+  g_assert_cmpint (aet_viewer_get_view_mode (d), ==, AET_VIEW_ATOMS);
+  const char *caption = aet_compare_view_get_caption (cv);
+  g_test_message ("%s", caption);
+  g_assert_nonnull (strstr (caption, "distance to their matched"));
+  AetAtoms *moved = aet_viewer_get_atoms (d);
+  g_assert_nonnull (moved);
+  g_assert_cmpuint (moved->n_atoms, ==, aet_viewer_get_atoms (pane (0))->n_atoms);
+  const gfloat *dist = aet_atoms_get_column (moved, "moved_pm");
+  g_assert_nonnull (dist);
+  gsize finite = 0;
+  for (gsize i = 0; i < moved->n_atoms; i++)
+    if (isfinite (dist[i]))
+      {
+        g_assert_cmpfloat (dist[i], >=, 0);
+        g_assert_cmpfloat (dist[i], <=, 90.0 + 1e-3);
+        finite++;
+      }
+  g_assert_cmpuint (finite, >, moved->n_atoms / 2);
+  AetColormap map;
+  gdouble lo, hi;
+  g_assert_true (aet_viewer_get_legend (d, &map, &lo, &hi));
+  g_assert_cmpint (map, ==, AET_COLORMAP_SEQUENTIAL);
+  g_assert_cmpfloat (lo, ==, 0);
+  g_assert_cmpfloat (hi, >, 0);
+
+  /* it draws something, and neither of the two models it compares */
+  g_autoptr (GdkTexture) atoms_diff = grab (d);
+  save_shot (atoms_diff, "difference-atoms");
+  g_assert_cmpint (gdk_texture_get_width (atoms_diff), ==, gdk_texture_get_width (plain_before));
+  g_assert_cmpfloat (coverage (atoms_diff), >, 0.01);
+  gdouble vs_before = difference (atoms_diff, plain_before);
+  gdouble vs_after = difference (atoms_diff, whole_after);
+  g_test_message ("difference view vs before %.2f, vs after %.2f levels", vs_before, vs_after);
+  g_assert_cmpfloat (vs_before, >, 1.0);
+  g_assert_cmpfloat (vs_after, >, 1.0);
+
+  /* the layer of after − before: both ends of the diverging map, a
+   * symmetric legend */
+  activate ("view-mode", g_variant_new_string ("layers"));
+  g_assert_true (wait_until (idle_cond, 20));
+  g_assert_cmpfloat (aet_viewer_get_signed_bound (d), >, 0);
+  g_assert_true (aet_viewer_get_legend (d, &map, &lo, &hi));
+  g_assert_cmpint (map, ==, AET_COLORMAP_DIVERGING);
+  g_assert_cmpfloat (lo, ==, -hi);
+  g_assert_nonnull (strstr (aet_compare_view_get_caption (cv), "Layer"));
+  g_autoptr (GdkTexture) layer = grab (d);
+  save_shot (layer, "difference-layer");
+  gdouble red, blue;
+  red_blue (layer, &red, &blue);
+  g_test_message ("difference layer: %.1f %% red, %.1f %% blue pixels", 100 * red, 100 * blue);
+  g_assert_cmpfloat (red, >, 0.002);
+  g_assert_cmpfloat (blue, >, 0.002);
+
+  /* the surface of |after − before|, coloured by the sign */
+  activate ("view-mode", g_variant_new_string ("iso"));
+  g_assert_true (wait_until (idle_cond, 20));
+  g_autoptr (GdkTexture) surface = grab (d);
+  save_shot (surface, "difference-iso");
+  red_blue (surface, &red, &blue);
+  g_test_message ("difference surface: %.1f %% red, %.1f %% blue pixels", 100 * red,
+                  100 * blue);
+  g_assert_cmpfloat (red + blue, >, 0.01);
+  g_assert_nonnull (strstr (aet_compare_view_get_caption (cv), "red where"));
+
+  /* facets are no difference: the pane keeps showing atoms */
+  activate ("view-mode", g_variant_new_string ("facets"));
+  g_assert_cmpint (aet_viewer_get_view_mode (d), ==, AET_VIEW_ATOMS);
+  /* one view; C would come back to the last layout, side by side */
+  activate ("compare-layout", g_variant_new_string ("side"));
+  activate ("compare-layout", g_variant_new_string ("single"));
+  g_assert_false (aet_compare_view_get_comparing (cv));
+  spin (0.1);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (pane (0))));
+  g_clear_object (&plain_before);
+  g_clear_object (&whole_after);
+}
+
 static gint64 last_tick;
 static gint64 max_gap;         /* longest time between two ticks */
 static gint64 max_gap_compute; /* the same less the time spent drawing frames in it */
@@ -320,12 +599,38 @@ test_run_keeps_ui_responsive (void)
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
   gulong h1 = g_signal_connect (clock, "layout", G_CALLBACK (before_paint), NULL);
   gulong h2 = g_signal_connect_after (clock, "after-paint", G_CALLBACK (after_paint), NULL);
+  AetInspector *inspector = aet_window_get_inspector (window);
+  AetStageList *stages = aet_window_get_stage_list (window);
+  g_assert_cmpuint (aet_inspector_get_recon_error_length (inspector), ==, 0);
   gint64 t0 = g_get_monotonic_time ();
   activate ("run", NULL);
   g_assert_true (aet_window_is_busy (window));
-  /* the loop runs freely while reconstruction and tracing go on */
+  /* the loop runs freely while reconstruction and tracing go on; the error
+   * plot grows while GENFIRE iterates */
+  gsize last_n = 0;
+  guint plot_changes = 0;
+  gint64 recon_start = 0, recon_end = 0;
   while (aet_window_is_busy (window) && g_get_monotonic_time () - t0 < 60 * G_USEC_PER_SEC)
-    g_main_context_iteration (NULL, TRUE);
+    {
+      g_main_context_iteration (NULL, TRUE);
+      if (aet_stage_list_get_state (stages, AET_STAGE_RECONSTRUCT) != AET_STAGE_RUNNING)
+        continue;
+      gint64 now = g_get_monotonic_time ();
+      recon_start = recon_start != 0 ? recon_start : now;
+      recon_end = now;
+      gsize n = aet_inspector_get_recon_error_length (inspector);
+      g_assert_cmpuint (n, >=, last_n);
+      plot_changes += n != last_n;
+      last_n = n;
+    }
+  gdouble recon_s = (recon_end - recon_start) / 1e6;
+  g_test_message ("error plot redrawn %u times during %.2f s of GENFIRE, last with %zu "
+                  "iterations", plot_changes, recon_s, last_n);
+  g_assert_cmpuint (plot_changes, >=, 2);
+  g_assert_cmpuint (last_n, >, 0);
+  /* at most ~4 redraws a second (one more for the first curve) */
+  g_assert_cmpfloat (plot_changes, <=, 4 * recon_s + 2);
+  g_assert_cmpuint (aet_inspector_get_recon_error_length (inspector), ==, 100);
   g_assert_false (aet_window_is_busy (window));
   g_assert_true (wait_until (idle_cond, 20));
   g_source_remove (id);
@@ -369,6 +674,106 @@ test_run_keeps_ui_responsive (void)
   g_assert_true (wait_until (idle_cond, 30));
   g_assert_false (busy_cond ());
   g_assert_null (aet_window_get_error (window));
+}
+
+/* A particle on a substrate: the analysis finds the interface, the toggle
+ * is enabled, and turning it off removes the disk from the view. */
+static void
+test_substrate (void)
+{
+  AetSimParams p;
+  aet_sim_params_init_defaults (&p);
+  p.radius = 7;
+  p.seed = 5;
+  p.substrate = TRUE;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetAtoms) particle = aet_simulate_particle (&p, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (AetProject) project = aet_project_new ();
+  aet_project_set_atoms (project, "before", particle);
+  g_autofree char *path = g_build_filename (tmpdir, "substrate.h5", NULL);
+  g_assert_true (aet_project_save (project, path, &error));
+  g_assert_no_error (error);
+
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  aet_window_open_file (window, file);
+  g_assert_true (wait_until (idle_cond, 20));
+  g_assert_null (aet_window_get_error (window));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "show-substrate"));
+  activate ("compare-layout", g_variant_new_string ("single"));
+  activate ("view-mode", g_variant_new_string ("atoms"));
+  /* from above at a slant, so the disk (normal −y) is seen as a disk */
+  g_autoptr (AetCamera) camera = aet_camera_new ();
+  aet_camera_copy_from (camera, aet_viewer_get_camera (pane (0)));
+  const gdouble slant[3] = { 0, -0.6, -0.8 };
+  g_assert_true (aet_camera_view_along (camera, slant, NULL));
+  aet_viewer_copy_camera (pane (0), camera);
+  g_assert_true (wait_until (idle_cond, 20));
+  g_autoptr (GVariant) on = g_action_group_get_action_state (G_ACTION_GROUP (window),
+                                                             "show-substrate");
+  g_assert_true (g_variant_get_boolean (on));
+  g_autoptr (GdkTexture) with = grab (pane (0));
+  save_shot (with, "substrate");
+  activate ("show-substrate", NULL);
+  g_autoptr (GVariant) off = g_action_group_get_action_state (G_ACTION_GROUP (window),
+                                                              "show-substrate");
+  g_assert_false (g_variant_get_boolean (off));
+  g_autoptr (GdkTexture) without = grab (pane (0));
+  gdouble d = difference (with, without);
+  g_test_message ("the substrate disk changes the view by %.2f levels", d);
+  g_assert_cmpfloat (d, >, 2.0);
+  activate ("show-substrate", NULL);
+  g_autoptr (GdkTexture) again = grab (pane (0));
+  g_assert_cmpfloat (difference (with, again), <, 0.05);
+  g_remove (path);
+}
+
+/* Ctrl+? (win.show-help-overlay, also in the main menu) opens the
+ * shortcuts window, which lists every key the window answers to. */
+static void
+test_shortcuts_window (void)
+{
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "show-help-overlay"));
+  activate ("show-help-overlay", NULL);
+  spin (0.2);
+  GtkShortcutsWindow *help = NULL;
+  GListModel *tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (GTK_IS_SHORTCUTS_WINDOW (w))
+        help = GTK_SHORTCUTS_WINDOW (w);
+    }
+  g_assert_nonnull (help);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (help)));
+  /* every shortcut of the window, its 3D views and the compare view */
+  static const char *const expected[]
+    = { "<Control>o", "<Control>s", "<Control><Shift>s", "<Control>n", "<Control>e",
+        "<Control>r", "Escape", "F11", "<Control>question", "<Control>q", "1", "2", "3", "4",
+        "Page_Up", "Page_Down", "r", "c", "s", "d", "bracketleft", "bracketright" };
+  /* (the window's search page holds a second copy of each) */
+  g_autoptr (GHashTable) found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) stack = g_ptr_array_new ();
+  g_ptr_array_add (stack, help);
+  while (stack->len > 0)
+    {
+      GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
+      if (GTK_IS_SHORTCUTS_SHORTCUT (w))
+        {
+          char *accel = NULL;
+          g_object_get (w, "accelerator", &accel, NULL);
+          g_hash_table_add (found, accel);
+        }
+      for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+        g_ptr_array_add (stack, c);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
+    if (!g_hash_table_contains (found, expected[i]))
+      g_error ("the shortcuts window does not list %s", expected[i]);
+  g_assert_cmpuint (g_hash_table_size (found), ==, G_N_ELEMENTS (expected));
+  gtk_window_close (GTK_WINDOW (help));
+  spin (0.1);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (help)));
 }
 
 static void
@@ -630,9 +1035,13 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/open-and-views", test_open_and_views);
   g_test_add_func ("/ui/window/layers", test_layers);
   g_test_add_func ("/ui/window/compare", test_compare);
+  g_test_add_func ("/ui/window/split", test_split);
+  g_test_add_func ("/ui/window/difference", test_difference);
   g_test_add_func ("/ui/window/export-matches-aet-figure", test_export_matches_cli);
   g_test_add_func ("/ui/window/export-dialog", test_export_dialog);
   g_test_add_func ("/ui/window/run-responsive", test_run_keeps_ui_responsive);
+  g_test_add_func ("/ui/window/substrate", test_substrate);
+  g_test_add_func ("/ui/window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/ui/window/bad-file", test_bad_file);
   int status = g_test_run ();
   /* closing the window remembers its size in the settings */
