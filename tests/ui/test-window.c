@@ -645,8 +645,13 @@ test_run_keeps_ui_responsive (void)
                                              AET_STAGE_RECONSTRUCT), ==, AET_STAGE_DONE);
   g_assert_cmpint (aet_stage_list_get_state (aet_window_get_stage_list (window),
                                              AET_STAGE_ANALYSE), ==, AET_STAGE_DONE);
-  g_assert_cmpint (max_gap_compute, <, 50000);
-  g_assert_cmpint (max_gap, <, 50000 + max_paint);
+  /* the issue's 50 ms; a sanitizer build runs several times slower, so
+   * .ci/run scales the budget there (AET_TEST_TIME_SCALE) */
+  const char *scale_env = g_getenv ("AET_TEST_TIME_SCALE");
+  gdouble scale = scale_env != NULL ? CLAMP (g_ascii_strtod (scale_env, NULL), 1.0, 10.0) : 1.0;
+  gint64 budget = (gint64) (50000 * scale);
+  g_assert_cmpint (max_gap_compute, <, budget);
+  g_assert_cmpint (max_gap, <, budget + max_paint);
 
   /* the shipped network ran: the inspector puts the model after augmentation
    * beside the one before */
