@@ -18,6 +18,7 @@ struct _AetInspector
   GtkWidget *strain_grid;
   GtkWidget *error_plot;
   GtkWidget *strain_plot;
+  GtkWidget *fsc_plot;
   GHashTable *values;     /* key → GtkLabel (borrowed from the grid) */
   gint summary_rows;
   gsize n_recon_error;    /* points in the error plot */
@@ -112,6 +113,9 @@ aet_inspector_init (AetInspector *self)
   gtk_widget_set_size_request (self->error_plot, -1, 170);
   self->strain_plot = aet_plot_view_new ();
   gtk_widget_set_size_request (self->strain_plot, -1, 170);
+  self->fsc_plot = aet_plot_view_new ();
+  gtk_widget_set_size_request (self->fsc_plot, -1, 170);
+  gtk_widget_set_visible (self->fsc_plot, FALSE);
 
   gtk_box_append (GTK_BOX (self->box), heading ("Model"));
   gtk_box_append (GTK_BOX (self->box), self->summary);
@@ -122,6 +126,7 @@ aet_inspector_init (AetInspector *self)
   gtk_box_append (GTK_BOX (self->box), self->strain_plot);
   gtk_box_append (GTK_BOX (self->box), heading ("Reconstruction"));
   gtk_box_append (GTK_BOX (self->box), self->error_plot);
+  gtk_box_append (GTK_BOX (self->box), self->fsc_plot);
   aet_inspector_clear (self);
 }
 
@@ -137,6 +142,8 @@ aet_inspector_clear (AetInspector *self)
   g_return_if_fail (AET_IS_INSPECTOR (self));
   aet_inspector_set_analysis (self, NULL, NULL, NULL, NULL, NULL);
   aet_inspector_set_recon_error (self, NULL, 0);
+  if (self->fsc_plot != NULL)
+    aet_inspector_set_fsc (self, NULL);
 }
 
 static void
@@ -277,6 +284,21 @@ aet_inspector_get_recon_error_length (AetInspector *self)
 {
   g_return_val_if_fail (AET_IS_INSPECTOR (self), 0);
   return self->n_recon_error;
+}
+
+void
+aet_inspector_set_fsc (AetInspector *self, AetPlot *plot)
+{
+  g_return_if_fail (AET_IS_INSPECTOR (self));
+  aet_plot_view_set_plot (AET_PLOT_VIEW (self->fsc_plot), plot);
+  gtk_widget_set_visible (self->fsc_plot, plot != NULL);
+}
+
+gboolean
+aet_inspector_has_fsc (AetInspector *self)
+{
+  g_return_val_if_fail (AET_IS_INSPECTOR (self), FALSE);
+  return gtk_widget_get_visible (self->fsc_plot);
 }
 
 const char *

@@ -7,6 +7,8 @@
 
 #include <gtk/gtk.h>
 
+#include "aet-plot.h"
+
 #include "aet-analysis.h"
 #include "aet-match.h"
 
@@ -32,6 +34,10 @@ void aet_inspector_set_analysis (AetInspector *self, const AetAtoms *atoms,
 /* The reconstruction error per iteration (copied; n = 0 hides the plot).
  * While GENFIRE runs the window calls it again with the longer curve. */
 void aet_inspector_set_recon_error (AetInspector *self, const gdouble *error, gsize n);
+/* The FSC of the volumes before and after augmentation with the truth
+ * (aet_report_plot_fsc; takes ownership, NULL hides it). */
+void aet_inspector_set_fsc (AetInspector *self, AetPlot *plot);
+gboolean aet_inspector_has_fsc (AetInspector *self);
 /* The number of iterations in the error plot (0 when hidden), for tests. */
 gsize aet_inspector_get_recon_error_length (AetInspector *self);
 

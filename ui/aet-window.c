@@ -3,6 +3,8 @@
 #include "aet-window.h"
 
 #include "aet-export-dialog.h"
+#include "aet-atom-density.h"
+#include "aet-report-plots.h"
 
 #include <math.h>
 
@@ -650,6 +652,10 @@ typedef struct
   GError *error;
   gboolean have_match;
   AetMatchStats match;
+  /* the FSC with the truth: the truth volume (or atoms to render it from)
+   * and the volumes before and after augmentation */
+  AetVolume *target, *recon, *augmented;
+  AetPlot *fsc;
 } AnalyseData;
 
 static void
@@ -660,6 +666,10 @@ analyse_data_free (gpointer data)
   g_clear_pointer (&d->truth, aet_atoms_unref);
   g_clear_pointer (&d->analysis, aet_analysis_free);
   g_clear_error (&d->error);
+  g_clear_pointer (&d->target, aet_volume_unref);
+  g_clear_pointer (&d->recon, aet_volume_unref);
+  g_clear_pointer (&d->augmented, aet_volume_unref);
+  g_clear_pointer (&d->fsc, aet_plot_free);
   g_free (d);
 }
 
@@ -674,6 +684,19 @@ analyse_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   d->analysis = aet_analysis_run (d->atoms, &options, NULL, &d->error);
   if (d->truth != NULL)
     d->have_match = aet_match_atoms (d->truth, d->atoms, 0.9, &d->match, TRUE, NULL);
+  if (d->recon != NULL && (d->target != NULL || d->truth != NULL))
+    {
+      g_autoptr (AetVolume) truth = d->target != NULL ? aet_volume_ref (d->target) : NULL;
+      if (truth == NULL)
+        {
+          /* the target as the simulator makes it: B = 4 Å² Gaussian atoms */
+          truth = aet_volume_new (d->recon->nx, d->recon->ny, d->recon->nz,
+                                  d->recon->voxel_size);
+          memcpy (truth->origin, d->recon->origin, sizeof truth->origin);
+          aet_render_gaussian_atoms (d->truth, truth, 4.0, 1.0, NULL, 2);
+        }
+      d->fsc = aet_report_plot_fsc (truth, d->recon, d->augmented, NULL);
+    }
   g_task_return_boolean (task, TRUE);
 }
 
@@ -687,6 +710,7 @@ analyse_done (GObject *source, GAsyncResult *result, gpointer user_data)
   update_busy (self);
   if (d->token != self->token)
     return;
+  aet_inspector_set_fsc (self->inspector, g_steal_pointer (&d->fsc));
   if (d->analysis == NULL)
     {
       /* a model too small or too disordered to analyse: say so, keep it shown */
@@ -715,6 +739,9 @@ start_analysis (AetWindow *self)
   ad->token = self->token;
   ad->atoms = aet_atoms_dup (self->traced);
   ad->truth = self->truth != NULL ? aet_atoms_ref (self->truth) : NULL;
+  ad->target = self->target != NULL ? aet_volume_ref (self->target) : NULL;
+  ad->recon = self->recon != NULL ? aet_volume_ref (self->recon) : NULL;
+  ad->augmented = self->augmented != NULL ? aet_volume_ref (self->augmented) : NULL;
   g_autoptr (GTask) task = g_task_new (self, NULL, analyse_done, NULL);
   g_task_set_task_data (task, ad, analyse_data_free);
   self->loads++;

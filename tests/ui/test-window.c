@@ -200,6 +200,8 @@ test_open_and_views (void)
   const char *atoms = aet_inspector_get_value (inspector, "atoms");
   g_assert_nonnull (atoms);
   g_assert_cmpint (atoi (atoms), >, 50);
+  /* the project holds the simulated target: the FSC with it is plotted */
+  g_assert_true (aet_inspector_has_fsc (inspector));
   /* a truth is known: recall is shown and is a percentage */
   const char *recall = aet_inspector_get_value (inspector, "recall");
   g_assert_nonnull (recall);
