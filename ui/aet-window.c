@@ -81,6 +81,7 @@ struct _AetWindow
   GtkWidget *layer_controls;
   GtkWidget *empty_state;
   GtkWidget *substrate_check;
+  gboolean substrate_known; /* the data were simulated on a substrate */
 
   /* the data (main thread; snapshots, never written) */
   AetTiltSeries *tilts;
@@ -206,6 +207,8 @@ update_compare_sources (AetWindow *self)
 /* Main thread: the substrate disk under the interface the analysis found
  * (in every pane: they show one particle in one frame), if it found one
  * and the toggle is on; the toggle is enabled only then. */
+static void set_substrate_known (AetWindow *self, gboolean known);
+
 static void
 update_substrate (AetWindow *self)
 {
@@ -784,6 +787,8 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
     self->tilts = aet_tilt_series_ref (aet_project_get_tilt_series (p, series[0]));
   if (aet_project_get_volume (p, "augmented") != NULL)
     self->augmented = aet_volume_ref (aet_project_get_volume (p, "augmented"));
+  gboolean on_substrate
+    = g_strcmp0 (aet_project_get_param (p, "simulate/substrate"), "true") == 0;
   if (aet_project_get_atoms (p, "after") != NULL)
     self->traced_after = aet_atoms_ref (aet_project_get_atoms (p, "after"));
   const char *err = aet_project_get_param (p, "result/reconstruct/error");
@@ -833,6 +838,7 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (self->traced != NULL)
     aet_stage_list_set_state (self->stages, AET_STAGE_ANALYSE, AET_STAGE_RUNNING, "analysing");
+  set_substrate_known (self, on_substrate);
   start_analysis (self);
 }
 
@@ -1146,6 +1152,9 @@ start_simulation (AetWindow *self, const AetSimParams *p, const char *tilts,
   set_param_double (pl, "simulate/pixel", p->pixel);
   set_param_double (pl, "simulate/counts", p->counts);
   set_param_double (pl, "simulate/seed", (gdouble) p->seed);
+  if (p->substrate)
+    aet_pipeline_set_param (pl, "simulate/substrate", "true");
+  set_substrate_known (self, p->substrate);
   if (tilts != NULL)
     aet_pipeline_set_param (pl, "simulate/tilt", tilts);
   update_busy (self);
@@ -1322,6 +1331,19 @@ compare_changed (AetCompareView *compare, GParamSpec *pspec, AetWindow *self)
   const char *name = on ? aet_compare_layout_to_string (aet_compare_view_get_layout (compare))
                         : "single";
   g_simple_action_set_state (G_SIMPLE_ACTION (a), g_variant_new_string (name));
+}
+
+/* Main thread: whether the data are known to sit on a substrate (simulated
+ * so).  The analysis finds "an interface" on any facet facing −y, so the
+ * disk is shown by default only then; the toggle stays available when a
+ * facet qualifies. */
+static void
+set_substrate_known (AetWindow *self, gboolean known)
+{
+  self->substrate_known = known;
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "show-substrate");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (known));
+  update_substrate (self);
 }
 
 static void
@@ -1759,7 +1781,7 @@ aet_window_init (AetWindow *self)
     { "fullscreen", action_fullscreen },
     { "compare", action_compare, NULL, "false" },
     { "compare-layout", action_compare_layout, "s", "'single'" },
-    { "show-substrate", NULL, NULL, "true", action_show_substrate },
+    { "show-substrate", NULL, NULL, "false", action_show_substrate },
     { "view-mode", action_view_mode, "s", "'iso'" },
     { "dismiss-error", action_dismiss_error },
     { "demo", action_demo },

@@ -200,6 +200,10 @@ test_open_and_views (void)
   const char *atoms = aet_inspector_get_value (inspector, "atoms");
   g_assert_nonnull (atoms);
   g_assert_cmpint (atoi (atoms), >, 50);
+  /* a free particle: no substrate disk unless asked for */
+  g_autoptr (GVariant) substrate = g_action_group_get_action_state (G_ACTION_GROUP (window),
+                                                                    "show-substrate");
+  g_assert_false (g_variant_get_boolean (substrate));
   /* the project holds the simulated target: the FSC with it is plotted */
   g_assert_true (aet_inspector_has_fsc (inspector));
   /* a truth is known: recall is shown and is a percentage */
@@ -683,8 +687,9 @@ test_run_keeps_ui_responsive (void)
   g_assert_null (aet_window_get_error (window));
 }
 
-/* A particle on a substrate: the analysis finds the interface, the toggle
- * is enabled, and turning it off removes the disk from the view. */
+/* A particle simulated on a substrate: the analysis finds the interface,
+ * the disk shows, and turning the toggle off removes it from the view.
+ * (A free particle starts without it: test_open_and_views.) */
 static void
 test_substrate (void)
 {
@@ -698,6 +703,7 @@ test_substrate (void)
   g_assert_no_error (error);
   g_autoptr (AetProject) project = aet_project_new ();
   aet_project_set_atoms (project, "before", particle);
+  aet_project_set_param (project, "simulate/substrate", "true");
   g_autofree char *path = g_build_filename (tmpdir, "substrate.h5", NULL);
   g_assert_true (aet_project_save (project, path, &error));
   g_assert_no_error (error);
