@@ -174,6 +174,15 @@ is_3d (const AetFigure *f)
   return f->setup.mode != AET_VIEW_LAYERS;
 }
 
+/* Facet colours by family with a legend: the facets view (the surface in
+ * facet colours), and the atoms view coloured by facet (the atoms). */
+static gboolean
+wants_facets (const AetFigure *f)
+{
+  return f->setup.mode == AET_VIEW_FACETS
+         || (f->setup.mode == AET_VIEW_ATOMS && g_str_equal (f->setup.color_column, "facet"));
+}
+
 static void
 panel_clear (Panel *p)
 {
@@ -440,14 +449,14 @@ aet_figure_new (const AetViewSetup *setup, const AetCamera *camera,
           p->scene = aet_scene_new ();
           aet_view_style_scene (p->scene);
           aet_scene_set_atoms (p->scene, p->atoms);
-          aet_view_apply (&f->setup, p->scene, p->atoms != NULL);
+          aet_view_apply (&f->setup, p->scene, p->atoms != NULL, p->volume != NULL);
           if (p->volume != NULL)
             p->generation = aet_scene_set_volume (p->scene, p->volume,
                                                   aet_view_iso_level (&f->setup, p->volume));
         }
     }
   share_color_range (f);
-  f->legend = o->legend && f->setup.mode == AET_VIEW_FACETS;
+  f->legend = o->legend && wants_facets (f);
   if (!layout (f, error))
     return NULL;
   return g_steal_pointer (&f);
@@ -543,7 +552,7 @@ gboolean
 aet_figure_prepare (AetFigure *f, guint n_threads, AetJob *job, GError **error)
 {
   n_threads = MAX (n_threads, 1);
-  if (f->setup.mode == AET_VIEW_FACETS && f->facet_keys == NULL && !ensure_facets (f, job, error))
+  if (wants_facets (f) && f->facet_keys == NULL && !ensure_facets (f, job, error))
     return FALSE;
   for (guint i = 0; i < f->n; i++)
     {
@@ -552,13 +561,24 @@ aet_figure_prepare (AetFigure *f, guint n_threads, AetJob *job, GError **error)
         return FALSE;
       if (is_3d (f))
         {
-          gboolean mesh = f->setup.mode == AET_VIEW_ISO || p->atoms == NULL;
+          gboolean facets = f->setup.mode == AET_VIEW_FACETS && p->atoms != NULL;
+          gboolean mesh = f->setup.mode == AET_VIEW_ISO || p->atoms == NULL || facets;
           if (!mesh || p->volume == NULL)
             continue;
           AetIsoMesh *m = aet_iso_mesh_compute (p->volume, aet_view_iso_level (&f->setup, p->volume),
                                                 n_threads, job, error);
           if (m == NULL)
             return FALSE;
+          /* the surface near each facet in the facet's (family's) colour */
+          if (facets
+              && !aet_view_color_mesh_by_facet (
+                m, p->atoms,
+                aet_atoms_get_column (p->atoms, "figure_facet") != NULL ? "figure_facet" : "facet",
+                error))
+            {
+              aet_iso_mesh_free (m);
+              return FALSE;
+            }
           aet_scene_take_iso_mesh (p->scene, m, p->generation);
         }
       else

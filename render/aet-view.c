@@ -112,12 +112,20 @@ aet_view_sample_layer (const AetViewSetup *setup, const AetVolume *volume, GErro
 }
 
 void
-aet_view_apply (const AetViewSetup *setup, AetScene *scene, gboolean have_atoms)
+aet_view_apply (const AetViewSetup *setup, AetScene *scene, gboolean have_atoms,
+                gboolean facet_surface)
 {
   AetViewMode mode = setup->mode;
-  aet_scene_set_show_mesh (scene, mode == AET_VIEW_ISO
+  /* facets: the surface in the colour of the nearest atom's facet when
+   * there is a volume to draw it from (the atoms would hide it), else the
+   * atoms in their facet's colour */
+  gboolean facets_as_surface = mode == AET_VIEW_FACETS && facet_surface && have_atoms;
+  aet_scene_set_show_mesh (scene, mode == AET_VIEW_ISO || facets_as_surface
                                     || (!have_atoms && mode != AET_VIEW_LAYERS));
-  aet_scene_set_show_atoms (scene, mode == AET_VIEW_ATOMS || mode == AET_VIEW_FACETS);
+  aet_scene_set_show_atoms (scene, mode == AET_VIEW_ATOMS
+                                     || (mode == AET_VIEW_FACETS && !facets_as_surface));
+  const gfloat gold[3] = { 0.85f, 0.70f, 0.35f };
+  aet_scene_set_mesh_appearance (scene, gold, 1.0f, facets_as_surface);
 
   const char *col = setup->color_column;
   if (mode == AET_VIEW_FACETS)
@@ -169,6 +177,18 @@ aet_view_frame_camera (AetCamera *camera, const AetAtoms *atoms, const AetVolume
     return FALSE;
   aet_camera_frame (camera, c, r);
   return TRUE;
+}
+
+gboolean
+aet_view_color_mesh_by_facet (AetIsoMesh *mesh, const AetAtoms *atoms, const char *column,
+                              GError **error)
+{
+  guint n = aet_colormap_n_categories ();
+  g_autofree gfloat *palette = g_new (gfloat, 3 * n);
+  for (guint i = 0; i < n; i++)
+    aet_colormap_category ((gint) i, palette + 3 * i);
+  const gfloat other[3] = { 0.75f, 0.75f, 0.75f };
+  return aet_iso_mesh_color_by_nearest_atom (mesh, atoms, column, palette, n, other, 2.0, error);
 }
 
 void

@@ -16,6 +16,7 @@
 
 #include "aet-atoms.h"
 #include "aet-camera.h"
+#include "aet-iso-mesh.h"
 #include "aet-scene.h"
 #include "aet-slice.h"
 #include "aet-volume.h"
@@ -78,9 +79,13 @@ AetSlice *aet_view_sample_layer (const AetViewSetup *setup, const AetVolume *vol
                                  GError **error);
 
 /* Sets what the scene shows and how atoms are coloured for setup's mode
- * and column (with no atoms, every mode but layers shows the surface).
- * Does not touch the slice, the volume or the camera. */
-void aet_view_apply (const AetViewSetup *setup, AetScene *scene, gboolean have_atoms);
+ * and column (with no atoms, every mode but layers shows the surface).  In
+ * the facets view with `facet_surface` (a volume whose surface carries the
+ * facet colours: aet_view_color_mesh_by_facet) the surface is shown in
+ * those colours instead of the atoms.  Does not touch the slice, the
+ * volume or the camera. */
+void aet_view_apply (const AetViewSetup *setup, AetScene *scene, gboolean have_atoms,
+                     gboolean facet_surface);
 
 /* Frames the camera on the atoms (their centroid and the 98th percentile
  * of their distances from it, so a stray false atom does not shrink the
@@ -88,6 +93,12 @@ void aet_view_apply (const AetViewSetup *setup, AetScene *scene, gboolean have_a
  * half of the box).  Keeps the orientation.  FALSE when there is neither. */
 gboolean aet_view_frame_camera (AetCamera *camera, const AetAtoms *atoms,
                                 const AetVolume *volume);
+
+/* Colours each vertex of `mesh` with the category colour of the `column`
+ * value ("facet") of the nearest atom within 2 Å, else light grey — the
+ * facets view's surface.  Any thread.  FALSE when the column is missing. */
+gboolean aet_view_color_mesh_by_facet (AetIsoMesh *mesh, const AetAtoms *atoms,
+                                       const char *column, GError **error);
 
 /* The look of the window's 3D view: light grey background, gold surface. */
 void aet_view_style_scene (AetScene *scene);

@@ -23,6 +23,7 @@ struct _AetViewer
 
   /* mesh worker state (main thread only) */
   gboolean mesh_busy;
+  gboolean mesh_facets; /* the last mesh asked for carries facet colours */
   gboolean mesh_pending;
   gboolean framed;       /* the camera has been framed on data once */
   gboolean atoms_framed; /* … and on atoms once */
@@ -68,6 +69,7 @@ typedef struct
   AetVolume *volume;
   gdouble level;
   gboolean absolute; /* the surface of |v| (a signed volume) */
+  AetAtoms *facets;  /* facets view: colour the surface by these atoms' facets */
   guint generation;
   AetIsoMesh *mesh;
 } MeshRequest;
@@ -78,6 +80,7 @@ mesh_request_free (gpointer data)
   MeshRequest *req = data;
   g_weak_ref_clear (&req->viewer);
   g_clear_pointer (&req->volume, aet_volume_unref);
+  g_clear_pointer (&req->facets, aet_atoms_unref);
   g_clear_pointer (&req->mesh, aet_iso_mesh_free);
   g_free (req);
 }
@@ -157,6 +160,12 @@ mesh_thread (gpointer data)
                                     NULL, &error);
   if (req->mesh == NULL)
     g_debug ("iso-surface: %s", error->message);
+  else if (req->facets != NULL)
+    {
+      g_autoptr (GError) local = NULL;
+      if (!aet_view_color_mesh_by_facet (req->mesh, req->facets, "facet", &local))
+        g_debug ("facet colours: %s", local->message);
+    }
   else if (req->absolute)
     {
       AetIsoMesh *m = req->mesh;
@@ -199,6 +208,10 @@ start_mesh (AetViewer *self)
   req->volume = aet_volume_ref (self->volume);
   req->level = level;
   req->absolute = self->signed_bound > 0;
+  if (self->setup.mode == AET_VIEW_FACETS && self->atoms != NULL
+      && aet_atoms_get_column (self->atoms, "facet") != NULL && !req->absolute)
+    req->facets = aet_atoms_ref (self->atoms);
+  self->mesh_facets = req->facets != NULL;
   req->generation = gen;
   self->mesh_busy = TRUE;
   g_thread_unref (g_thread_new ("aet-iso-mesh", mesh_thread, req));
@@ -236,7 +249,8 @@ update_slice (AetViewer *self)
 static void
 apply_coloring (AetViewer *self)
 {
-  aet_view_apply (&self->setup, self->scene, self->atoms != NULL);
+  aet_view_apply (&self->setup, self->scene, self->atoms != NULL,
+                  self->volume != NULL && self->signed_bound <= 0);
   g_signal_emit (self, signals[SIGNAL_LEGEND_CHANGED], 0);
 }
 
@@ -352,6 +366,8 @@ aet_viewer_set_atoms (AetViewer *self, AetAtoms *atoms)
       camera_changed (self);
     }
   apply_mode (self);
+  if (self->setup.mode == AET_VIEW_FACETS && self->volume != NULL)
+    start_mesh (self);
   g_signal_emit (self, signals[SIGNAL_DATA_CHANGED], 0);
 }
 
@@ -404,6 +420,8 @@ aet_viewer_set_view_mode (AetViewer *self, AetViewMode mode)
     return;
   self->setup.mode = mode;
   apply_mode (self);
+  if ((mode == AET_VIEW_FACETS) != self->mesh_facets && self->volume != NULL)
+    start_mesh (self);
   if (mode == AET_VIEW_LAYERS)
     {
       view_layer_face_on (self);

@@ -578,6 +578,48 @@ test_surface_files (void)
   g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
 }
 
+/* The facets view's surface: each vertex takes the colour of the facet of
+ * its nearest atom. */
+static void
+test_facet_surface_colours (void)
+{
+  g_autoptr (AetAtoms) atoms = fcc_ball (6);
+  g_autoptr (AetVolume) volume = volume_of (atoms);
+  gdouble c = 0.5 * (N - 1) * VOXEL;
+  gfloat *facet = aet_atoms_ensure_column (atoms, "facet");
+  for (gsize i = 0; i < atoms->n_atoms; i++)
+    facet[i] = atoms->positions[3 * i] < c ? 0 : 1;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetIsoMesh) mesh = aet_iso_mesh_compute (volume, 0.3, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (aet_view_color_mesh_by_facet (mesh, atoms, "facet", &error));
+  g_assert_nonnull (mesh->colors);
+  gfloat c0[3], c1[3];
+  aet_colormap_category (0, c0);
+  aet_colormap_category (1, c1);
+  guint left = 0, right = 0;
+  for (guint v = 0; v < mesh->n_vertices; v++)
+    {
+      gdouble x = mesh->positions[3 * v];
+      const gfloat *rgb = mesh->colors + 3 * v;
+      if (x < c - 1.5)
+        {
+          g_assert_cmpfloat (fabsf (rgb[0] - c0[0]) + fabsf (rgb[2] - c0[2]), <, 1e-6);
+          left++;
+        }
+      else if (x > c + 1.5)
+        {
+          g_assert_cmpfloat (fabsf (rgb[0] - c1[0]) + fabsf (rgb[2] - c1[2]), <, 1e-6);
+          right++;
+        }
+    }
+  g_assert_cmpuint (left, >, 100);
+  g_assert_cmpuint (right, >, 100);
+  aet_atoms_remove_column (atoms, "facet");
+  g_assert_false (aet_view_color_mesh_by_facet (mesh, atoms, "facet", &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -590,6 +632,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/figure/nice-lengths", test_nice_length);
   g_test_add_func ("/render/figure/bad-requests", test_bad_requests);
   g_test_add_func ("/render/figure/stl-obj-surfaces", test_surface_files);
+  g_test_add_func ("/render/figure/facet-surface-colours", test_facet_surface_colours);
   int status = g_test_run ();
   g_autoptr (GDir) dir = g_dir_open (scratch, 0, NULL);
   const char *name;
