@@ -211,11 +211,22 @@ half_height_at_target (const AetCamera *c)
   return c->distance * tan (c->fov_y / 2);
 }
 
-gdouble
-aet_camera_get_pixel_size (const AetCamera *camera, gint height)
+/* Half the height of a width × height view at the target's depth (Å):
+ * the framed sphere fits the smaller of the two sides, so a narrow view
+ * (a pane of a side-by-side) shows more height instead of cutting the
+ * particle at its sides. */
+static gdouble
+view_half_height (const AetCamera *c, gint width, gint height)
 {
-  g_return_val_if_fail (camera != NULL && height > 0, 0);
-  return 2 * half_height_at_target (camera) / height;
+  gdouble aspect = (gdouble) MAX (width, 1) / MAX (height, 1);
+  return half_height_at_target (c) / MIN (aspect, 1.0);
+}
+
+gdouble
+aet_camera_get_pixel_size (const AetCamera *camera, gint width, gint height)
+{
+  g_return_val_if_fail (camera != NULL && width > 0 && height > 0, 0);
+  return 2 * view_half_height (camera, width, height) / height;
 }
 
 void
@@ -224,7 +235,7 @@ aet_camera_pan (AetCamera *camera, gdouble dx, gdouble dy, gint width, gint heig
   g_return_if_fail (camera != NULL);
   if (height <= 0)
     return;
-  gdouble per_pixel = 2 * half_height_at_target (camera) / height;
+  gdouble per_pixel = 2 * view_half_height (camera, width, height) / height;
   vec3 eye_shift = { (gfloat) (-dx * per_pixel), (gfloat) (dy * per_pixel), 0 };
   versor inv;
   glm_quat_inv (camera->orientation, inv);
@@ -273,11 +284,18 @@ aet_camera_get_projection_matrix (const AetCamera *camera, gint width, gint heig
   gfloat far_z = (gfloat) (camera->distance + 1.6 * r);
   if (camera->projection == AET_PROJECTION_ORTHOGRAPHIC)
     {
-      gfloat h = (gfloat) half_height_at_target (camera);
+      gfloat h = (gfloat) view_half_height (camera, width, height);
       glm_ortho (-h * aspect, h * aspect, -h, h, near_z, far_z, projection);
     }
   else
-    glm_perspective ((gfloat) camera->fov_y, aspect, near_z, far_z, projection);
+    {
+      /* a narrow view widens its vertical angle so the width holds the
+       * framed angle */
+      gdouble fov = camera->fov_y;
+      if (aspect < 1)
+        fov = 2 * atan (tan (fov / 2) / aspect);
+      glm_perspective ((gfloat) fov, aspect, near_z, far_z, projection);
+    }
 }
 
 void

@@ -87,9 +87,10 @@ void aet_camera_get_tile_projection (const AetCamera *camera, gint width, gint h
                                      gint x0, gint y0, gint tile_width, gint tile_height,
                                      mat4 projection);
 
-/* The size (Å) of one pixel at the target's depth in a view `height`
- * pixels high; in orthographic views it holds at every depth (scale bars). */
-gdouble aet_camera_get_pixel_size (const AetCamera *camera, gint height);
+/* The size (Å) of one pixel at the target's depth in a width × height
+ * view; in orthographic views it holds at every depth (scale bars).  The
+ * framed sphere fits the smaller side of a view. */
+gdouble aet_camera_get_pixel_size (const AetCamera *camera, gint width, gint height);
 
 /* The ray through pixel (x, y) (top-left origin) of a width × height view:
  * origin on the near plane and unit direction, in the volume frame. */

@@ -602,18 +602,6 @@ aet_figure_prepare (AetFigure *f, guint n_threads, AetJob *job, GError **error)
 
 /* ---- GL ----------------------------------------------------------------- */
 
-/* The camera of a panel: the figure's, zoomed out in a portrait panel so
- * the framed sphere fits its width too. */
-static AetCamera *
-panel_camera (AetFigure *f, const Panel *p)
-{
-  AetCamera *c = aet_camera_new ();
-  aet_camera_copy_from (c, f->camera);
-  if (p->w < p->h)
-    aet_camera_zoom (c, (gdouble) p->h / p->w);
-  return c;
-}
-
 static void compose (AetFigure *f);
 
 gboolean
@@ -627,7 +615,7 @@ aet_figure_render (AetFigure *f, GError **error)
         Panel *p = &f->panels[i];
         if (!aet_scene_realize (p->scene, error))
           return FALSE;
-        g_autoptr (AetCamera) cam = panel_camera (f, p);
+        const AetCamera *cam = f->camera; /* fits the framed sphere in any panel shape */
         AetOffscreenOptions oo = { .samples = f->options.samples,
                                    .transparent = f->options.transparent };
         g_clear_pointer (&p->rgba, g_free);
@@ -693,9 +681,9 @@ static void
 draw_3d_panel (AetFigure *f, AetCanvas *c, Panel *p)
 {
   aet_canvas_image (c, p->rgba, p->w, p->h, P (p->x), P (p->y), P (p->w), P (p->h), TRUE);
-  g_autoptr (AetCamera) cam = panel_camera (f, p);
+  const AetCamera *cam = f->camera;
   if (aet_camera_get_projection (cam) == AET_PROJECTION_ORTHOGRAPHIC)
-    draw_scale_bar (f, c, p, aet_camera_get_pixel_size (cam, p->h), FALSE);
+    draw_scale_bar (f, c, p, aet_camera_get_pixel_size (cam, p->w, p->h), FALSE);
   else
     p->has_bar = FALSE;
 }
