@@ -1453,10 +1453,12 @@ color_changed (GtkDropDown *drop, GParamSpec *pspec, AetWindow *self)
 static gboolean
 drop_files (GtkDropTarget *target, const GValue *value, double x, double y, AetWindow *self)
 {
-  GSList *files = g_value_get_boxed (value);
+  GdkFileList *list = g_value_get_boxed (value);
+  GSList *files = list != NULL ? gdk_file_list_get_files (list) : NULL;
   if (files == NULL)
     return FALSE;
   aet_window_open_file (self, files->data);
+  g_slist_free (files);
   return TRUE;
 }
 

@@ -804,6 +804,42 @@ test_bad_file (void)
   g_assert_null (aet_window_get_error (window));
 }
 
+static gboolean
+opened_cond (void)
+{
+  return idle_cond () && aet_viewer_get_atoms (pane (0)) != NULL;
+}
+
+/* A project dropped on the window opens as with Ctrl+O: the drop target's
+ * "drop" signal is emitted with a file list, as GTK does for a real drop. */
+static void
+test_drop_file (void)
+{
+  GtkDropTarget *target = NULL;
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && target == NULL; i++)
+    {
+      g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
+      if (GTK_IS_DROP_TARGET (c))
+        target = GTK_DROP_TARGET (c);
+    }
+  g_assert_nonnull (target);
+  aet_viewer_set_atoms (pane (0), NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (project_path);
+  GFile *files[] = { file };
+  GdkFileList *list = gdk_file_list_new_from_array (files, 1);
+  GValue value = G_VALUE_INIT;
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, list);
+  gboolean accepted = FALSE;
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  g_assert_true (accepted);
+  g_assert_true (wait_until (opened_cond, 20));
+  g_assert_null (aet_window_get_error (window));
+  g_assert_nonnull (aet_viewer_get_atoms (pane (0)));
+}
+
 
 /* Mean absolute difference per channel of two RGBA images (0–255), and
  * the fraction of pixels that differ by more than 24 in some channel. */
@@ -1056,6 +1092,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/substrate", test_substrate);
   g_test_add_func ("/ui/window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/ui/window/bad-file", test_bad_file);
+  g_test_add_func ("/ui/window/drop-file", test_drop_file);
   int status = g_test_run ();
   /* closing the window remembers its size in the settings */
   gtk_window_close (GTK_WINDOW (window));
