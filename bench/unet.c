@@ -8,6 +8,11 @@
  * few repetitions.
  *
  *   bench-unet [--threads 2] [--base 8] [--depth 2] [--sizes 64,144] [--im2col]
+ *              [--reps N] [--forward] [--layers]
+ *
+ * --reps fixes the repetitions (default 3 at 64³ and below, 1 above), and
+ * --forward times forward passes only: a fixed workload for `perf stat` and
+ * `perf record`.  --layers adds each layer's share of the timed passes.
  */
 #define G_LOG_DOMAIN "bench-unet"
 
@@ -55,7 +60,8 @@ main (int argc, char **argv)
 {
   gint threads = 2, base = 8, depth = 2;
   g_autofree char *sizes = g_strdup ("64,144");
-  gboolean im2col = FALSE;
+  gboolean im2col = FALSE, forward_only = FALSE, layers = FALSE;
+  gint reps_opt = 0;
   GOptionEntry entries[] = {
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "threads (default 2)", "N" },
     { "base", 'b', 0, G_OPTION_ARG_INT, &base, "base channels (default 8)", "C" },
@@ -63,13 +69,17 @@ main (int argc, char **argv)
     { "sizes", 's', 0, G_OPTION_ARG_STRING, &sizes, "cube edges (default 64,144)", "LIST" },
     { "im2col", 0, 0, G_OPTION_ARG_NONE, &im2col,
       "im2col + sgemm only (no direct kernel)", NULL },
+    { "reps", 'r', 0, G_OPTION_ARG_INT, &reps_opt,
+      "repetitions per size (default 3 up to 64³, else 1)", "N" },
+    { "forward", 'f', 0, G_OPTION_ARG_NONE, &forward_only, "forward passes only", NULL },
+    { "layers", 'l', 0, G_OPTION_ARG_NONE, &layers, "seconds per layer", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- network speed");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || threads < 1 || base < 1
-      || base > 256 || depth < 1 || depth > 5)
+      || base > 256 || depth < 1 || depth > 5 || reps_opt < 0)
     {
       fprintf (stderr, "bench-unet: %s\n", error != NULL ? error->message : "bad option");
       return 2;
@@ -102,21 +112,24 @@ main (int argc, char **argv)
       g_autoptr (AetTensor) g = aet_tensor_new (1, n, n, n);
       for (gsize i = 0; i < g->n; i++)
         g->data[i] = (gfloat) ((i * 40503u) % 1000) * 1e-6f;
-      gint reps = n <= 64 ? 3 : 1;
+      gint reps = reps_opt > 0 ? reps_opt : n <= 64 ? 3 : 1;
       /* the first pass plans (allocates); not timed */
       if (aet_unet_forward (net, x, &error) == NULL)
         {
           fprintf (stderr, "bench-unet: %s\n", error->message);
           return 1;
         }
-      aet_unet_backward (net, g);
+      if (!forward_only)
+        aet_unet_backward (net, g);
       gdouble best_f = G_MAXDOUBLE, best_fb = G_MAXDOUBLE;
+      aet_unet_set_profiling (net, layers);
       for (gint r = 0; r < reps; r++)
         {
           gdouble t0 = now ();
           aet_unet_forward (net, x, NULL);
           gdouble t1 = now ();
-          aet_unet_backward (net, g);
+          if (!forward_only)
+            aet_unet_backward (net, g);
           gdouble t2 = now ();
           best_f = MIN (best_f, t1 - t0);
           best_fb = MIN (best_fb, t2 - t0);
@@ -125,8 +138,21 @@ main (int argc, char **argv)
       gdouble fb = aet_unet_flops (net, n, n, n, TRUE);
       printf ("%d³ forward:            %7.3f s  %6.1f GFLOP  %6.1f GFLOP/s  %.2f of sgemm\n",
               n, best_f, ff * 1e-9, ff / best_f * 1e-9, ff / best_f * 1e-9 / peak);
-      printf ("%d³ forward + backward: %7.3f s  %6.1f GFLOP  %6.1f GFLOP/s  %.2f of sgemm\n",
-              n, best_fb, fb * 1e-9, fb / best_fb * 1e-9, fb / best_fb * 1e-9 / peak);
+      if (!forward_only)
+        printf ("%d³ forward + backward: %7.3f s  %6.1f GFLOP  %6.1f GFLOP/s  %.2f of sgemm\n",
+                n, best_fb, fb * 1e-9, fb / best_fb * 1e-9, fb / best_fb * 1e-9 / peak);
+      for (guint i = 0; layers && i < aet_unet_get_n_layers (net); i++)
+        {
+          const AetLayerSpec *sp = aet_unet_get_layer (net, i);
+          gdouble lf, lb;
+          aet_unet_get_layer_seconds (net, i, &lf, &lb);
+          printf ("  layer %2u %-8s %3d→%-3d k%d s%d: forward %7.3f s", i,
+                  aet_layer_kind_name (sp->kind), sp->in_channels, sp->out_channels,
+                  sp->kernel, sp->stride, lf / reps);
+          if (!forward_only)
+            printf ("  backward %7.3f s", lb / reps);
+          printf ("\n");
+        }
     }
   return 0;
 }

@@ -19,6 +19,7 @@ typedef struct
   AetTensor *out, *grad, *pre;              /* pre: before normalisation */
   guint32 *argmax;
   gfloat *mean, *rstd;
+  gdouble seconds[2];                       /* profiling: forward, backward */
 } Layer;
 
 struct _AetUnet
@@ -33,6 +34,7 @@ struct _AetUnet
   guint plan_threads;                       /* the scratch is sized per thread */
   AetConvMethod plan_method;                /* and per convolution method */
   gboolean want_input_grad;
+  gboolean profiling;
   /* plan */
   gint size[3];
   gboolean grads_ready;
@@ -409,6 +411,25 @@ aet_unet_set_threads (AetUnet *net, guint n_threads)
   net->n_threads = MAX (n_threads, 1u);
 }
 
+void
+aet_unet_set_profiling (AetUnet *net, gboolean enable)
+{
+  net->profiling = enable;
+  for (guint i = 0; i < net->n_layers; i++)
+    net->layers[i].seconds[0] = net->layers[i].seconds[1] = 0.0;
+}
+
+void
+aet_unet_get_layer_seconds (const AetUnet *net, guint index, gdouble *forward,
+                            gdouble *backward)
+{
+  g_return_if_fail (index < net->n_layers);
+  if (forward != NULL)
+    *forward = net->layers[index].seconds[0];
+  if (backward != NULL)
+    *backward = net->layers[index].seconds[1];
+}
+
 /* Per layer: the grid step J (input voxels per output voxel) and the input
  * interval [o·J + lo, o·J + hi] output voxel o depends on.  A convolution
  * reads inputs o·s − p … o·s − p + k − 1; a transposed one inputs i with
@@ -678,7 +699,12 @@ aet_unet_forward (AetUnet *net, const AetTensor *input, GError **error)
     return NULL;
   memcpy (net->input->data, input->data, input->n * sizeof (gfloat));
   for (guint i = 0; i < net->n_layers; i++)
-    layer_forward (net, &net->layers[i]);
+    {
+      gint64 t0 = net->profiling ? g_get_monotonic_time () : 0;
+      layer_forward (net, &net->layers[i]);
+      if (net->profiling)
+        net->layers[i].seconds[0] += (g_get_monotonic_time () - t0) * 1e-6;
+    }
   return net->layers[net->n_layers - 1].out;
 }
 
@@ -772,7 +798,12 @@ aet_unet_backward (AetUnet *net, const AetTensor *grad_output)
   if (grad_output != last->grad)
     memcpy (last->grad->data, grad_output->data, grad_output->n * sizeof (gfloat));
   for (guint i = net->n_layers; i-- > 0;)
-    layer_backward (net, &net->layers[i]);
+    {
+      gint64 t0 = net->profiling ? g_get_monotonic_time () : 0;
+      layer_backward (net, &net->layers[i]);
+      if (net->profiling)
+        net->layers[i].seconds[1] += (g_get_monotonic_time () - t0) * 1e-6;
+    }
 }
 
 gdouble
