@@ -298,8 +298,12 @@ typedef struct
   const AetConvGeom *g;
   const gfloat *w, *x;
   gfloat *y, *pad;
-  gfloat beta;
+  gboolean accumulate;     /* y += the convolution (no bias, no activation) */
+  const gfloat *bias;      /* per output channel, or NULL */
+  AetActivation act;
+  gfloat slope;
   gsize dp, hp, wp;
+  gint zb;                 /* output planes per task */
 } Direct;
 
 /* Padded copy, input channels [start, end). */
@@ -321,85 +325,227 @@ direct_pad (gsize start, gsize end, guint t, gpointer user_data)
     }
 }
 
-/* Outputs for tasks [start, end), task = (channel block)·od + z. */
-static void
-direct_rows (gsize start, gsize end, guint t, gpointer user_data)
+/* The scalar form of the epilogue, for the AVX2 kernel: out = act (v +
+ * bias), or out += v; the same operations in the same order as the
+ * separate bias and activation passes (aet-nn-layers.c). */
+static inline gfloat
+epilogue1 (const Direct *d, gfloat v, gfloat bias, gfloat old)
 {
-  Direct *d = user_data;
+  if (d->accumulate)
+    return old + v;
+  v = v + bias;
+  if (d->act == AET_ACT_RELU)
+    return v > 0.0f ? v : 0.0f;
+  if (d->act == AET_ACT_LEAKY_RELU)
+    return v > 0.0f ? v : d->slope * v;
+  return v;
+}
+
+#if defined(__AVX512F__)
+/* ---- AVX-512: 8 output channels × up to 48 voxels of one row ----
+ *
+ * 24 zmm accumulators (8 channels × three 16-wide vectors) of AVX-512's 32
+ * registers; per tap three input loads and eight broadcast weights feed 24
+ * FMAs.  Each accumulator adds its taps in the same order (ci, kz, ky, kx)
+ * as the AVX2 kernel and im2col's columns do, so the result does not depend
+ * on the vector width or on how the work is split. */
+
+#define DIRECT_XB 48
+
+static inline __attribute__ ((always_inline)) __m512
+epilogue16 (const Direct *d, __m512 v, gfloat bias, const gfloat *out, __mmask16 m)
+{
+  if (d->accumulate)
+    return _mm512_add_ps (_mm512_maskz_loadu_ps (m, out), v);
+  v = _mm512_add_ps (v, _mm512_set1_ps (bias));
+  if (d->act == AET_ACT_NONE)
+    return v;
+  __mmask16 pos = _mm512_cmp_ps_mask (v, _mm512_setzero_ps (), _CMP_GT_OQ);
+  if (d->act == AET_ACT_RELU)
+    return _mm512_maskz_mov_ps (pos, v);
+  return _mm512_mask_blend_ps (pos, _mm512_mul_ps (_mm512_set1_ps (d->slope), v), v);
+}
+
+/* One block of 8 channels × nv·16 voxels (n of them stored) at src (the
+ * padded input at the block's first tap) into out (channel b at out + b·ovox). */
+static inline __attribute__ ((always_inline)) void
+direct_block (const Direct *d, const gfloat *src, const gfloat *w0, const gfloat *bias,
+              gfloat *out, gsize ovox, gint n, const int nv)
+{
+  const gsize plane = d->hp * d->wp, chan = d->dp * plane;
+  const gsize wstride = (gsize) d->g->cin * 27;
+  __m512 acc[DIRECT_CO][3];
+#pragma GCC unroll 8
+  for (int b = 0; b < DIRECT_CO; b++)
+#pragma GCC unroll 3
+    for (int v = 0; v < nv; v++)
+      acc[b][v] = _mm512_setzero_ps ();
+  for (gint ci = 0; ci < d->g->cin; ci++)
+    {
+      const gfloat *sc = src + ci * chan;
+      const gfloat *wc = w0 + ci * 27;
+      for (int kz = 0; kz < 3; kz++)
+        for (int ky = 0; ky < 3; ky++)
+          {
+            const gfloat *row = sc + kz * plane + ky * d->wp;
+            const gfloat *wt = wc + kz * 9 + ky * 3;
+#pragma GCC unroll 3
+            for (int kx = 0; kx < 3; kx++)
+              {
+                __m512 in[3];
+#pragma GCC unroll 3
+                for (int v = 0; v < nv; v++)
+                  in[v] = _mm512_loadu_ps (row + kx + 16 * v);
+#pragma GCC unroll 8
+                for (int b = 0; b < DIRECT_CO; b++)
+                  {
+                    __m512 wb = _mm512_set1_ps (wt[kx + b * wstride]);
+#pragma GCC unroll 3
+                    for (int v = 0; v < nv; v++)
+                      acc[b][v] = _mm512_fmadd_ps (wb, in[v], acc[b][v]);
+                  }
+              }
+          }
+    }
+#pragma GCC unroll 8
+  for (int b = 0; b < DIRECT_CO; b++)
+#pragma GCC unroll 3
+    for (int v = 0; v < nv; v++)
+      {
+        gint left = n - 16 * v;
+        __mmask16 m = left >= 16 ? 0xffff : (__mmask16) ((1u << MAX (left, 0)) - 1);
+        gfloat *o = out + b * ovox + 16 * v;
+        _mm512_mask_storeu_ps (o, m, epilogue16 (d, acc[b][v],
+                                                 bias != NULL ? bias[b] : 0.0f, o, m));
+      }
+}
+
+/* Output row (z, yy) of channel block cb. */
+static void
+direct_row (const Direct *d, gint cb, gint z, gint yy)
+{
+  const AetConvGeom *g = d->g;
+  const gsize plane = d->hp * d->wp;
+  const gsize ovox = (gsize) g->od * g->oh * g->ow;
+  const gfloat *src = d->pad + (gsize) z * plane + (gsize) yy * d->wp;
+  const gfloat *w0 = d->w + (gsize) cb * DIRECT_CO * g->cin * 27;
+  const gfloat *bias = d->bias != NULL ? d->bias + cb * DIRECT_CO : NULL;
+  gfloat *out = d->y + (gsize) cb * DIRECT_CO * ovox + ((gsize) z * g->oh + yy) * g->ow;
+  for (gint x0 = 0; x0 < g->ow; x0 += DIRECT_XB)
+    {
+      gint n = MIN (DIRECT_XB, g->ow - x0);
+      if (n > 32)
+        direct_block (d, src + x0, w0, bias, out + x0, ovox, n, 3);
+      else if (n > 16)
+        direct_block (d, src + x0, w0, bias, out + x0, ovox, n, 2);
+      else
+        direct_block (d, src + x0, w0, bias, out + x0, ovox, n, 1);
+    }
+}
+
+#else
+/* ---- AVX2: 8 output channels × 16 voxels ----
+ *
+ * Sixteen accumulators, one broadcast weight times two 8-wide input vectors
+ * per tap: 10 loads per 16 FMAs.  They fit with AVX-512VL's 32 ymm
+ * registers; with plain AVX2's 16 the compiler spills. */
+
+#define DIRECT_XB 16
+
+static void
+direct_row (const Direct *d, gint cb, gint z, gint yy)
+{
   const AetConvGeom *g = d->g;
   const gsize plane = d->hp * d->wp, chan = d->dp * plane;
   const gsize k3 = 27, wstride = (gsize) g->cin * k3;
   const gsize ovox = (gsize) g->od * g->oh * g->ow;
-  const gint od = g->od;
+  const gfloat *w0 = d->w + (gsize) cb * DIRECT_CO * wstride;
+  for (gint x0 = 0; x0 < g->ow; x0 += DIRECT_XB)
+    {
+      /* sixteen named accumulators (-O2 does not unroll a loop over an
+       * array of vectors into registers) */
+#define Z _mm256_setzero_ps ()
+      __m256 a00 = Z, a01 = Z, a10 = Z, a11 = Z, a20 = Z, a21 = Z, a30 = Z, a31 = Z;
+      __m256 a40 = Z, a41 = Z, a50 = Z, a51 = Z, a60 = Z, a61 = Z, a70 = Z, a71 = Z;
+#undef Z
+      for (gint ci = 0; ci < g->cin; ci++)
+        {
+          const gfloat *src = d->pad + ci * chan + (gsize) z * plane + (gsize) yy * d->wp + x0;
+          const gfloat *wc = w0 + ci * k3;
+          for (int kz = 0; kz < 3; kz++)
+            for (int ky = 0; ky < 3; ky++)
+              {
+                const gfloat *row = src + kz * plane + ky * d->wp;
+                const gfloat *wt = wc + kz * 9 + ky * 3;
+                for (int kx = 0; kx < 3; kx++)
+                  {
+                    __m256 v0 = _mm256_loadu_ps (row + kx);
+                    __m256 v1 = _mm256_loadu_ps (row + kx + 8);
+                    __m256 wb;
+#define TAP(b, A0, A1) \
+                    wb = _mm256_broadcast_ss (wt + kx + b * wstride); \
+                    A0 = _mm256_fmadd_ps (wb, v0, A0); \
+                    A1 = _mm256_fmadd_ps (wb, v1, A1);
+                    TAP (0, a00, a01) TAP (1, a10, a11) TAP (2, a20, a21)
+                    TAP (3, a30, a31) TAP (4, a40, a41) TAP (5, a50, a51)
+                    TAP (6, a60, a61) TAP (7, a70, a71)
+#undef TAP
+                  }
+              }
+        }
+      __m256 acc[DIRECT_CO][2] = { { a00, a01 }, { a10, a11 }, { a20, a21 },
+                                   { a30, a31 }, { a40, a41 }, { a50, a51 },
+                                   { a60, a61 }, { a70, a71 } };
+      gint n = MIN (DIRECT_XB, g->ow - x0);
+      for (int b = 0; b < DIRECT_CO; b++)
+        {
+          gsize co = (gsize) cb * DIRECT_CO + b;
+          gfloat *out = d->y + co * ovox + ((gsize) z * g->oh + yy) * g->ow + x0;
+          gfloat tmp[DIRECT_XB];
+          _mm256_storeu_ps (tmp, acc[b][0]);
+          _mm256_storeu_ps (tmp + 8, acc[b][1]);
+          gfloat bias = d->bias != NULL ? d->bias[co] : 0.0f;
+          for (gint i = 0; i < n; i++)
+            out[i] = epilogue1 (d, tmp[i], bias, out[i]);
+        }
+    }
+}
+#endif
+
+/* Tasks [start, end): task = (channel block)·(plane blocks) + plane block.
+ * Within a task the rows go y-major across its zb planes, so the input rows
+ * a plane block reads (zb + 2 planes × 3 rows × cin) stay in L2 while each
+ * is used by up to 9 output rows, instead of streaming whole planes. */
+static void
+direct_tasks (gsize start, gsize end, guint t, gpointer user_data)
+{
+  Direct *d = user_data;
+  const AetConvGeom *g = d->g;
+  gint n_zb = (g->od + d->zb - 1) / d->zb;
   for (gsize task = start; task < end; task++)
     {
-      gint cb = task / od, z = task % od;
-      const gfloat *w0 = d->w + (gsize) cb * DIRECT_CO * wstride;
+      gint cb = task / n_zb, z0 = (task % n_zb) * d->zb, z1 = MIN (z0 + d->zb, g->od);
       for (gint yy = 0; yy < g->oh; yy++)
-        for (gint x0 = 0; x0 < g->ow; x0 += DIRECT_X)
-          {
-            /* sixteen named accumulators (AVX-512VL gives 32 ymm registers;
-             * -O2 does not unroll a loop over an array of vectors into
-             * registers) */
-#define Z _mm256_setzero_ps ()
-            __m256 a00 = Z, a01 = Z, a10 = Z, a11 = Z, a20 = Z, a21 = Z, a30 = Z, a31 = Z;
-            __m256 a40 = Z, a41 = Z, a50 = Z, a51 = Z, a60 = Z, a61 = Z, a70 = Z, a71 = Z;
-#undef Z
-            for (gint ci = 0; ci < g->cin; ci++)
-              {
-                const gfloat *src = d->pad + ci * chan + (gsize) z * plane + (gsize) yy * d->wp
-                                    + x0;
-                const gfloat *wc = w0 + ci * k3;
-                for (int kz = 0; kz < 3; kz++)
-                  for (int ky = 0; ky < 3; ky++)
-                    {
-                      const gfloat *row = src + kz * plane + ky * d->wp;
-                      const gfloat *wt = wc + kz * 9 + ky * 3;
-                      for (int kx = 0; kx < 3; kx++)
-                        {
-                          __m256 v0 = _mm256_loadu_ps (row + kx);
-                          __m256 v1 = _mm256_loadu_ps (row + kx + 8);
-                          __m256 wb;
-#define TAP(b, A0, A1) \
-                          wb = _mm256_broadcast_ss (wt + kx + b * wstride); \
-                          A0 = _mm256_fmadd_ps (wb, v0, A0); \
-                          A1 = _mm256_fmadd_ps (wb, v1, A1);
-                          TAP (0, a00, a01) TAP (1, a10, a11) TAP (2, a20, a21)
-                          TAP (3, a30, a31) TAP (4, a40, a41) TAP (5, a50, a51)
-                          TAP (6, a60, a61) TAP (7, a70, a71)
-#undef TAP
-                        }
-                    }
-              }
-            __m256 acc[DIRECT_CO][2] = { { a00, a01 }, { a10, a11 }, { a20, a21 },
-                                         { a30, a31 }, { a40, a41 }, { a50, a51 },
-                                         { a60, a61 }, { a70, a71 } };
-            gint n = MIN (DIRECT_X, g->ow - x0);
-            for (int b = 0; b < DIRECT_CO; b++)
-              {
-                gfloat *out = d->y + ((gsize) cb * DIRECT_CO + b) * ovox
-                              + ((gsize) z * g->oh + yy) * g->ow + x0;
-                gfloat tmp[DIRECT_X];
-                _mm256_storeu_ps (tmp, acc[b][0]);
-                _mm256_storeu_ps (tmp + 8, acc[b][1]);
-                if (d->beta != 0.0f)
-                  for (gint i = 0; i < n; i++)
-                    out[i] += tmp[i];
-                else
-                  memcpy (out, tmp, n * sizeof (gfloat));
-              }
-          }
+        for (gint z = z0; z < z1; z++)
+          direct_row (d, cb, z, yy);
     }
 }
 
+/* Bytes of input rows a plane block keeps in L2 (docs/nn.md). */
+#define DIRECT_L2_BUDGET (384 * 1024)
+
 static void
-direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y, gfloat beta,
+direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y,
+                gboolean accumulate, const gfloat *bias, AetActivation act, gfloat slope,
                 gfloat *pad, guint n_threads)
 {
-  Direct d = { g, w, x, y, pad, beta, 0, 0, 0 };
+  Direct d = { g, w, x, y, pad, accumulate, bias, act, slope, 0, 0, 0, 1 };
   padded_dims (g, &d.dp, &d.hp, &d.wp);
+  gsize row_set = 3 * (gsize) g->cin * d.wp * sizeof (gfloat);
+  d.zb = (gint) CLAMP ((gssize) (DIRECT_L2_BUDGET / row_set) - 2, 1, g->od);
   aet_parallel_for (n_threads, g->cin, direct_pad, &d);
-  aet_parallel_for (n_threads, (gsize) (g->cout / DIRECT_CO) * g->od, direct_rows, &d);
+  gint n_zb = (g->od + d.zb - 1) / d.zb;
+  aet_parallel_for (n_threads, (gsize) (g->cout / DIRECT_CO) * n_zb, direct_tasks, &d);
 }
 
 typedef struct
@@ -486,7 +632,7 @@ static void
 direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat *dw,
                 gfloat *scratch, guint n_threads)
 {
-  Direct d = { g, NULL, x, NULL, scratch, 0.0f, 0, 0, 0 };
+  Direct d = { g, NULL, x, NULL, scratch, FALSE, NULL, AET_ACT_NONE, 0.0f, 0, 0, 0, 1 };
   padded_dims (g, &d.dp, &d.hp, &d.wp);
   aet_parallel_for (n_threads, g->cin, direct_pad, &d);
   gsize rows = (gsize) g->od * g->oh;
@@ -509,7 +655,8 @@ direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat 
 }
 #else
 static void
-direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y, gfloat beta,
+direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y,
+                gboolean accumulate, const gfloat *bias, AetActivation act, gfloat slope,
                 gfloat *pad, guint n_threads)
 {
   g_assert_not_reached ();
@@ -619,27 +766,48 @@ run (Job *j, guint n_threads)
   return used;
 }
 
+/* The forward pass; with accumulate, y += W ⊛ x (then bias must be NULL and
+ * act none); else y = act (W ⊛ x + bias), fused into the direct kernel's
+ * stores or applied in a pass after the others. */
+static void
+forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y, gboolean accumulate,
+         const gfloat *bias, AetActivation act, gfloat slope, gfloat *scratch, guint n_threads)
+{
+  blas_single_thread ();
+  g_assert (!accumulate || (bias == NULL && act == AET_ACT_NONE));
+  const gsize kk = (gsize) g->cin * g->k * g->k * g->k;
+  const gsize nout = (gsize) g->od * g->oh * g->ow;
+  const gfloat beta = accumulate ? 1.0f : 0.0f;
+  if (direct_applies (g))
+    {
+      direct_forward (g, w, x, y, accumulate, bias, act, slope, scratch, n_threads);
+      return;
+    }
+  if (is_pointwise (g))
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cout, nout, kk,
+                 1.0f, w, kk, x, nout, beta, y, nout);
+  else
+    {
+      Job j = { JOB_FORWARD, g, w, x, NULL, y, NULL, NULL, beta, scratch, slice_floats (g),
+                0, 0 };
+      run (&j, n_threads);
+    }
+  aet_bias_activation_forward (y, bias, act, slope, g->cout, nout, n_threads);
+}
+
 void
 aet_conv3d_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y,
                     gboolean accumulate, gfloat *scratch, guint n_threads)
 {
-  blas_single_thread ();
-  const gsize kk = (gsize) g->cin * g->k * g->k * g->k;
-  const gsize nout = (gsize) g->od * g->oh * g->ow;
-  const gfloat beta = accumulate ? 1.0f : 0.0f;
-  if (is_pointwise (g))
-    {
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cout, nout, kk,
-                   1.0f, w, kk, x, nout, beta, y, nout);
-      return;
-    }
-  if (direct_applies (g))
-    {
-      direct_forward (g, w, x, y, beta, scratch, n_threads);
-      return;
-    }
-  Job j = { JOB_FORWARD, g, w, x, NULL, y, NULL, NULL, beta, scratch, slice_floats (g), 0, 0 };
-  run (&j, n_threads);
+  forward (g, w, x, y, accumulate, NULL, AET_ACT_NONE, 0.0f, scratch, n_threads);
+}
+
+void
+aet_conv3d_forward_act (const AetConvGeom *g, const gfloat *w, const gfloat *x,
+                        const gfloat *bias, AetActivation act, gfloat slope, gfloat *y,
+                        gfloat *scratch, guint n_threads)
+{
+  forward (g, w, x, y, FALSE, bias, act, slope, scratch, n_threads);
 }
 
 void
@@ -671,7 +839,8 @@ aet_conv3d_backward_data (const AetConvGeom *g, const gfloat *w, const gfloat *d
               = w[((gsize) co * g->cin + ci) * k3 + t];
       if (direct_applies (&flip))
         {
-          direct_forward (&flip, wt, dy, dx, 1.0f, scratch, n_threads);
+          direct_forward (&flip, wt, dy, dx, TRUE, NULL, AET_ACT_NONE, 0.0f, scratch,
+                          n_threads);
           return;
         }
       Job j = { JOB_FORWARD, &flip, wt, dy, NULL, dx, NULL, NULL, 1.0f, scratch,

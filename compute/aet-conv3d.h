@@ -22,6 +22,8 @@
  */
 #pragma once
 
+#include "aet-nn-layers.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -58,6 +60,14 @@ gsize aet_conv_scratch_floats (const AetConvGeom *geom, guint n_threads);
 /* y (Cout × out voxels) = W ⊛ x, or y += W ⊛ x when `accumulate` (no bias). */
 void aet_conv3d_forward (const AetConvGeom *geom, const gfloat *w, const gfloat *x,
                          gfloat *y, gboolean accumulate, gfloat *scratch, guint n_threads);
+
+/* y = act (W ⊛ x + bias): the forward pass with a layer's bias (per output
+ * channel, or NULL) and activation; the direct kernel applies them as it
+ * writes each output, the other paths in one pass after it.  The same
+ * values as aet_conv3d_forward, aet_bias_forward, aet_activation_forward. */
+void aet_conv3d_forward_act (const AetConvGeom *geom, const gfloat *w, const gfloat *x,
+                             const gfloat *bias, AetActivation act, gfloat slope, gfloat *y,
+                             gfloat *scratch, guint n_threads);
 
 /* dx (Cin × in voxels) += Wᵀ ⊛ dy: the gradient for the input, accumulated. */
 void aet_conv3d_backward_data (const AetConvGeom *geom, const gfloat *w, const gfloat *dy,

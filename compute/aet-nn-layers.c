@@ -215,6 +215,61 @@ aet_activation_backward (AetActivation act, gfloat slope, const gfloat *out, gfl
       dy[i] = out[i] > 0.0f ? dy[i] : slope * dy[i];
 }
 
+typedef struct
+{
+  AetActivation act;
+  gfloat slope;
+  const gfloat *out;
+  gfloat *y;
+  const gfloat *bias;
+  gfloat *dbias;
+  gsize n_vox;
+} Elementwise;
+
+static void
+bias_act_channels (gsize start, gsize end, guint t, gpointer user_data)
+{
+  Elementwise *e = user_data;
+  for (gsize c = start; c < end; c++)
+    {
+      gfloat *p = e->y + c * e->n_vox;
+      if (e->bias != NULL)
+        aet_bias_forward (p, e->bias + c, 1, e->n_vox);
+      aet_activation_forward (e->act, e->slope, p, e->n_vox);
+    }
+}
+
+void
+aet_bias_activation_forward (gfloat *y, const gfloat *bias, AetActivation act, gfloat slope,
+                             gint channels, gsize n_vox, guint n_threads)
+{
+  if (bias == NULL && act == AET_ACT_NONE)
+    return;
+  Elementwise e = { act, slope, NULL, y, bias, NULL, n_vox };
+  aet_parallel_for (n_threads, channels, bias_act_channels, &e);
+}
+
+static void
+act_bias_channels (gsize start, gsize end, guint t, gpointer user_data)
+{
+  Elementwise *e = user_data;
+  for (gsize c = start; c < end; c++)
+    {
+      gfloat *p = e->y + c * e->n_vox;
+      aet_activation_backward (e->act, e->slope, e->out + c * e->n_vox, p, e->n_vox);
+      if (e->dbias != NULL)
+        aet_bias_backward (p, e->dbias + c, 1, e->n_vox);
+    }
+}
+
+void
+aet_activation_bias_backward (AetActivation act, gfloat slope, const gfloat *out, gfloat *dy,
+                              gfloat *dbias, gint channels, gsize n_vox, guint n_threads)
+{
+  Elementwise e = { act, slope, out, dy, NULL, dbias, n_vox };
+  aet_parallel_for (n_threads, channels, act_bias_channels, &e);
+}
+
 #define GN_EPS 1e-5
 
 void

@@ -647,6 +647,15 @@ layer_forward (AetUnet *net, Layer *l)
   AetTensor *x = output_of (net, s->inputs[0]);
   AetTensor *z = l->pre != NULL ? l->pre : l->out;
   gsize vox = aet_tensor_voxels (z);
+  const gfloat *bias = param_data (net, l->p_bias);
+  if (s->kind == AET_LAYER_CONV3D && l->pre == NULL)
+    {
+      /* bias and activation as the convolution writes its outputs */
+      aet_conv3d_forward_act (&l->geom, param_data (net, l->p_weight), x->data, bias,
+                              s->activation, s->slope, l->out->data, net->scratch,
+                              net->n_threads);
+      return;
+    }
   switch (s->kind)
     {
     case AET_LAYER_CONV3D:
@@ -675,12 +684,17 @@ layer_forward (AetUnet *net, Layer *l)
       }
       break;
     }
-  if (l->p_bias >= 0)
-    aet_bias_forward (z->data, param_data (net, l->p_bias), s->out_channels, vox);
-  if (l->pre != NULL)
-    aet_group_norm_forward (l->pre->data, l->out->data, param_data (net, l->p_gamma),
-                            param_data (net, l->p_beta), s->out_channels, s->groups, vox,
-                            l->mean, l->rstd);
+  if (l->pre == NULL)
+    {
+      aet_bias_activation_forward (z->data, bias, s->activation, s->slope, s->out_channels,
+                                   vox, net->n_threads);
+      return;
+    }
+  if (bias != NULL)
+    aet_bias_forward (z->data, bias, s->out_channels, vox);
+  aet_group_norm_forward (l->pre->data, l->out->data, param_data (net, l->p_gamma),
+                          param_data (net, l->p_beta), s->out_channels, s->groups, vox,
+                          l->mean, l->rstd);
   aet_activation_forward (s->activation, s->slope, l->out->data, l->out->n);
 }
 
@@ -736,13 +750,19 @@ layer_backward (AetUnet *net, Layer *l)
   const AetLayerSpec *s = &l->spec;
   AetTensor *g = l->grad;
   gsize vox = aet_tensor_voxels (g);
-  aet_activation_backward (s->activation, s->slope, l->out->data, g->data, g->n);
-  if (l->pre != NULL)
-    aet_group_norm_backward (l->pre->data, g->data, param_data (net, l->p_gamma),
-                             s->out_channels, s->groups, vox, l->mean, l->rstd,
-                             param_grad (net, l->p_gamma), param_grad (net, l->p_beta));
-  if (l->p_bias >= 0)
-    aet_bias_backward (g->data, param_grad (net, l->p_bias), s->out_channels, vox);
+  if (l->pre == NULL)
+    aet_activation_bias_backward (s->activation, s->slope, l->out->data, g->data,
+                                  param_grad (net, l->p_bias), s->out_channels, vox,
+                                  net->n_threads);
+  else
+    {
+      aet_activation_backward (s->activation, s->slope, l->out->data, g->data, g->n);
+      aet_group_norm_backward (l->pre->data, g->data, param_data (net, l->p_gamma),
+                               s->out_channels, s->groups, vox, l->mean, l->rstd,
+                               param_grad (net, l->p_gamma), param_grad (net, l->p_beta));
+      if (l->p_bias >= 0)
+        aet_bias_backward (g->data, param_grad (net, l->p_bias), s->out_channels, vox);
+    }
 
   gint src = s->inputs[0];
   gboolean need_dx = src != AET_LAYER_INPUT || net->want_input_grad;
