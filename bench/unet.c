@@ -8,11 +8,12 @@
  * few repetitions.
  *
  *   bench-unet [--threads 2] [--base 8] [--depth 2] [--sizes 64,144] [--im2col]
- *              [--reps N] [--forward] [--layers]
+ *              [--reps N] [--forward] [--layers] [--no-sgemm]
  *
  * --reps fixes the repetitions (default 3 at 64³ and below, 1 above), and
  * --forward times forward passes only: a fixed workload for `perf stat` and
- * `perf record`.  --layers adds each layer's share of the timed passes.
+ * `perf record` (with --no-sgemm, which skips the 2 s of sgemm calibration
+ * and the ratios).  --layers adds each layer's share of the timed passes.
  */
 #define G_LOG_DOMAIN "bench-unet"
 
@@ -55,12 +56,23 @@ sgemm_gflops (gint m, gint n, gint k)
   return best;
 }
 
+/* One line of results; the ratio only when sgemm was measured (peak > 0). */
+static void
+report (gint n, const char *what, gdouble seconds, gdouble flops, gdouble peak)
+{
+  gdouble rate = flops / seconds * 1e-9;
+  printf ("%d³ %s %7.3f s  %6.1f GFLOP  %6.1f GFLOP/s", n, what, seconds, flops * 1e-9, rate);
+  if (peak > 0.0)
+    printf ("  %.2f of sgemm", rate / peak);
+  printf ("\n");
+}
+
 int
 main (int argc, char **argv)
 {
   gint threads = 2, base = 8, depth = 2;
   g_autofree char *sizes = g_strdup ("64,144");
-  gboolean im2col = FALSE, forward_only = FALSE, layers = FALSE;
+  gboolean im2col = FALSE, forward_only = FALSE, layers = FALSE, no_sgemm = FALSE;
   gint reps_opt = 0;
   GOptionEntry entries[] = {
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "threads (default 2)", "N" },
@@ -72,6 +84,7 @@ main (int argc, char **argv)
     { "reps", 'r', 0, G_OPTION_ARG_INT, &reps_opt,
       "repetitions per size (default 3 up to 64³, else 1)", "N" },
     { "forward", 'f', 0, G_OPTION_ARG_NONE, &forward_only, "forward passes only", NULL },
+    { "no-sgemm", 0, 0, G_OPTION_ARG_NONE, &no_sgemm, "no sgemm calibration", NULL },
     { "layers", 'l', 0, G_OPTION_ARG_NONE, &layers, "seconds per layer", NULL },
     { NULL }
   };
@@ -86,10 +99,14 @@ main (int argc, char **argv)
     }
   openblas_set_num_threads (threads);
   aet_conv3d_set_method (im2col ? AET_CONV_IM2COL : AET_CONV_DIRECT);
-  gdouble peak = sgemm_gflops (1024, 1024, 1024);
-  printf ("sgemm 1024³, %d threads: %.1f GFLOP/s\n", threads, peak);
-  printf ("sgemm 16×%d×32768 (a convolution's shape): %.1f GFLOP/s\n", 16 * 27,
-          sgemm_gflops (16, 32768, 16 * 27));
+  gdouble peak = 0.0;
+  if (!no_sgemm)
+    {
+      peak = sgemm_gflops (1024, 1024, 1024);
+      printf ("sgemm 1024³, %d threads: %.1f GFLOP/s\n", threads, peak);
+      printf ("sgemm 16×%d×32768 (a convolution's shape): %.1f GFLOP/s\n", 16 * 27,
+              sgemm_gflops (16, 32768, 16 * 27));
+    }
 
   g_autoptr (AetUnet) net = aet_unet_new_default (base, depth, 1);
   aet_unet_set_threads (net, threads);
@@ -136,11 +153,9 @@ main (int argc, char **argv)
         }
       gdouble ff = aet_unet_flops (net, n, n, n, FALSE);
       gdouble fb = aet_unet_flops (net, n, n, n, TRUE);
-      printf ("%d³ forward:            %7.3f s  %6.1f GFLOP  %6.1f GFLOP/s  %.2f of sgemm\n",
-              n, best_f, ff * 1e-9, ff / best_f * 1e-9, ff / best_f * 1e-9 / peak);
+      report (n, "forward:           ", best_f, ff, peak);
       if (!forward_only)
-        printf ("%d³ forward + backward: %7.3f s  %6.1f GFLOP  %6.1f GFLOP/s  %.2f of sgemm\n",
-                n, best_fb, fb * 1e-9, fb / best_fb * 1e-9, fb / best_fb * 1e-9 / peak);
+        report (n, "forward + backward:", best_fb, fb, peak);
       for (guint i = 0; layers && i < aet_unet_get_n_layers (net); i++)
         {
           const AetLayerSpec *sp = aet_unet_get_layer (net, i);
