@@ -93,11 +93,22 @@ slice_floats (const AetConvGeom *g)
 
 static gsize padded_floats (const AetConvGeom *g);
 
-/* The direct weight gradient's per-thread partial sums: 8 lanes per weight. */
+/* The direct weight gradient's per-thread partial sums: a vector's lanes per
+ * weight. */
+#if defined(__AVX512F__)
+#define DIRECT_LANES 16
+#else
+#define DIRECT_LANES 8
+#endif
+
+/* The weight gradient's tasks fall into at most this many groups, each
+ * with its own partial sums (see direct_weights). */
+#define DIRECT_W_GROUPS 16
+
 static gsize
 lanes_floats (const AetConvGeom *g)
 {
-  return round64 ((gsize) g->cout * g->cin * 27 * 8);
+  return round64 ((gsize) g->cout * g->cin * 27 * DIRECT_LANES);
 }
 
 /* Where the flipped weights live: after the per-thread slices or the padded
@@ -108,7 +119,8 @@ weights_offset (const AetConvGeom *g, guint n_threads)
   AetConvGeom flip;
   gsize n = MAX (n_threads, 1u) * slice_floats (g);
   if (padded_floats (g) > 0)
-    n = MAX (n, padded_floats (g) + MAX (n_threads, 1u) * lanes_floats (g));
+    n = MAX (n, padded_floats (g) + MAX (n_threads, 1u) * lanes_floats (g)
+               + DIRECT_W_GROUPS * weight_floats (g));
   if (flipped_geom (g, &flip))
     n = MAX (n, padded_floats (&flip));
   return n;
@@ -531,8 +543,10 @@ direct_tasks (gsize start, gsize end, guint t, gpointer user_data)
     }
 }
 
-/* Bytes of input rows a plane block keeps in L2 (docs/nn.md). */
+/* Bytes of input rows a plane block keeps in L2 (docs/nn.md), and the
+ * fewest tasks a call is cut into, so threads stay balanced. */
 #define DIRECT_L2_BUDGET (384 * 1024)
+#define DIRECT_MIN_TASKS 16
 
 static void
 direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y,
@@ -542,10 +556,13 @@ direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *
   Direct d = { g, w, x, y, pad, accumulate, bias, act, slope, 0, 0, 0, 1 };
   padded_dims (g, &d.dp, &d.hp, &d.wp);
   gsize row_set = 3 * (gsize) g->cin * d.wp * sizeof (gfloat);
-  d.zb = (gint) CLAMP ((gssize) (DIRECT_L2_BUDGET / row_set) - 2, 1, g->od);
+  gint n_cb = g->cout / DIRECT_CO;
+  gint per_cb = (DIRECT_MIN_TASKS + n_cb - 1) / n_cb;
+  gint zb = (gint) CLAMP ((gssize) (DIRECT_L2_BUDGET / row_set) - 2, 1, g->od);
+  d.zb = MAX (1, MIN (zb, (g->od + per_cb - 1) / per_cb));
   aet_parallel_for (n_threads, g->cin, direct_pad, &d);
   gint n_zb = (g->od + d.zb - 1) / d.zb;
-  aet_parallel_for (n_threads, (gsize) (g->cout / DIRECT_CO) * n_zb, direct_tasks, &d);
+  aet_parallel_for_dynamic (n_threads, (gsize) n_cb * n_zb, direct_tasks, &d);
 }
 
 typedef struct
@@ -553,15 +570,97 @@ typedef struct
   const AetConvGeom *g;
   const gfloat *dy;
   const gfloat *pad;
-  gfloat *lanes;       /* per thread: cout × cin × 27 × 8 partial sums */
+  gfloat *lanes;       /* per thread: cout × cin × 27 × DIRECT_LANES partial sums */
   gsize dp, hp, wp;
+  gint rows;           /* output rows (of one plane) per task */
 } DirectW;
 
+#if defined(__AVX512F__)
+/* Weight-gradient partial sums over tasks [start, end), task = z·(row blocks
+ * per plane) + row block: for each 8 output channels, input channel and
+ * (kz, ky), 8 channels × 3 kx taps in 24 zmm accumulators over the block's
+ * rows (dy's rows stay in L1 while the input rows stream past), added to
+ * this thread's lanes once per block. */
+static void
+direct_weight_tasks (gsize start, gsize end, guint t, gpointer user_data)
+{
+  DirectW *d = user_data;
+  const AetConvGeom *g = d->g;
+  const gsize plane = d->hp * d->wp, chan = d->dp * plane;
+  const gsize ovox = (gsize) g->od * g->oh * g->ow;
+  gfloat *lanes = d->lanes + t * lanes_floats (g);
+  const gint ow = g->ow, n_yb = (g->oh + d->rows - 1) / d->rows;
+  const gint full = ow / 16 * 16;
+  const __mmask16 tail = (__mmask16) ((1u << (ow - full)) - 1);
+  for (gsize task = start; task < end; task++)
+    {
+      gint z = task / n_yb, y0 = (task % n_yb) * d->rows, y1 = MIN (y0 + d->rows, g->oh);
+      for (gint cb = 0; cb < g->cout / DIRECT_CO; cb++)
+        {
+          const gfloat *dr = d->dy + (gsize) cb * DIRECT_CO * ovox
+                             + ((gsize) z * g->oh + y0) * ow;
+          for (gint ci = 0; ci < g->cin; ci++)
+            for (int kz = 0; kz < 3; kz++)
+              for (int ky = 0; ky < 3; ky++)
+                {
+                  const gfloat *in = d->pad + ci * chan + (gsize) (z + kz) * plane
+                                     + (gsize) (y0 + ky) * d->wp;
+                  __m512 acc[DIRECT_CO][3];
+#pragma GCC unroll 8
+                  for (int b = 0; b < DIRECT_CO; b++)
+#pragma GCC unroll 3
+                    for (int kx = 0; kx < 3; kx++)
+                      acc[b][kx] = _mm512_setzero_ps ();
+                  for (gint r = 0; r < y1 - y0; r++)
+                    {
+                      const gfloat *ir = in + r * d->wp, *dyr = dr + r * ow;
+                      for (gint x0 = 0; x0 < ow; x0 += 16)
+                        {
+                          /* the input row is padded past ow, dy is not: a
+                           * masked load zeroes dy's lanes beyond the row */
+                          __mmask16 m = x0 < full ? 0xffff : tail;
+                          __m512 i0 = _mm512_loadu_ps (ir + x0);
+                          __m512 i1 = _mm512_loadu_ps (ir + x0 + 1);
+                          __m512 i2 = _mm512_loadu_ps (ir + x0 + 2);
+#pragma GCC unroll 8
+                          for (int b = 0; b < DIRECT_CO; b++)
+                            {
+                              __m512 dv = _mm512_maskz_loadu_ps (m, dyr + b * ovox + x0);
+                              acc[b][0] = _mm512_fmadd_ps (dv, i0, acc[b][0]);
+                              acc[b][1] = _mm512_fmadd_ps (dv, i1, acc[b][1]);
+                              acc[b][2] = _mm512_fmadd_ps (dv, i2, acc[b][2]);
+                            }
+                        }
+                    }
+#pragma GCC unroll 8
+                  for (int b = 0; b < DIRECT_CO; b++)
+#pragma GCC unroll 3
+                    for (int kx = 0; kx < 3; kx++)
+                      {
+                        gsize co = (gsize) cb * DIRECT_CO + b;
+                        gfloat *l = lanes + ((co * g->cin + ci) * 27 + kz * 9 + ky * 3 + kx)
+                                            * DIRECT_LANES;
+                        _mm512_storeu_ps (l, _mm512_add_ps (_mm512_loadu_ps (l), acc[b][kx]));
+                      }
+                }
+        }
+    }
+}
+
+/* Rows per task: enough 16-wide steps (about 36) to amortise adding the 24
+ * accumulators to the lanes, few enough that dy's rows stay in L1. */
+static gint
+weight_task_rows (const AetConvGeom *g)
+{
+  gint steps = (g->ow + 15) / 16;
+  return CLAMP ((36 + steps - 1) / steps, 1, g->oh);
+}
+#else
 /* Weight-gradient partial sums over output rows [start, end) (row = z·oh +
  * y): for each input channel and (kz, ky), 8 output channels × 3 kx taps in
  * 24 vector accumulators over the row, added to this thread's lanes. */
 static void
-direct_weight_rows (gsize start, gsize end, guint t, gpointer user_data)
+direct_weight_tasks (gsize start, gsize end, guint t, gpointer user_data)
 {
   DirectW *d = user_data;
   const AetConvGeom *g = d->g;
@@ -618,7 +717,8 @@ direct_weight_rows (gsize start, gsize end, guint t, gpointer user_data)
                     for (int kx = 0; kx < 3; kx++)
                       {
                         gsize co = (gsize) cb * DIRECT_CO + b;
-                        gfloat *l = lanes + (((co * g->cin + ci) * 27) + kz * 9 + ky * 3 + kx) * 8;
+                        gfloat *l = lanes + (((co * g->cin + ci) * 27) + kz * 9 + ky * 3 + kx)
+                                            * DIRECT_LANES;
                         _mm256_storeu_ps (l, _mm256_add_ps (_mm256_loadu_ps (l), acc[b][kx]));
                       }
                 }
@@ -626,8 +726,51 @@ direct_weight_rows (gsize start, gsize end, guint t, gpointer user_data)
     }
 }
 
-/* dw += the weight gradient, by the direct kernel: partial sums per thread
- * and lane, added in a fixed order. */
+/* One output row per task. */
+static gint
+weight_task_rows (const AetConvGeom *g)
+{
+  return 1;
+}
+#endif
+
+typedef struct
+{
+  DirectW *w;
+  gsize tasks;
+  gint groups;
+  gfloat *partial;     /* per group: cout × cin × 27 sums */
+} WeightGroups;
+
+/* Group g of the tasks, on whichever thread is free: its tasks' partial sums
+ * in the thread's lanes, then summed over the lanes into the group's own
+ * slot, so the result does not depend on which thread ran it. */
+static void
+weight_group (gsize g, gsize g_end, guint t, gpointer user_data)
+{
+  WeightGroups *wg = user_data;
+  const AetConvGeom *geom = wg->w->g;
+  gfloat *lanes = wg->w->lanes + t * lanes_floats (geom);
+  gsize n = (gsize) geom->cout * geom->cin * 27;
+  for (; g < g_end; g++)
+    {
+      memset (lanes, 0, lanes_floats (geom) * sizeof (gfloat));
+      direct_weight_tasks (wg->tasks * g / wg->groups, wg->tasks * (g + 1) / wg->groups, t,
+                           wg->w);
+      gfloat *p = wg->partial + g * weight_floats (geom);
+      for (gsize i = 0; i < n; i++)
+        {
+          gfloat s = 0.0f;
+          for (int k = 0; k < DIRECT_LANES; k++)
+            s += lanes[i * DIRECT_LANES + k];
+          p[i] = s;
+        }
+    }
+}
+
+/* dw += the weight gradient, by the direct kernel: the tasks fall into
+ * DIRECT_W_GROUPS fixed groups whose partial sums are added in group order,
+ * so the result is the same for every thread count. */
 static void
 direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat *dw,
                 gfloat *scratch, guint n_threads)
@@ -635,22 +778,19 @@ direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat 
   Direct d = { g, NULL, x, NULL, scratch, FALSE, NULL, AET_ACT_NONE, 0.0f, 0, 0, 0, 1 };
   padded_dims (g, &d.dp, &d.hp, &d.wp);
   aet_parallel_for (n_threads, g->cin, direct_pad, &d);
-  gsize rows = (gsize) g->od * g->oh;
-  guint used = (guint) MIN ((gsize) MAX (n_threads, 1u), rows);
-  DirectW w = { g, dy, scratch, scratch + padded_floats (g), d.dp, d.hp, d.wp };
-  memset (w.lanes, 0, used * lanes_floats (g) * sizeof (gfloat));
-  aet_parallel_for (used, rows, direct_weight_rows, &w);
+  guint used = MAX (n_threads, 1u);
+  DirectW w = { g, dy, scratch, scratch + padded_floats (g), d.dp, d.hp, d.wp,
+                weight_task_rows (g) };
+  gsize tasks = (gsize) g->od * ((g->oh + w.rows - 1) / w.rows);
+  WeightGroups wg = { &w, tasks, (gint) MIN (tasks, DIRECT_W_GROUPS),
+                      w.lanes + used * lanes_floats (g) };
+  aet_parallel_for_dynamic (used, wg.groups, weight_group, &wg);
   gsize n = (gsize) g->cout * g->cin * 27;
-  for (guint t = 0; t < used; t++)
+  for (gint k = 0; k < wg.groups; k++)
     {
-      const gfloat *l = w.lanes + t * lanes_floats (g);
+      const gfloat *p = wg.partial + k * weight_floats (g);
       for (gsize i = 0; i < n; i++)
-        {
-          gfloat s = 0.0f;
-          for (int k = 0; k < 8; k++)
-            s += l[i * 8 + k];
-          dw[i] += s;
-        }
+        dw[i] += p[i];
     }
 }
 #else

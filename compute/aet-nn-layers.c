@@ -168,51 +168,121 @@ aet_layer_spec_check (const AetLayerSpec *s, char **reason)
   return TRUE;
 }
 
+/* The element-wise passes run 16 floats at a time with AVX-512 where the
+ * build has it; the scalar loops compute exactly the same values (the same
+ * operations, and sums in the same 16 interleaved partial sums). */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+/* act (v + bias) for one value: the reference for the vector form. */
+static inline gfloat
+bias_act1 (gfloat v, gfloat bias, AetActivation act, gfloat slope)
+{
+  v = v + bias;
+  if (act == AET_ACT_RELU)
+    return v > 0.0f ? v : 0.0f;
+  if (act == AET_ACT_LEAKY_RELU)
+    return v > 0.0f ? v : slope * v;
+  return v;
+}
+
+/* p[v] = act (p[v] + bias) for v < n. */
+static void
+bias_act_run (gfloat *p, gsize n, gfloat bias, AetActivation act, gfloat slope)
+{
+  gsize v = 0;
+#if defined(__AVX512F__)
+  const __m512 b = _mm512_set1_ps (bias), a = _mm512_set1_ps (slope);
+  const __m512 zero = _mm512_setzero_ps ();
+  for (; v + 16 <= n; v += 16)
+    {
+      __m512 x = _mm512_add_ps (_mm512_loadu_ps (p + v), b);
+      __mmask16 pos = _mm512_cmp_ps_mask (x, zero, _CMP_GT_OQ);
+      if (act == AET_ACT_RELU)
+        x = _mm512_maskz_mov_ps (pos, x);
+      else if (act == AET_ACT_LEAKY_RELU)
+        x = _mm512_mask_blend_ps (pos, _mm512_mul_ps (a, x), x);
+      _mm512_storeu_ps (p + v, x);
+    }
+#endif
+  for (; v < n; v++)
+    p[v] = bias_act1 (p[v], bias, act, slope);
+}
+
+/* dy[v] *= act'(out[v]) for v < n; returns Σ dy[v] (after) in double, as 16
+ * interleaved partial sums (v mod 16) added in order, when `sum`. */
+static gdouble
+act_backward_run (const gfloat *out, gfloat *dy, gsize n, AetActivation act, gfloat slope,
+                  gboolean sum)
+{
+  gdouble part[16] = { 0 };
+  gsize v = 0;
+#if defined(__AVX512F__)
+  const __m512 a = _mm512_set1_ps (slope), zero = _mm512_setzero_ps ();
+  __m512d lo = _mm512_setzero_pd (), hi = _mm512_setzero_pd ();
+  for (; v + 16 <= n; v += 16)
+    {
+      __m512 g = _mm512_loadu_ps (dy + v);
+      if (act != AET_ACT_NONE)
+        {
+          __mmask16 pos = _mm512_cmp_ps_mask (_mm512_loadu_ps (out + v), zero, _CMP_GT_OQ);
+          g = act == AET_ACT_RELU ? _mm512_maskz_mov_ps (pos, g)
+                                  : _mm512_mask_blend_ps (pos, _mm512_mul_ps (a, g), g);
+          _mm512_storeu_ps (dy + v, g);
+        }
+      if (sum)
+        {
+          lo = _mm512_add_pd (lo, _mm512_cvtps_pd (_mm512_castps512_ps256 (g)));
+          hi = _mm512_add_pd (hi, _mm512_cvtps_pd (_mm256_castpd_ps (
+                                    _mm512_extractf64x4_pd (_mm512_castps_pd (g), 1))));
+        }
+    }
+  _mm512_storeu_pd (part, lo);
+  _mm512_storeu_pd (part + 8, hi);
+#endif
+  for (; v < n; v++)
+    {
+      if (act == AET_ACT_RELU)
+        dy[v] = out[v] > 0.0f ? dy[v] : 0.0f;
+      else if (act == AET_ACT_LEAKY_RELU)
+        dy[v] = out[v] > 0.0f ? dy[v] : slope * dy[v];
+      part[v % 16] += dy[v];
+    }
+  gdouble s = 0.0;
+  for (int k = 0; k < 16; k++)
+    s += part[k];
+  return s;
+}
+
 void
 aet_bias_forward (gfloat *y, const gfloat *bias, gint channels, gsize n_vox)
 {
   for (gint c = 0; c < channels; c++)
-    {
-      gfloat b = bias[c], *p = y + (gsize) c * n_vox;
-      for (gsize v = 0; v < n_vox; v++)
-        p[v] += b;
-    }
+    bias_act_run (y + (gsize) c * n_vox, n_vox, bias[c], AET_ACT_NONE, 0.0f);
 }
 
 void
 aet_bias_backward (const gfloat *dy, gfloat *dbias, gint channels, gsize n_vox)
 {
   for (gint c = 0; c < channels; c++)
-    {
-      const gfloat *p = dy + (gsize) c * n_vox;
-      gdouble s = 0.0;
-      for (gsize v = 0; v < n_vox; v++)
-        s += p[v];
-      dbias[c] += (gfloat) s;
-    }
+    dbias[c] += (gfloat) act_backward_run (NULL, (gfloat *) dy + (gsize) c * n_vox, n_vox,
+                                           AET_ACT_NONE, 0.0f, TRUE);
 }
 
 void
 aet_activation_forward (AetActivation act, gfloat slope, gfloat *x, gsize n)
 {
-  if (act == AET_ACT_RELU)
-    for (gsize i = 0; i < n; i++)
-      x[i] = x[i] > 0.0f ? x[i] : 0.0f;
-  else if (act == AET_ACT_LEAKY_RELU)
-    for (gsize i = 0; i < n; i++)
-      x[i] = x[i] > 0.0f ? x[i] : slope * x[i];
+  if (act != AET_ACT_NONE)
+    bias_act_run (x, n, 0.0f, act, slope);
 }
 
 void
 aet_activation_backward (AetActivation act, gfloat slope, const gfloat *out, gfloat *dy,
                          gsize n)
 {
-  if (act == AET_ACT_RELU)
-    for (gsize i = 0; i < n; i++)
-      dy[i] = out[i] > 0.0f ? dy[i] : 0.0f;
-  else if (act == AET_ACT_LEAKY_RELU)
-    for (gsize i = 0; i < n; i++)
-      dy[i] = out[i] > 0.0f ? dy[i] : slope * dy[i];
+  if (act != AET_ACT_NONE)
+    act_backward_run (out, dy, n, act, slope, FALSE);
 }
 
 typedef struct
@@ -231,12 +301,8 @@ bias_act_channels (gsize start, gsize end, guint t, gpointer user_data)
 {
   Elementwise *e = user_data;
   for (gsize c = start; c < end; c++)
-    {
-      gfloat *p = e->y + c * e->n_vox;
-      if (e->bias != NULL)
-        aet_bias_forward (p, e->bias + c, 1, e->n_vox);
-      aet_activation_forward (e->act, e->slope, p, e->n_vox);
-    }
+    bias_act_run (e->y + c * e->n_vox, e->n_vox, e->bias != NULL ? e->bias[c] : 0.0f, e->act,
+                  e->slope);
 }
 
 void
@@ -255,10 +321,10 @@ act_bias_channels (gsize start, gsize end, guint t, gpointer user_data)
   Elementwise *e = user_data;
   for (gsize c = start; c < end; c++)
     {
-      gfloat *p = e->y + c * e->n_vox;
-      aet_activation_backward (e->act, e->slope, e->out + c * e->n_vox, p, e->n_vox);
+      gdouble s = act_backward_run (e->out + c * e->n_vox, e->y + c * e->n_vox, e->n_vox,
+                                    e->act, e->slope, e->dbias != NULL);
       if (e->dbias != NULL)
-        aet_bias_backward (p, e->dbias + c, 1, e->n_vox);
+        e->dbias[c] += (gfloat) s;
     }
 }
 
@@ -266,6 +332,8 @@ void
 aet_activation_bias_backward (AetActivation act, gfloat slope, const gfloat *out, gfloat *dy,
                               gfloat *dbias, gint channels, gsize n_vox, guint n_threads)
 {
+  if (act == AET_ACT_NONE && dbias == NULL)
+    return;
   Elementwise e = { act, slope, out, dy, NULL, dbias, n_vox };
   aet_parallel_for (n_threads, channels, act_bias_channels, &e);
 }

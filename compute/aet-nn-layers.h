@@ -94,7 +94,7 @@ gboolean aet_layer_spec_check (const AetLayerSpec *spec, char **reason);
 
 /* y[c][v] += bias[c] */
 void aet_bias_forward (gfloat *y, const gfloat *bias, gint channels, gsize n_vox);
-/* dbias[c] += Σ_v dy[c][v] (double accumulation) */
+/* dbias[c] += Σ_v dy[c][v] (in double, as 16 interleaved partial sums) */
 void aet_bias_backward (const gfloat *dy, gfloat *dbias, gint channels, gsize n_vox);
 
 /* In place on n values. */
