@@ -92,6 +92,7 @@ slice_floats (const AetConvGeom *g)
 }
 
 static gsize padded_floats (const AetConvGeom *g);
+static gboolean s2k2_applies (const AetConvGeom *g, gboolean up);
 
 /* The direct weight gradient's per-thread partial sums: a vector's lanes per
  * weight. */
@@ -108,7 +109,7 @@ static gsize padded_floats (const AetConvGeom *g);
 static gsize
 lanes_floats (const AetConvGeom *g)
 {
-  return round64 ((gsize) g->cout * g->cin * 27 * DIRECT_LANES);
+  return round64 ((gsize) g->cout * g->cin * g->k * g->k * g->k * DIRECT_LANES);
 }
 
 /* Where the flipped weights live: after the per-thread slices or the padded
@@ -118,7 +119,7 @@ weights_offset (const AetConvGeom *g, guint n_threads)
 {
   AetConvGeom flip;
   gsize n = MAX (n_threads, 1u) * slice_floats (g);
-  if (padded_floats (g) > 0)
+  if (padded_floats (g) > 0 || s2k2_applies (g, FALSE))
     n = MAX (n, padded_floats (g) + MAX (n_threads, 1u) * lanes_floats (g)
                + DIRECT_W_GROUPS * weight_floats (g));
   if (flipped_geom (g, &flip))
@@ -734,12 +735,286 @@ weight_task_rows (const AetConvGeom *g)
 }
 #endif
 
+#if defined(__AVX512F__)
+/* ---- 2×2×2 stride-2 convolutions (AVX-512) ----
+ *
+ * Between a big tensor B (Cin × D×H×W) and a small one S (Cout ×
+ * D/2×H/2×W/2) the windows do not overlap: every voxel of B belongs to one
+ * window, at offset (a, b, c).  The three kernels below work on 16 small x
+ * positions at a time, whose 32 big x positions are two vectors that
+ * de-interleave into c = 0 and c = 1 (and interleave back).  The up-sampling
+ * layers' transposed convolutions are these, with the roles swapped. */
+
+/* The permutations between 32 consecutive big x values and their even (c =
+ * 0) and odd (c = 1) halves. */
+static inline __m512i
+perm_even (void)
+{
+  return _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+}
+
+static inline __m512i
+perm_odd (void)
+{
+  return _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+
+static inline __m512i
+perm_lo (void)
+{
+  return _mm512_setr_epi32 (0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+
+static inline __m512i
+perm_hi (void)
+{
+  return _mm512_setr_epi32 (8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+}
+
+/* Lanes [0, n) of a 16-wide vector, n clamped to 0…16. */
+static inline __mmask16
+lanes_mask (gint n)
+{
+  return n >= 16 ? 0xffff : n <= 0 ? 0 : (__mmask16) ((1u << n) - 1);
+}
+
+/* Whether the 2×2×2 stride-2 kernels serve g: channel blocks of 8 over the
+ * big tensor's channels (`up`, the transposed direction) or the small one's. */
+static gboolean
+s2k2_applies (const AetConvGeom *g, gboolean up)
+{
+  return conv_method == AET_CONV_DIRECT && g->k == 2 && g->s == 2 && g->p == 0
+         && (up ? g->cin : g->cout) % DIRECT_CO == 0;
+}
+
+typedef struct
+{
+  const AetConvGeom *g;
+  const gfloat *w;
+  const gfloat *src;
+  gfloat *dst;
+  gboolean accumulate;
+  const gfloat *bias;
+  AetActivation act;
+  gfloat slope;
+} S2k2;
+
+/* Up: B[ci][2z+a][2y+b][2x+c] (+)= Σ_co w[co][ci][a][b][c] · S[co][z][y][x],
+ * tasks [start, end) = (block of 8 big channels)·od + z.  Each big voxel is
+ * written once, by one task, with its sum over co in order. */
+static void
+s2k2_up_tasks (gsize start, gsize end, guint t, gpointer user_data)
+{
+  S2k2 *u = user_data;
+  const AetConvGeom *g = u->g;
+  const gsize svox = (gsize) g->od * g->oh * g->ow, bvox = (gsize) g->id * g->ih * g->iw;
+  const __m512i lo = perm_lo (), hi = perm_hi ();
+  for (gsize task = start; task < end; task++)
+    {
+      gint cb = task / g->od, z = task % g->od;
+      for (int a = 0; a < 2; a++)
+        for (gint y = 0; y < g->oh; y++)
+          for (int b = 0; b < 2; b++)
+            {
+              const gfloat *srow = u->src + ((gsize) z * g->oh + y) * g->ow;
+              gsize brow = ((gsize) (2 * z + a) * g->ih + 2 * y + b) * g->iw;
+              for (gint x0 = 0; x0 < g->ow; x0 += 16)
+                {
+                  gint n = MIN (16, g->ow - x0);
+                  __mmask16 m = lanes_mask (n);
+                  __m512 acc[DIRECT_CO][2];
+#pragma GCC unroll 8
+                  for (int i = 0; i < DIRECT_CO; i++)
+                    acc[i][0] = acc[i][1] = _mm512_setzero_ps ();
+                  for (gint co = 0; co < g->cout; co++)
+                    {
+                      __m512 s = _mm512_maskz_loadu_ps (m, srow + co * svox + x0);
+                      const gfloat *wc = u->w + ((gsize) co * g->cin + cb * DIRECT_CO) * 8
+                                         + a * 4 + b * 2;
+#pragma GCC unroll 8
+                      for (int i = 0; i < DIRECT_CO; i++)
+                        {
+                          acc[i][0] = _mm512_fmadd_ps (_mm512_set1_ps (wc[i * 8]), s, acc[i][0]);
+                          acc[i][1] = _mm512_fmadd_ps (_mm512_set1_ps (wc[i * 8 + 1]), s,
+                                                       acc[i][1]);
+                        }
+                    }
+#pragma GCC unroll 8
+                  for (int i = 0; i < DIRECT_CO; i++)
+                    {
+                      gsize ci = (gsize) cb * DIRECT_CO + i;
+                      gfloat *o = u->dst + ci * bvox + brow + 2 * x0;
+                      __m512 v[2] = { _mm512_permutex2var_ps (acc[i][0], lo, acc[i][1]),
+                                      _mm512_permutex2var_ps (acc[i][0], hi, acc[i][1]) };
+                      gfloat bias = u->bias != NULL ? u->bias[ci] : 0.0f;
+                      for (int h = 0; h < 2; h++)
+                        {
+                          __mmask16 mh = lanes_mask (2 * n - 16 * h);
+                          __m512 r;
+                          if (u->accumulate)
+                            r = _mm512_add_ps (_mm512_maskz_loadu_ps (mh, o + 16 * h), v[h]);
+                          else
+                            {
+                              r = _mm512_add_ps (v[h], _mm512_set1_ps (bias));
+                              __mmask16 pos = _mm512_cmp_ps_mask (r, _mm512_setzero_ps (),
+                                                                  _CMP_GT_OQ);
+                              if (u->act == AET_ACT_RELU)
+                                r = _mm512_maskz_mov_ps (pos, r);
+                              else if (u->act == AET_ACT_LEAKY_RELU)
+                                r = _mm512_mask_blend_ps (pos, _mm512_mul_ps (
+                                                            _mm512_set1_ps (u->slope), r), r);
+                            }
+                          _mm512_mask_storeu_ps (o + 16 * h, mh, r);
+                        }
+                    }
+                }
+            }
+    }
+}
+
+/* Down: S[co][z][y][x] (+)= Σ_ci,a,b,c w[co][ci][a][b][c] · B[ci][2z+a][2y+b][2x+c]
+ * (in that order, as im2col's rows), tasks = (block of 8 small channels)·od
+ * + z. */
+static void
+s2k2_down_tasks (gsize start, gsize end, guint t, gpointer user_data)
+{
+  S2k2 *u = user_data;
+  const AetConvGeom *g = u->g;
+  const gsize svox = (gsize) g->od * g->oh * g->ow, bvox = (gsize) g->id * g->ih * g->iw;
+  const __m512i ev = perm_even (), od = perm_odd ();
+  for (gsize task = start; task < end; task++)
+    {
+      gint cb = task / g->od, z = task % g->od;
+      for (gint y = 0; y < g->oh; y++)
+        for (gint x0 = 0; x0 < g->ow; x0 += 16)
+          {
+            gint n = MIN (16, g->ow - x0);
+            __mmask16 m0 = lanes_mask (2 * n), m1 = lanes_mask (2 * n - 16);
+            __m512 acc[DIRECT_CO];
+#pragma GCC unroll 8
+            for (int i = 0; i < DIRECT_CO; i++)
+              acc[i] = _mm512_setzero_ps ();
+            for (gint ci = 0; ci < g->cin; ci++)
+              for (int a = 0; a < 2; a++)
+                for (int b = 0; b < 2; b++)
+                  {
+                    const gfloat *br = u->src + ci * bvox
+                                       + ((gsize) (2 * z + a) * g->ih + 2 * y + b) * g->iw
+                                       + 2 * x0;
+                    __m512 v0 = _mm512_maskz_loadu_ps (m0, br);
+                    __m512 v1 = _mm512_maskz_loadu_ps (m1, br + 16);
+                    __m512 e = _mm512_permutex2var_ps (v0, ev, v1);
+                    __m512 o = _mm512_permutex2var_ps (v0, od, v1);
+                    const gfloat *wc = u->w + ((gsize) cb * DIRECT_CO * g->cin + ci) * 8
+                                       + a * 4 + b * 2;
+#pragma GCC unroll 8
+                    for (int i = 0; i < DIRECT_CO; i++)
+                      {
+                        const gfloat *wi = wc + (gsize) i * g->cin * 8;
+                        acc[i] = _mm512_fmadd_ps (_mm512_set1_ps (wi[0]), e, acc[i]);
+                        acc[i] = _mm512_fmadd_ps (_mm512_set1_ps (wi[1]), o, acc[i]);
+                      }
+                  }
+            __mmask16 m = lanes_mask (n);
+#pragma GCC unroll 8
+            for (int i = 0; i < DIRECT_CO; i++)
+              {
+                gsize co = (gsize) cb * DIRECT_CO + i;
+                gfloat *out = u->dst + co * svox + ((gsize) z * g->oh + y) * g->ow + x0;
+                __m512 r = acc[i];
+                if (u->accumulate)
+                  r = _mm512_add_ps (_mm512_maskz_loadu_ps (m, out), r);
+                else
+                  {
+                    r = _mm512_add_ps (r, _mm512_set1_ps (u->bias != NULL ? u->bias[co] : 0.0f));
+                    __mmask16 pos = _mm512_cmp_ps_mask (r, _mm512_setzero_ps (), _CMP_GT_OQ);
+                    if (u->act == AET_ACT_RELU)
+                      r = _mm512_maskz_mov_ps (pos, r);
+                    else if (u->act == AET_ACT_LEAKY_RELU)
+                      r = _mm512_mask_blend_ps (pos, _mm512_mul_ps (_mm512_set1_ps (u->slope), r),
+                                                r);
+                  }
+                _mm512_mask_storeu_ps (out, m, r);
+              }
+          }
+    }
+}
+
+/* Weight-gradient partial sums for tasks [start, end), task = z·(row blocks)
+ * + row block: for each 8 small channels, big channel and (a, b), 8 × 2 (c)
+ * accumulators over the block's rows, added to the thread's lanes. */
+static void
+s2k2_weight_tasks (gsize start, gsize end, guint t, gpointer user_data)
+{
+  DirectW *d = user_data;
+  const AetConvGeom *g = d->g;
+  const gsize svox = (gsize) g->od * g->oh * g->ow, bvox = (gsize) g->id * g->ih * g->iw;
+  gfloat *lanes = d->lanes + t * lanes_floats (g);
+  const gint n_yb = (g->oh + d->rows - 1) / d->rows;
+  const __m512i ev = perm_even (), od = perm_odd ();
+  for (gsize task = start; task < end; task++)
+    {
+      gint z = task / n_yb, y0 = (task % n_yb) * d->rows, y1 = MIN (y0 + d->rows, g->oh);
+      for (gint cb = 0; cb < g->cout / DIRECT_CO; cb++)
+        for (gint ci = 0; ci < g->cin; ci++)
+          for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++)
+              {
+                __m512 acc[DIRECT_CO][2];
+#pragma GCC unroll 8
+                for (int i = 0; i < DIRECT_CO; i++)
+                  acc[i][0] = acc[i][1] = _mm512_setzero_ps ();
+                for (gint y = y0; y < y1; y++)
+                  {
+                    const gfloat *br = d->pad + ci * bvox
+                                       + ((gsize) (2 * z + a) * g->ih + 2 * y + b) * g->iw;
+                    const gfloat *sr = d->dy + (gsize) cb * DIRECT_CO * svox
+                                       + ((gsize) z * g->oh + y) * g->ow;
+                    for (gint x0 = 0; x0 < g->ow; x0 += 16)
+                      {
+                        gint n = MIN (16, g->ow - x0);
+                        __m512 v0 = _mm512_maskz_loadu_ps (lanes_mask (2 * n), br + 2 * x0);
+                        __m512 v1 = _mm512_maskz_loadu_ps (lanes_mask (2 * n - 16),
+                                                           br + 2 * x0 + 16);
+                        __m512 e = _mm512_permutex2var_ps (v0, ev, v1);
+                        __m512 o = _mm512_permutex2var_ps (v0, od, v1);
+                        __mmask16 m = lanes_mask (n);
+#pragma GCC unroll 8
+                        for (int i = 0; i < DIRECT_CO; i++)
+                          {
+                            __m512 s = _mm512_maskz_loadu_ps (m, sr + i * svox + x0);
+                            acc[i][0] = _mm512_fmadd_ps (s, e, acc[i][0]);
+                            acc[i][1] = _mm512_fmadd_ps (s, o, acc[i][1]);
+                          }
+                      }
+                  }
+#pragma GCC unroll 8
+                for (int i = 0; i < DIRECT_CO; i++)
+                  for (int c = 0; c < 2; c++)
+                    {
+                      gsize co = (gsize) cb * DIRECT_CO + i;
+                      gfloat *l = lanes + ((co * g->cin + ci) * 8 + a * 4 + b * 2 + c)
+                                          * DIRECT_LANES;
+                      _mm512_storeu_ps (l, _mm512_add_ps (_mm512_loadu_ps (l), acc[i][c]));
+                    }
+              }
+    }
+}
+#else
+static gboolean
+s2k2_applies (const AetConvGeom *g, gboolean up)
+{
+  return FALSE;
+}
+#endif
+
 typedef struct
 {
   DirectW *w;
+  AetRangeFunc tasks_func;
   gsize tasks;
   gint groups;
-  gfloat *partial;     /* per group: cout × cin × 27 sums */
+  gfloat *partial;     /* per group: cout × cin × k³ sums */
 } WeightGroups;
 
 /* Group g of the tasks, on whichever thread is free: its tasks' partial sums
@@ -751,12 +1026,11 @@ weight_group (gsize g, gsize g_end, guint t, gpointer user_data)
   WeightGroups *wg = user_data;
   const AetConvGeom *geom = wg->w->g;
   gfloat *lanes = wg->w->lanes + t * lanes_floats (geom);
-  gsize n = (gsize) geom->cout * geom->cin * 27;
+  gsize n = (gsize) geom->cout * geom->cin * geom->k * geom->k * geom->k;
   for (; g < g_end; g++)
     {
       memset (lanes, 0, lanes_floats (geom) * sizeof (gfloat));
-      direct_weight_tasks (wg->tasks * g / wg->groups, wg->tasks * (g + 1) / wg->groups, t,
-                           wg->w);
+      wg->tasks_func (wg->tasks * g / wg->groups, wg->tasks * (g + 1) / wg->groups, t, wg->w);
       gfloat *p = wg->partial + g * weight_floats (geom);
       for (gsize i = 0; i < n; i++)
         {
@@ -768,9 +1042,27 @@ weight_group (gsize g, gsize g_end, guint t, gpointer user_data)
     }
 }
 
-/* dw += the weight gradient, by the direct kernel: the tasks fall into
- * DIRECT_W_GROUPS fixed groups whose partial sums are added in group order,
- * so the result is the same for every thread count. */
+/* Runs a weight-gradient task function over `tasks` tasks in at most
+ * DIRECT_W_GROUPS fixed groups and adds the groups' partial sums to dw in
+ * group order, so the result is the same for every thread count. */
+static void
+weight_groups (DirectW *w, AetRangeFunc func, gsize tasks, gfloat *dw, guint n_threads)
+{
+  const AetConvGeom *g = w->g;
+  guint used = MAX (n_threads, 1u);
+  WeightGroups wg = { w, func, tasks, (gint) MIN (tasks, DIRECT_W_GROUPS),
+                      w->lanes + used * lanes_floats (g) };
+  aet_parallel_for_dynamic (used, wg.groups, weight_group, &wg);
+  gsize n = (gsize) g->cout * g->cin * g->k * g->k * g->k;
+  for (gint k = 0; k < wg.groups; k++)
+    {
+      const gfloat *p = wg.partial + k * weight_floats (g);
+      for (gsize i = 0; i < n; i++)
+        dw[i] += p[i];
+    }
+}
+
+/* dw += the weight gradient, by the direct kernel. */
 static void
 direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat *dw,
                 gfloat *scratch, guint n_threads)
@@ -778,20 +1070,53 @@ direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat 
   Direct d = { g, NULL, x, NULL, scratch, FALSE, NULL, AET_ACT_NONE, 0.0f, 0, 0, 0, 1 };
   padded_dims (g, &d.dp, &d.hp, &d.wp);
   aet_parallel_for (n_threads, g->cin, direct_pad, &d);
-  guint used = MAX (n_threads, 1u);
   DirectW w = { g, dy, scratch, scratch + padded_floats (g), d.dp, d.hp, d.wp,
                 weight_task_rows (g) };
   gsize tasks = (gsize) g->od * ((g->oh + w.rows - 1) / w.rows);
-  WeightGroups wg = { &w, tasks, (gint) MIN (tasks, DIRECT_W_GROUPS),
-                      w.lanes + used * lanes_floats (g) };
-  aet_parallel_for_dynamic (used, wg.groups, weight_group, &wg);
-  gsize n = (gsize) g->cout * g->cin * 27;
-  for (gint k = 0; k < wg.groups; k++)
-    {
-      const gfloat *p = wg.partial + k * weight_floats (g);
-      for (gsize i = 0; i < n; i++)
-        dw[i] += p[i];
-    }
+  weight_groups (&w, direct_weight_tasks, tasks, dw, n_threads);
+}
+
+/* The three 2×2×2 stride-2 operations: up (B (+)= Wᵀ ⊛ S, with the epilogue
+ * when not accumulating), down (S (+)= W ⊛ B, likewise) and the weight
+ * gradient. */
+static void
+s2k2_up (const AetConvGeom *g, const gfloat *w, const gfloat *s, gfloat *b, gboolean accumulate,
+         const gfloat *bias, AetActivation act, gfloat slope, guint n_threads)
+{
+#if defined(__AVX512F__)
+  S2k2 u = { g, w, s, b, accumulate, bias, act, slope };
+  aet_parallel_for_dynamic (n_threads, (gsize) (g->cin / DIRECT_CO) * g->od, s2k2_up_tasks,
+                            &u);
+#else
+  g_assert_not_reached ();
+#endif
+}
+
+static void
+s2k2_down (const AetConvGeom *g, const gfloat *w, const gfloat *b, gfloat *s,
+           gboolean accumulate, const gfloat *bias, AetActivation act, gfloat slope,
+           guint n_threads)
+{
+#if defined(__AVX512F__)
+  S2k2 u = { g, w, b, s, accumulate, bias, act, slope };
+  aet_parallel_for_dynamic (n_threads, (gsize) (g->cout / DIRECT_CO) * g->od,
+                            s2k2_down_tasks, &u);
+#else
+  g_assert_not_reached ();
+#endif
+}
+
+static void
+s2k2_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat *dw,
+              gfloat *scratch, guint n_threads)
+{
+#if defined(__AVX512F__)
+  DirectW w = { g, dy, x, scratch, 0, 0, 0, weight_task_rows (g) };
+  gsize tasks = (gsize) g->od * ((g->oh + w.rows - 1) / w.rows);
+  weight_groups (&w, s2k2_weight_tasks, tasks, dw, n_threads);
+#else
+  g_assert_not_reached ();
+#endif
 }
 #else
 static void
@@ -805,6 +1130,34 @@ direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *
 static void
 direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat *dw,
                 gfloat *scratch, guint n_threads)
+{
+  g_assert_not_reached ();
+}
+
+static gboolean
+s2k2_applies (const AetConvGeom *g, gboolean up)
+{
+  return FALSE;
+}
+
+static void
+s2k2_up (const AetConvGeom *g, const gfloat *w, const gfloat *s, gfloat *b, gboolean accumulate,
+         const gfloat *bias, AetActivation act, gfloat slope, guint n_threads)
+{
+  g_assert_not_reached ();
+}
+
+static void
+s2k2_down (const AetConvGeom *g, const gfloat *w, const gfloat *b, gfloat *s,
+           gboolean accumulate, const gfloat *bias, AetActivation act, gfloat slope,
+           guint n_threads)
+{
+  g_assert_not_reached ();
+}
+
+static void
+s2k2_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat *dw,
+              gfloat *scratch, guint n_threads)
 {
   g_assert_not_reached ();
 }
@@ -923,6 +1276,11 @@ forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *y, gboo
       direct_forward (g, w, x, y, accumulate, bias, act, slope, scratch, n_threads);
       return;
     }
+  if (s2k2_applies (g, FALSE))
+    {
+      s2k2_down (g, w, x, y, accumulate, bias, act, slope, n_threads);
+      return;
+    }
   if (is_pointwise (g))
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cout, nout, kk,
                  1.0f, w, kk, x, nout, beta, y, nout);
@@ -988,6 +1346,11 @@ aet_conv3d_backward_data (const AetConvGeom *g, const gfloat *w, const gfloat *d
       run (&j, n_threads);
       return;
     }
+  if (s2k2_applies (g, TRUE))
+    {
+      s2k2_up (g, w, dy, dx, TRUE, NULL, AET_ACT_NONE, 0.0f, n_threads);
+      return;
+    }
   if (g->k <= g->s)
     {
       /* windows do not overlap: chunks fold into disjoint parts of dx */
@@ -1026,6 +1389,11 @@ aet_conv3d_backward_weights (const AetConvGeom *g, const gfloat *x, const gfloat
       direct_weights (g, x, dy, dw, scratch, n_threads);
       return;
     }
+  if (s2k2_applies (g, FALSE))
+    {
+      s2k2_weights (g, x, dy, dw, scratch, n_threads);
+      return;
+    }
   Job j = { JOB_WEIGHTS, g, NULL, x, dy, NULL, NULL, dw, 1.0f, scratch, slice_floats (g), 0, 0 };
   guint used = run (&j, n_threads);
   gsize n = (gsize) g->cout * kk;
@@ -1035,4 +1403,23 @@ aet_conv3d_backward_weights (const AetConvGeom *g, const gfloat *x, const gfloat
       for (gsize i = 0; i < n; i++)
         dw[i] += part[i];
     }
+}
+
+void
+aet_conv3d_transposed_act (const AetConvGeom *g, const gfloat *w, const gfloat *x,
+                           const gfloat *bias, AetActivation act, gfloat slope, gfloat *y,
+                           gfloat *scratch, guint n_threads)
+{
+  /* the 2×2×2 stride-2 kernel writes every output voxel when the big
+   * tensor is exactly twice the small one */
+  if (s2k2_applies (g, TRUE) && g->id == 2 * g->od && g->ih == 2 * g->oh
+      && g->iw == 2 * g->ow)
+    {
+      s2k2_up (g, w, x, y, FALSE, bias, act, slope, n_threads);
+      return;
+    }
+  memset (y, 0, (gsize) g->cin * g->id * g->ih * g->iw * sizeof (gfloat));
+  aet_conv3d_backward_data (g, w, x, y, scratch, n_threads);
+  aet_bias_activation_forward (y, bias, act, slope, g->cin, (gsize) g->id * g->ih * g->iw,
+                               n_threads);
 }

@@ -73,6 +73,14 @@ void aet_conv3d_forward_act (const AetConvGeom *geom, const gfloat *w, const gfl
 void aet_conv3d_backward_data (const AetConvGeom *geom, const gfloat *w, const gfloat *dy,
                                gfloat *dx, gfloat *scratch, guint n_threads);
 
+/* y (Cin × in voxels) = act (Wᵀ ⊛ x + bias), x being Cout × out voxels: a
+ * transposed convolution's forward pass (geom is the convolution it is the
+ * adjoint of), bias per Cin channel or NULL; fused like
+ * aet_conv3d_forward_act where the 2×2×2 stride-2 kernel applies. */
+void aet_conv3d_transposed_act (const AetConvGeom *geom, const gfloat *w, const gfloat *x,
+                                const gfloat *bias, AetActivation act, gfloat slope,
+                                gfloat *y, gfloat *scratch, guint n_threads);
+
 /* dw (Cout × Cin·k³) += dy · unfold(x)ᵀ: the gradient for the weights,
  * accumulated. */
 void aet_conv3d_backward_weights (const AetConvGeom *geom, const gfloat *x, const gfloat *dy,

@@ -656,6 +656,13 @@ layer_forward (AetUnet *net, Layer *l)
                               net->n_threads);
       return;
     }
+  if (s->kind == AET_LAYER_CONVT3D && l->pre == NULL)
+    {
+      aet_conv3d_transposed_act (&l->geom, param_data (net, l->p_weight), x->data, bias,
+                                 s->activation, s->slope, l->out->data, net->scratch,
+                                 net->n_threads);
+      return;
+    }
   switch (s->kind)
     {
     case AET_LAYER_CONV3D:

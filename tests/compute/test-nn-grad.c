@@ -238,6 +238,125 @@ test_direct_equals_im2col (void)
     }
 }
 
+/* Largest |a − b| over n values relative to the largest |a|. */
+static gdouble
+max_rel_diff (const gfloat *a, const gfloat *b, gsize n)
+{
+  gdouble diff = 0.0, scale = 0.0;
+  for (gsize i = 0; i < n; i++)
+    {
+      diff = MAX (diff, fabs ((gdouble) a[i] - b[i]));
+      scale = MAX (scale, fabs ((gdouble) a[i]));
+    }
+  g_assert_cmpfloat (scale, >, 0.0);
+  return diff / scale;
+}
+
+/* One layer on a c×d×h×w input with non-zero biases, run by the direct
+ * kernels and by im2col + sgemm (2 threads): outputs, input gradient and
+ * every parameter gradient agree to float rounding.  Returns the worst
+ * relative difference. */
+static gdouble
+compare_methods (const AetLayerSpec *s, gint c, gint d, gint h, gint w)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
+  g_autoptr (AetTensor) x = aet_tensor_new (c, d, h, w);
+  fill_random (x->data, x->n, rand, 1.0);
+  AetTensor *y[2] = { NULL, NULL }, *gx[2] = { NULL, NULL };
+  GPtrArray *grads[2] = { g_ptr_array_new_with_free_func (g_free),
+                          g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr (AetTensor) r = NULL;
+  gdouble worst = 0.0;
+  for (int m = 0; m < 2; m++)
+    {
+      aet_conv3d_set_method (m == 0 ? AET_CONV_DIRECT : AET_CONV_IM2COL);
+      g_autoptr (AetUnet) net = net_of (s, 1, c);
+      aet_unet_init_he (net, 4);
+      g_autoptr (GRand) brand = g_rand_new_with_seed (9);
+      fill_random (aet_unet_get_param (net, 1)->data, aet_unet_get_param (net, 1)->n, brand,
+                   0.3);
+      aet_unet_set_threads (net, 2);
+      aet_unet_set_input_grad (net, TRUE);
+      const AetTensor *out = aet_unet_forward (net, x, NULL);
+      g_assert_nonnull (out);
+      y[m] = aet_tensor_new (out->c, out->d, out->h, out->w);
+      memcpy (y[m]->data, out->data, out->n * sizeof (gfloat));
+      if (r == NULL)
+        {
+          r = aet_tensor_new (out->c, out->d, out->h, out->w);
+          fill_random (r->data, r->n, rand, 1.0);
+        }
+      aet_unet_zero_param_grads (net);
+      aet_unet_backward (net, r);
+      const AetTensor *g = aet_unet_get_input_grad (net);
+      gx[m] = aet_tensor_new (g->c, g->d, g->h, g->w);
+      memcpy (gx[m]->data, g->data, g->n * sizeof (gfloat));
+      for (guint k = 0; k < aet_unet_get_n_params (net); k++)
+        {
+          AetParam *p = aet_unet_get_param (net, k);
+          g_ptr_array_add (grads[m], g_memdup2 (p->grad, p->n * sizeof (gfloat)));
+        }
+      if (m == 1)
+        for (guint k = 0; k < aet_unet_get_n_params (net); k++)
+          worst = MAX (worst, max_rel_diff (grads[0]->pdata[k], grads[1]->pdata[k],
+                                            aet_unet_get_param (net, k)->n));
+    }
+  aet_conv3d_set_method (AET_CONV_DIRECT);
+  worst = MAX (worst, max_rel_diff (y[0]->data, y[1]->data, y[0]->n));
+  worst = MAX (worst, max_rel_diff (gx[0]->data, gx[1]->data, gx[0]->n));
+  for (int m = 0; m < 2; m++)
+    {
+      aet_tensor_free (y[m]);
+      aet_tensor_free (gx[m]);
+      g_ptr_array_unref (grads[m]);
+    }
+  return worst;
+}
+
+/* The direct kernels' edge cases against im2col: rows of 1–4 vector blocks
+ * with ragged tails (widths 5 … 70), one input channel, the fused bias and
+ * LeakyReLU, and the 2×2×2 stride-2 kernels both ways, with odd sizes. */
+static void
+test_direct_widths (void)
+{
+  static const gint widths[] = { 5, 16, 21, 37, 48, 53, 70 };
+  for (guint i = 0; i < G_N_ELEMENTS (widths); i++)
+    {
+      AetLayerSpec s = spec (AET_LAYER_CONV3D, 8, 8, 3, 1, 1, AET_ACT_LEAKY_RELU,
+                             AET_LAYER_INPUT);
+      gdouble e = compare_methods (&s, 8, 4, 3, widths[i]);
+      g_test_message ("conv3d 8 → 8, width %d: %.2e", widths[i], e);
+      g_assert_cmpfloat (e, <, 1e-5);
+    }
+  AetLayerSpec one = spec (AET_LAYER_CONV3D, 1, 16, 3, 1, 1, AET_ACT_RELU, AET_LAYER_INPUT);
+  gdouble e = compare_methods (&one, 1, 5, 6, 33);
+  g_test_message ("conv3d 1 → 16, ReLU: %.2e", e);
+  g_assert_cmpfloat (e, <, 1e-5);
+  AetLayerSpec up = spec (AET_LAYER_CONVT3D, 16, 8, 2, 2, 0, AET_ACT_LEAKY_RELU,
+                          AET_LAYER_INPUT);
+  for (gint w = 5; w <= 21; w += 16)
+    {
+      e = compare_methods (&up, 16, 3, 4, w);
+      g_test_message ("convt3d 16 → 8 k2 s2, width %d: %.2e", w, e);
+      g_assert_cmpfloat (e, <, 1e-5);
+    }
+  AetLayerSpec down = spec (AET_LAYER_CONV3D, 8, 16, 2, 2, 0, AET_ACT_NONE, AET_LAYER_INPUT);
+  e = compare_methods (&down, 8, 5, 7, 37);
+  g_test_message ("conv3d 8 → 16 k2 s2 on 37×7×5: %.2e", e);
+  g_assert_cmpfloat (e, <, 1e-5);
+}
+
+static void
+test_convt_direct (void)
+{
+  /* channels in eights: the 2×2×2 stride-2 kernels (forward with the
+   * fused LeakyReLU, input gradient, weight gradient) */
+  AetLayerSpec s = spec (AET_LAYER_CONVT3D, 8, 8, 2, 2, 0, AET_ACT_LEAKY_RELU,
+                         AET_LAYER_INPUT);
+  g_autoptr (AetUnet) net = net_of (&s, 1, 8);
+  check_net (net, 8, 3, 2, 19, 5e-4, "convt3d 8 to 8 k2 s2 (direct kernel)");
+}
+
 static void
 test_conv_strided (void)
 {
@@ -429,6 +548,8 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/nn-grad/conv3d", test_conv);
   g_test_add_func ("/compute/nn-grad/conv3d-direct", test_conv_direct);
   g_test_add_func ("/compute/nn-grad/direct-equals-im2col", test_direct_equals_im2col);
+  g_test_add_func ("/compute/nn-grad/direct-widths", test_direct_widths);
+  g_test_add_func ("/compute/nn-grad/convt-direct", test_convt_direct);
   g_test_add_func ("/compute/nn-grad/conv3d-strided", test_conv_strided);
   g_test_add_func ("/compute/nn-grad/conv3d-pointwise", test_conv_pointwise);
   g_test_add_func ("/compute/nn-grad/convt3d", test_convt);
