@@ -417,6 +417,63 @@ typedef struct
   guint32 *argmax;
 } Pool;
 
+#if defined(__AVX512F__)
+/* Output row (c, oz, oy) of a 2×2×2 pool, 16 outputs at a time: each of the
+ * four input rows gives 32 values that de-interleave into dx = 0 and 1, and
+ * the eight candidates are compared in the scalar loop's order (dz, dy, dx)
+ * with the same strict >, so values and argmax are the same. */
+static void
+pool_row2 (const Pool *p, gsize c, gint oz, gint oy)
+{
+  gint ow = p->w / 2, oh = p->h / 2, od = p->d / 2;
+  const __m512i ev = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28,
+                                        30);
+  const __m512i odd = _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29,
+                                         31);
+  const __m512i lane2 = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                           28, 30);
+  gsize o = (((c * od) + oz) * oh + oy) * ow;
+  for (gint x0 = 0; x0 < ow; x0 += 16)
+    {
+      gint n = MIN (16, ow - x0);
+      __mmask16 m = n >= 16 ? 0xffff : (__mmask16) ((1u << n) - 1);
+      __mmask16 m0 = 2 * n >= 16 ? 0xffff : (__mmask16) ((1u << (2 * n)) - 1);
+      __mmask16 m1 = 2 * n - 16 >= 16 ? 0xffff
+                     : 2 * n <= 16 ? 0 : (__mmask16) ((1u << (2 * n - 16)) - 1);
+      __m512 best = _mm512_setzero_ps ();
+      __m512i arg = _mm512_setzero_si512 ();
+      gboolean first = TRUE;
+      for (int dz = 0; dz < 2; dz++)
+        for (int dy = 0; dy < 2; dy++)
+          {
+            gsize row = ((c * p->d) + oz * 2 + dz) * p->h + oy * 2 + dy;
+            gsize base = row * p->w + 2 * (gsize) x0;
+            __m512 v0 = _mm512_maskz_loadu_ps (m0, p->x + base);
+            __m512 v1 = _mm512_maskz_loadu_ps (m1, p->x + base + 16);
+            __m512i idx = _mm512_add_epi32 (_mm512_set1_epi32 ((gint32) (guint32) base), lane2);
+            __m512 cand[2] = { _mm512_permutex2var_ps (v0, ev, v1),
+                               _mm512_permutex2var_ps (v0, odd, v1) };
+            for (int dx = 0; dx < 2; dx++)
+              {
+                __m512i ci = _mm512_add_epi32 (idx, _mm512_set1_epi32 (dx));
+                if (first)
+                  {
+                    best = cand[dx];
+                    arg = ci;
+                    first = FALSE;
+                    continue;
+                  }
+                __mmask16 gt = _mm512_cmp_ps_mask (cand[dx], best, _CMP_GT_OQ);
+                best = _mm512_mask_blend_ps (gt, best, cand[dx]);
+                arg = _mm512_mask_blend_epi32 (gt, arg, ci);
+              }
+          }
+      _mm512_mask_storeu_ps (p->y + o + x0, m, best);
+      _mm512_mask_storeu_epi32 (p->argmax + o + x0, m, arg);
+    }
+}
+#endif
+
 /* Output planes [start, end) over all channels (plane = c·od + oz). */
 static void
 pool_planes (gsize start, gsize end, guint thread_index, gpointer user_data)
@@ -427,6 +484,14 @@ pool_planes (gsize start, gsize end, guint thread_index, gpointer user_data)
     {
       gsize c = plane / od;
       gint oz = plane % od;
+#if defined(__AVX512F__)
+      if (k == 2)
+        {
+          for (gint oy = 0; oy < oh; oy++)
+            pool_row2 (p, c, oz, oy);
+          continue;
+        }
+#endif
       for (gint oy = 0; oy < oh; oy++)
         for (gint ox = 0; ox < ow; ox++)
           {

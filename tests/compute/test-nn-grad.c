@@ -403,6 +403,44 @@ test_maxpool (void)
   check_net (net, 2, 6, 4, 8, 5e-4, "maxpool k2");
 }
 
+/* The 2×2×2 max-pool against a plain loop: values and argmax (the first of
+ * equal maxima in z, y, x order), on data with many ties and a ragged row
+ * end (37 outputs per row). */
+static void
+test_maxpool_ties (void)
+{
+  const gint in[3] = { 6, 10, 74 }, c = 3;
+  gsize n_in = (gsize) c * in[0] * in[1] * in[2], n_out = n_in / 8;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (17);
+  g_autofree gfloat *x = g_new (gfloat, n_in);
+  for (gsize i = 0; i < n_in; i++)
+    x[i] = (gfloat) g_rand_int_range (rand, -2, 3);
+  g_autofree gfloat *y = g_new (gfloat, n_out);
+  g_autofree guint32 *arg = g_new (guint32, n_out);
+  aet_maxpool_forward (x, in, c, 2, y, arg, 2);
+  gsize o = 0;
+  for (gint ch = 0; ch < c; ch++)
+    for (gint z = 0; z < in[0] / 2; z++)
+      for (gint yy = 0; yy < in[1] / 2; yy++)
+        for (gint xx = 0; xx < in[2] / 2; xx++, o++)
+          {
+            gsize best = 0;
+            gboolean first = TRUE;
+            for (gint dz = 0; dz < 2; dz++)
+              for (gint dy = 0; dy < 2; dy++)
+                for (gint dx = 0; dx < 2; dx++)
+                  {
+                    gsize i = (((gsize) ch * in[0] + 2 * z + dz) * in[1] + 2 * yy + dy) * in[2]
+                              + 2 * xx + dx;
+                    if (first || x[i] > x[best])
+                      best = i;
+                    first = FALSE;
+                  }
+            g_assert_cmpuint (arg[o], ==, best);
+            g_assert_cmpfloat (y[o], ==, x[best]);
+          }
+}
+
 static void
 test_concat (void)
 {
@@ -555,6 +593,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/nn-grad/convt3d", test_convt);
   g_test_add_func ("/compute/nn-grad/convt3d-k3", test_convt_k3);
   g_test_add_func ("/compute/nn-grad/maxpool", test_maxpool);
+  g_test_add_func ("/compute/nn-grad/maxpool-ties", test_maxpool_ties);
   g_test_add_func ("/compute/nn-grad/concat", test_concat);
   g_test_add_func ("/compute/nn-grad/group-norm", test_group_norm);
   g_test_add_func ("/compute/nn-grad/unet", test_unet);
