@@ -20,6 +20,9 @@ typedef struct
   guint32 *argmax;
   gfloat *mean, *rstd;
   gdouble seconds[2];                       /* profiling: forward, backward */
+  gint alias;                               /* out and grad are channels of this
+                                             * concatenation's, or -1 */
+  gint alias_c0;                            /* from this channel on */
 } Layer;
 
 struct _AetUnet
@@ -506,6 +509,44 @@ size_of (const AetUnet *net, gint index)
   return index == AET_LAYER_INPUT ? net->size : net->layers[index].out_size;
 }
 
+/* A layer read by a concatenation writes straight into the concatenation's
+ * buffer: its output (and later its gradient) becomes a view of the
+ * channels it fills, so the concatenation copies nothing forward and adds
+ * nothing backward for it (the gradient its other readers add lands in the
+ * same memory).  Only when the concatenation's output is a plain copy (no
+ * activation or normalisation), for a layer (not the network input) that no
+ * other concatenation took and that the concatenation reads once.  From
+ * the last layer down, so a concatenation that itself became a view of a
+ * later one hands out views of that. */
+static void
+alias_into_concats (AetUnet *net)
+{
+  for (guint i = 0; i < net->n_layers; i++)
+    net->layers[i].alias = -1;
+  for (guint i = net->n_layers; i-- > 0;)
+    {
+      Layer *l = &net->layers[i];
+      const AetLayerSpec *s = &l->spec;
+      if (s->kind != AET_LAYER_CONCAT || s->activation != AET_ACT_NONE || l->pre != NULL)
+        continue;
+      gint c0 = 0;
+      for (gint j = 0; j < s->n_inputs; c0 += channels_of (net, s->inputs[j]), j++)
+        {
+          gint src = s->inputs[j];
+          gboolean repeated = FALSE;
+          for (gint k = 0; k < j; k++)
+            repeated |= s->inputs[k] == src;
+          if (src == AET_LAYER_INPUT || repeated || net->layers[src].alias >= 0)
+            continue;
+          Layer *from = &net->layers[src];
+          aet_tensor_free (from->out);
+          from->out = aet_tensor_new_view (l->out, c0, from->spec.out_channels);
+          from->alias = (gint) i;
+          from->alias_c0 = c0;
+        }
+    }
+}
+
 gboolean
 aet_unet_plan (AetUnet *net, gint d, gint h, gint w, GError **error)
 {
@@ -588,6 +629,7 @@ aet_unet_plan (AetUnet *net, gint d, gint h, gint w, GError **error)
           l->argmax = g_new0 (guint32, l->out->n);
         }
     }
+  alias_into_concats (net);
   net->input = aet_tensor_new (net->in_channels, d, h, w);
   net->scratch = aet_floats_new (scratch);
   net->plan_threads = net->n_threads;
@@ -605,7 +647,17 @@ plan_grads (AetUnet *net)
   for (guint i = 0; i < net->n_layers; i++)
     {
       AetTensor *o = net->layers[i].out;
-      net->layers[i].grad = aet_tensor_new (o->c, o->d, o->h, o->w);
+      if (net->layers[i].alias < 0)
+        net->layers[i].grad = aet_tensor_new (o->c, o->d, o->h, o->w);
+    }
+  /* views from the last layer down: a concatenation's gradient may itself be
+   * a view into a later one's */
+  for (guint i = net->n_layers; i-- > 0;)
+    {
+      Layer *l = &net->layers[i];
+      if (l->alias >= 0)
+        l->grad = aet_tensor_new_view (net->layers[l->alias].grad, l->alias_c0,
+                                       l->spec.out_channels);
     }
   net->input_grad = aet_tensor_new (net->input->c, net->input->d, net->input->h,
                                     net->input->w);
@@ -685,7 +737,8 @@ layer_forward (AetUnet *net, Layer *l)
         for (gint j = 0; j < s->n_inputs; j++)
           {
             AetTensor *in = output_of (net, s->inputs[j]);
-            memcpy (z->data + at, in->data, in->n * sizeof (gfloat));
+            if (in->data != z->data + at)   /* else it wrote here itself */
+              memcpy (z->data + at, in->data, in->n * sizeof (gfloat));
             at += in->n;
           }
       }
@@ -802,7 +855,9 @@ layer_backward (AetUnet *net, Layer *l)
         for (gint j = 0; j < s->n_inputs; j++)
           {
             AetTensor *gi = grad_of (net, s->inputs[j]);
-            if (s->inputs[j] != AET_LAYER_INPUT || net->want_input_grad)
+            /* an aliased input's gradient is this memory already */
+            if ((s->inputs[j] != AET_LAYER_INPUT || net->want_input_grad)
+                && gi->data != g->data + at)
               for (gsize k = 0; k < gi->n; k++)
                 gi->data[k] += g->data[at + k];
             at += gi->n;

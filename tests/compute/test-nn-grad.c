@@ -458,6 +458,94 @@ test_concat (void)
   check_net (net, 1, 4, 5, 4, 5e-4, "concat");
 }
 
+/* Copies layer `from`'s parameters in src to layer `to` of dst. */
+static void
+copy_layer_params (AetUnet *dst, guint to, AetUnet *src, guint from)
+{
+  for (guint k = 0; k < aet_unet_get_n_params (dst); k++)
+    {
+      AetParam *p = aet_unet_get_param (dst, k);
+      for (guint j = 0; p->layer == to && j < aet_unet_get_n_params (src); j++)
+        {
+          AetParam *q = aet_unet_get_param (src, j);
+          if (q->layer == from && g_str_equal (q->name, p->name))
+            memcpy (p->data, q->data, p->n * sizeof (gfloat));
+        }
+    }
+}
+
+/* The last layer's output of net on x, copied. */
+static AetTensor *
+output_copy (AetUnet *net, const AetTensor *x)
+{
+  const AetTensor *o = aet_unet_forward (net, x, NULL);
+  g_assert_nonnull (o);
+  AetTensor *t = aet_tensor_new (o->c, o->d, o->h, o->w);
+  memcpy (t->data, o->data, o->n * sizeof (gfloat));
+  return t;
+}
+
+/* Layers read by concatenations write into the concatenation's buffer
+ * (aet-unet.c): nested (a concatenation read by another), a repeated input
+ * (copied the second time) and a layer read by two concatenations (the
+ * later one takes it, the earlier copies it).  The output must be exactly
+ * the branches side by side, and the gradients must pass the check, with
+ * layer 0 also feeding a convolution directly. */
+static void
+test_concat_views (void)
+{
+  AetLayerSpec s[6] = {
+    spec (AET_LAYER_CONV3D, 1, 2, 3, 1, 1, AET_ACT_LEAKY_RELU, AET_LAYER_INPUT),
+    spec (AET_LAYER_CONV3D, 1, 3, 3, 1, 1, AET_ACT_NONE, AET_LAYER_INPUT),
+    spec (AET_LAYER_CONCAT, 5, 5, 0, 0, 0, AET_ACT_NONE, 0),
+    spec (AET_LAYER_CONV3D, 2, 2, 1, 1, 0, AET_ACT_NONE, 0),
+    spec (AET_LAYER_CONCAT, 14, 14, 0, 0, 0, AET_ACT_NONE, 0),
+    spec (AET_LAYER_CONV3D, 14, 1, 1, 1, 0, AET_ACT_NONE, 4),
+  };
+  s[2].n_inputs = 2;
+  s[2].inputs[0] = 1;
+  s[2].inputs[1] = 0;
+  s[4].n_inputs = 4;
+  s[4].inputs[0] = 2;
+  s[4].inputs[1] = 0;
+  s[4].inputs[2] = 2;
+  s[4].inputs[3] = 3;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (21);
+  g_autoptr (AetTensor) x = aet_tensor_new (1, 4, 5, 6);
+  fill_random (x->data, x->n, rand, 1.0);
+
+  /* the network up to the outer concatenation, against each branch alone
+   * with the same weights: layer 0, layer 1, and layer 3 after layer 0 */
+  g_autoptr (AetUnet) cat = net_of (s, 5, 1);
+  aet_unet_init_he (cat, 3);
+  g_autoptr (AetTensor) y = output_copy (cat, x);
+  g_assert_cmpint (y->c, ==, 14);
+  g_autoptr (AetUnet) n0 = net_of (&s[0], 1, 1);
+  g_autoptr (AetUnet) n1 = net_of (&s[1], 1, 1);
+  AetLayerSpec s03[2] = { s[0], s[3] };
+  g_autoptr (AetUnet) n3 = net_of (s03, 2, 1);
+  copy_layer_params (n0, 0, cat, 0);
+  copy_layer_params (n1, 0, cat, 1);
+  copy_layer_params (n3, 0, cat, 0);
+  copy_layer_params (n3, 1, cat, 3);
+  g_autoptr (AetTensor) b0 = output_copy (n0, x);
+  g_autoptr (AetTensor) b1 = output_copy (n1, x);
+  g_autoptr (AetTensor) b3 = output_copy (n3, x);
+  /* [[1, 0], 0, [1, 0], 3] */
+  const AetTensor *parts[6] = { b1, b0, b0, b1, b0, b3 };
+  gsize at = 0;
+  for (guint k = 0; k < G_N_ELEMENTS (parts); k++)
+    {
+      g_assert_cmpmem (y->data + at, parts[k]->n * sizeof (gfloat), parts[k]->data,
+                       parts[k]->n * sizeof (gfloat));
+      at += parts[k]->n;
+    }
+  g_assert_cmpuint (at, ==, y->n);
+
+  g_autoptr (AetUnet) net = net_of (s, 6, 1);
+  check_net (net, 1, 4, 5, 4, 5e-4, "concat views");
+}
+
 static void
 test_group_norm (void)
 {
@@ -595,6 +683,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/nn-grad/maxpool", test_maxpool);
   g_test_add_func ("/compute/nn-grad/maxpool-ties", test_maxpool_ties);
   g_test_add_func ("/compute/nn-grad/concat", test_concat);
+  g_test_add_func ("/compute/nn-grad/concat-views", test_concat_views);
   g_test_add_func ("/compute/nn-grad/group-norm", test_group_norm);
   g_test_add_func ("/compute/nn-grad/unet", test_unet);
   g_test_add_func ("/compute/nn-grad/unet-euler", test_unet_euler);
