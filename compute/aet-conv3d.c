@@ -319,22 +319,34 @@ typedef struct
   gint zb;                 /* output planes per task */
 } Direct;
 
-/* Padded copy, input channels [start, end). */
+/* Padded copy, planes [start, end) of the padded input (plane = channel·dp
+ * + z), each float written once. */
 static void
 direct_pad (gsize start, gsize end, guint t, gpointer user_data)
 {
   Direct *d = user_data;
   const AetConvGeom *g = d->g;
-  gsize plane = d->hp * d->wp;
-  for (gsize c = start; c < end; c++)
+  const gsize plane = d->hp * d->wp, right = d->wp - g->p - g->iw;
+  for (gsize pl = start; pl < end; pl++)
     {
-      gfloat *dst = d->pad + c * d->dp * plane;
-      memset (dst, 0, d->dp * plane * sizeof (gfloat));
-      for (gint z = 0; z < g->id; z++)
-        for (gint yy = 0; yy < g->ih; yy++)
-          memcpy (dst + (z + g->p) * plane + (yy + g->p) * d->wp + g->p,
-                  d->x + ((c * g->id + z) * (gsize) g->ih + yy) * g->iw,
+      gsize c = pl / d->dp;
+      gint z = (gint) (pl % d->dp) - g->p;
+      gfloat *dst = d->pad + pl * plane;
+      if (z < 0 || z >= g->id)
+        {
+          memset (dst, 0, plane * sizeof (gfloat));
+          continue;
+        }
+      memset (dst, 0, g->p * d->wp * sizeof (gfloat));
+      for (gint yy = 0; yy < g->ih; yy++)
+        {
+          gfloat *row = dst + (yy + g->p) * d->wp;
+          memset (row, 0, g->p * sizeof (gfloat));
+          memcpy (row + g->p, d->x + ((c * g->id + z) * (gsize) g->ih + yy) * g->iw,
                   g->iw * sizeof (gfloat));
+          memset (row + g->p + g->iw, 0, right * sizeof (gfloat));
+        }
+      memset (dst + (g->ih + g->p) * d->wp, 0, (d->hp - g->ih - g->p) * d->wp * sizeof (gfloat));
     }
 }
 
@@ -561,7 +573,7 @@ direct_forward (const AetConvGeom *g, const gfloat *w, const gfloat *x, gfloat *
   gint per_cb = (DIRECT_MIN_TASKS + n_cb - 1) / n_cb;
   gint zb = (gint) CLAMP ((gssize) (DIRECT_L2_BUDGET / row_set) - 2, 1, g->od);
   d.zb = MAX (1, MIN (zb, (g->od + per_cb - 1) / per_cb));
-  aet_parallel_for (n_threads, g->cin, direct_pad, &d);
+  aet_parallel_for (n_threads, g->cin * d.dp, direct_pad, &d);
   gint n_zb = (g->od + d.zb - 1) / d.zb;
   aet_parallel_for_dynamic (n_threads, (gsize) n_cb * n_zb, direct_tasks, &d);
 }
@@ -1069,7 +1081,7 @@ direct_weights (const AetConvGeom *g, const gfloat *x, const gfloat *dy, gfloat 
 {
   Direct d = { g, NULL, x, NULL, scratch, FALSE, NULL, AET_ACT_NONE, 0.0f, 0, 0, 0, 1 };
   padded_dims (g, &d.dp, &d.hp, &d.wp);
-  aet_parallel_for (n_threads, g->cin, direct_pad, &d);
+  aet_parallel_for (n_threads, g->cin * d.dp, direct_pad, &d);
   DirectW w = { g, dy, scratch, scratch + padded_floats (g), d.dp, d.hp, d.wp,
                 weight_task_rows (g) };
   gsize tasks = (gsize) g->od * ((g->oh + w.rows - 1) / w.rows);
