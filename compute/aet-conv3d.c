@@ -1322,16 +1322,17 @@ aet_conv3d_forward_act (const AetConvGeom *g, const gfloat *w, const gfloat *x,
 
 void
 aet_conv3d_backward_data (const AetConvGeom *g, const gfloat *w, const gfloat *dy, gfloat *dx,
-                          gfloat *scratch, guint n_threads)
+                          gboolean accumulate, gfloat *scratch, guint n_threads)
 {
   blas_single_thread ();
+  const gsize nin = (gsize) g->cin * g->id * g->ih * g->iw;
   const gint k = g->k;
   const gsize k3 = (gsize) k * k * k, kk = (gsize) g->cin * k3;
   const gsize nout = (gsize) g->od * g->oh * g->ow;
   if (is_pointwise (g))
     {
       cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, nout, g->cout,
-                   1.0f, w, kk, dy, nout, 1.0f, dx, nout);
+                   1.0f, w, kk, dy, nout, accumulate ? 1.0f : 0.0f, dx, nout);
       return;
     }
   AetConvGeom flip;
@@ -1349,18 +1350,23 @@ aet_conv3d_backward_data (const AetConvGeom *g, const gfloat *w, const gfloat *d
               = w[((gsize) co * g->cin + ci) * k3 + t];
       if (direct_applies (&flip))
         {
-          direct_forward (&flip, wt, dy, dx, TRUE, NULL, AET_ACT_NONE, 0.0f, scratch,
+          direct_forward (&flip, wt, dy, dx, accumulate, NULL, AET_ACT_NONE, 0.0f, scratch,
                           n_threads);
           return;
         }
-      Job j = { JOB_FORWARD, &flip, wt, dy, NULL, dx, NULL, NULL, 1.0f, scratch,
-                slice_floats (g), 0, 0 };
+      Job j = { JOB_FORWARD, &flip, wt, dy, NULL, dx, NULL, NULL, accumulate ? 1.0f : 0.0f,
+                scratch, slice_floats (g), 0, 0 };
       run (&j, n_threads);
       return;
     }
+  /* the rest add into dx (the 2×2×2 kernel writes every voxel only when
+   * the input is exactly twice the output) */
+  gboolean covers = g->id == 2 * g->od && g->ih == 2 * g->oh && g->iw == 2 * g->ow;
+  if (!accumulate && !(s2k2_applies (g, TRUE) && covers))
+    memset (dx, 0, nin * sizeof (gfloat));
   if (s2k2_applies (g, TRUE))
     {
-      s2k2_up (g, w, dy, dx, TRUE, NULL, AET_ACT_NONE, 0.0f, n_threads);
+      s2k2_up (g, w, dy, dx, accumulate || !covers, NULL, AET_ACT_NONE, 0.0f, n_threads);
       return;
     }
   if (g->k <= g->s)
@@ -1430,8 +1436,7 @@ aet_conv3d_transposed_act (const AetConvGeom *g, const gfloat *w, const gfloat *
       s2k2_up (g, w, x, y, FALSE, bias, act, slope, n_threads);
       return;
     }
-  memset (y, 0, (gsize) g->cin * g->id * g->ih * g->iw * sizeof (gfloat));
-  aet_conv3d_backward_data (g, w, x, y, scratch, n_threads);
+  aet_conv3d_backward_data (g, w, x, y, FALSE, scratch, n_threads);
   aet_bias_activation_forward (y, bias, act, slope, g->cin, (gsize) g->id * g->ih * g->iw,
                                n_threads);
 }

@@ -69,9 +69,11 @@ void aet_conv3d_forward_act (const AetConvGeom *geom, const gfloat *w, const gfl
                              const gfloat *bias, AetActivation act, gfloat slope, gfloat *y,
                              gfloat *scratch, guint n_threads);
 
-/* dx (Cin × in voxels) += Wᵀ ⊛ dy: the gradient for the input, accumulated. */
+/* dx (Cin × in voxels) = Wᵀ ⊛ dy, or dx += Wᵀ ⊛ dy when `accumulate`: the
+ * gradient for the input. */
 void aet_conv3d_backward_data (const AetConvGeom *geom, const gfloat *w, const gfloat *dy,
-                               gfloat *dx, gfloat *scratch, guint n_threads);
+                               gfloat *dx, gboolean accumulate, gfloat *scratch,
+                               guint n_threads);
 
 /* y (Cin × in voxels) = act (Wᵀ ⊛ x + bias), x being Cout × out voxels: a
  * transposed convolution's forward pass (geom is the convolution it is the

@@ -4,6 +4,7 @@
 #include "aet-adam.h"
 #include "aet-conv3d.h"
 #include "aet-error.h"
+#include "aet-parallel.h"
 #include "aet-volume.h"
 
 #include <math.h>
@@ -23,6 +24,7 @@ typedef struct
   gint alias;                               /* out and grad are channels of this
                                              * concatenation's, or -1 */
   gint alias_c0;                            /* from this channel on */
+  gboolean grad_set;                        /* backward: grad holds a value yet */
 } Layer;
 
 struct _AetUnet
@@ -37,6 +39,7 @@ struct _AetUnet
   guint plan_threads;                       /* the scratch is sized per thread */
   AetConvMethod plan_method;                /* and per convolution method */
   gboolean want_input_grad;
+  gboolean input_grad_set;
   gboolean profiling;
   /* plan */
   gint size[3];
@@ -680,6 +683,27 @@ grad_of (AetUnet *net, gint index)
   return index == AET_LAYER_INPUT ? net->input_grad : net->layers[index].grad;
 }
 
+/* Backward passes write a gradient on first use and add to it after, so
+ * no gradient is zeroed beforehand: whether layer `index`'s (or the
+ * input's) already holds a value.  A view's is its concatenation's. */
+static gboolean
+grad_is_set (AetUnet *net, gint index)
+{
+  if (index == AET_LAYER_INPUT)
+    return net->input_grad_set;
+  Layer *l = &net->layers[index];
+  return l->alias >= 0 ? grad_is_set (net, l->alias) : l->grad_set;
+}
+
+static void
+grad_mark_set (AetUnet *net, gint index)
+{
+  if (index == AET_LAYER_INPUT)
+    net->input_grad_set = TRUE;
+  else
+    net->layers[index].grad_set = TRUE;
+}
+
 static gfloat *
 param_data (AetUnet *net, gint slot)
 {
@@ -722,9 +746,8 @@ layer_forward (AetUnet *net, Layer *l)
                           net->scratch, net->n_threads);
       break;
     case AET_LAYER_CONVT3D:
-      aet_tensor_zero (z);
       aet_conv3d_backward_data (&l->geom, param_data (net, l->p_weight), x->data, z->data,
-                                net->scratch, net->n_threads);
+                                FALSE, net->scratch, net->n_threads);
       break;
     case AET_LAYER_MAXPOOL:
       aet_maxpool_forward (x->data, l->in_size, s->in_channels, s->kernel, z->data,
@@ -804,12 +827,42 @@ aet_unet_zero_param_grads (AetUnet *net)
     }
 }
 
+/* Zeroing a tensor in chunks of 64 Ki floats split among threads. */
+typedef struct
+{
+  gfloat *data;
+  gsize n;
+} TensorZero;
+
+#define ZERO_CHUNK ((gsize) 1 << 16)
+
 static void
-layer_backward (AetUnet *net, Layer *l)
+zero_chunks (gsize start, gsize end, guint t, gpointer user_data)
+{
+  TensorZero *z = user_data;
+  gsize a = start * ZERO_CHUNK, b = MIN (end * ZERO_CHUNK, z->n);
+  memset (z->data + a, 0, (b - a) * sizeof (gfloat));
+}
+
+static void
+tensor_zero (AetTensor *t, guint n_threads)
+{
+  TensorZero z = { t->data, t->n };
+  aet_parallel_for (n_threads, (t->n + ZERO_CHUNK - 1) / ZERO_CHUNK, zero_chunks, &z);
+}
+
+static void
+layer_backward (AetUnet *net, Layer *l, guint index)
 {
   const AetLayerSpec *s = &l->spec;
   AetTensor *g = l->grad;
   gsize vox = aet_tensor_voxels (g);
+  if (!grad_is_set (net, (gint) index))
+    {
+      /* nothing reads this layer: no gradient reached it */
+      tensor_zero (g, net->n_threads);
+      grad_mark_set (net, (gint) index);
+    }
   if (l->pre == NULL)
     aet_activation_bias_backward (s->activation, s->slope, l->out->data, g->data,
                                   param_grad (net, l->p_bias), s->out_channels, vox,
@@ -827,6 +880,7 @@ layer_backward (AetUnet *net, Layer *l)
   gint src = s->inputs[0];
   gboolean need_dx = src != AET_LAYER_INPUT || net->want_input_grad;
   AetTensor *x = output_of (net, src), *dx = grad_of (net, src);
+  gboolean add = grad_is_set (net, src);   /* else the first write sets dx */
   switch (s->kind)
     {
     case AET_LAYER_CONV3D:
@@ -834,19 +888,23 @@ layer_backward (AetUnet *net, Layer *l)
                                    net->scratch, net->n_threads);
       if (need_dx)
         aet_conv3d_backward_data (&l->geom, param_data (net, l->p_weight), g->data, dx->data,
-                                  net->scratch, net->n_threads);
+                                  add, net->scratch, net->n_threads);
       break;
     case AET_LAYER_CONVT3D:
       /* the adjoint convolution runs from our output (g) to our input (x) */
       aet_conv3d_backward_weights (&l->geom, g->data, x->data, param_grad (net, l->p_weight),
                                    net->scratch, net->n_threads);
       if (need_dx)
-        aet_conv3d_forward (&l->geom, param_data (net, l->p_weight), g->data, dx->data, TRUE,
+        aet_conv3d_forward (&l->geom, param_data (net, l->p_weight), g->data, dx->data, add,
                             net->scratch, net->n_threads);
       break;
     case AET_LAYER_MAXPOOL:
       if (need_dx)
-        aet_maxpool_backward (g->data, l->argmax, g->n, dx->data);
+        {
+          if (!add)
+            tensor_zero (dx, net->n_threads);
+          aet_maxpool_backward (g->data, l->argmax, g->n, dx->data);
+        }
       break;
     case AET_LAYER_CONCAT:
     default:
@@ -854,17 +912,26 @@ layer_backward (AetUnet *net, Layer *l)
         gsize at = 0;
         for (gint j = 0; j < s->n_inputs; j++)
           {
-            AetTensor *gi = grad_of (net, s->inputs[j]);
+            gint in = s->inputs[j];
+            AetTensor *gi = grad_of (net, in);
             /* an aliased input's gradient is this memory already */
-            if ((s->inputs[j] != AET_LAYER_INPUT || net->want_input_grad)
-                && gi->data != g->data + at)
-              for (gsize k = 0; k < gi->n; k++)
-                gi->data[k] += g->data[at + k];
+            if ((in != AET_LAYER_INPUT || net->want_input_grad) && gi->data != g->data + at)
+              {
+                if (grad_is_set (net, in))
+                  for (gsize k = 0; k < gi->n; k++)
+                    gi->data[k] += g->data[at + k];
+                else
+                  memcpy (gi->data, g->data + at, gi->n * sizeof (gfloat));
+                grad_mark_set (net, in);
+              }
             at += gi->n;
           }
       }
+      need_dx = FALSE;
       break;
     }
+  if (need_dx)
+    grad_mark_set (net, src);
 }
 
 void
@@ -874,18 +941,36 @@ aet_unet_backward (AetUnet *net, const AetTensor *grad_output)
   plan_grads (net);
   Layer *last = &net->layers[net->n_layers - 1];
   g_return_if_fail (aet_tensor_same_shape (grad_output, last->grad));
+  /* gradients are written by their first contributor, except a
+   * concatenation's that holds views: its parts may be written in any
+   * order, so it starts from zero */
+  for (guint i = 0; i < net->n_layers; i++)
+    net->layers[i].grad_set = FALSE;
+  net->input_grad_set = FALSE;
   for (guint i = 0; i + 1 < net->n_layers; i++)
-    aet_tensor_zero (net->layers[i].grad);
-  aet_tensor_zero (net->input_grad);
+    if (net->layers[i].alias >= 0)
+      {
+        Layer *top = &net->layers[net->layers[i].alias];
+        while (top->alias >= 0)
+          top = &net->layers[top->alias];
+        if (!top->grad_set)
+          {
+            tensor_zero (top->grad, net->n_threads);
+            top->grad_set = TRUE;
+          }
+      }
   if (grad_output != last->grad)
     memcpy (last->grad->data, grad_output->data, grad_output->n * sizeof (gfloat));
+  last->grad_set = TRUE;
   for (guint i = net->n_layers; i-- > 0;)
     {
       gint64 t0 = net->profiling ? g_get_monotonic_time () : 0;
-      layer_backward (net, &net->layers[i]);
+      layer_backward (net, &net->layers[i], i);
       if (net->profiling)
         net->layers[i].seconds[1] += (g_get_monotonic_time () - t0) * 1e-6;
     }
+  if (net->want_input_grad && !net->input_grad_set)
+    tensor_zero (net->input_grad, net->n_threads);   /* no layer reads the input */
 }
 
 gdouble

@@ -490,17 +490,23 @@ output_copy (AetUnet *net, const AetTensor *x)
  * (copied the second time) and a layer read by two concatenations (the
  * later one takes it, the earlier copies it).  The output must be exactly
  * the branches side by side, and the gradients must pass the check, with
- * layer 0 also feeding a convolution directly. */
+ * layer 0 also feeding a convolution directly, a layer nobody reads, and
+ * the network input concatenated with the result. */
 static void
 test_concat_views (void)
 {
-  AetLayerSpec s[6] = {
+  AetLayerSpec s[8] = {
     spec (AET_LAYER_CONV3D, 1, 2, 3, 1, 1, AET_ACT_LEAKY_RELU, AET_LAYER_INPUT),
     spec (AET_LAYER_CONV3D, 1, 3, 3, 1, 1, AET_ACT_NONE, AET_LAYER_INPUT),
     spec (AET_LAYER_CONCAT, 5, 5, 0, 0, 0, AET_ACT_NONE, 0),
     spec (AET_LAYER_CONV3D, 2, 2, 1, 1, 0, AET_ACT_NONE, 0),
     spec (AET_LAYER_CONCAT, 14, 14, 0, 0, 0, AET_ACT_NONE, 0),
     spec (AET_LAYER_CONV3D, 14, 1, 1, 1, 0, AET_ACT_NONE, 4),
+    /* read by nobody: no gradient reaches it */
+    spec (AET_LAYER_MAXPOOL, 2, 2, 2, 2, 0, AET_ACT_NONE, 3),
+    /* the network input next to the result: copied, its gradient written
+     * first by the copy, then added to by layers 0 and 1 */
+    spec (AET_LAYER_CONCAT, 2, 2, 0, 0, 0, AET_ACT_NONE, 5),
   };
   s[2].n_inputs = 2;
   s[2].inputs[0] = 1;
@@ -510,6 +516,8 @@ test_concat_views (void)
   s[4].inputs[1] = 0;
   s[4].inputs[2] = 2;
   s[4].inputs[3] = 3;
+  s[7].n_inputs = 2;
+  s[7].inputs[1] = AET_LAYER_INPUT;
   g_autoptr (GRand) rand = g_rand_new_with_seed (21);
   g_autoptr (AetTensor) x = aet_tensor_new (1, 4, 5, 6);
   fill_random (x->data, x->n, rand, 1.0);
@@ -542,8 +550,8 @@ test_concat_views (void)
     }
   g_assert_cmpuint (at, ==, y->n);
 
-  g_autoptr (AetUnet) net = net_of (s, 6, 1);
-  check_net (net, 1, 4, 5, 4, 5e-4, "concat views");
+  g_autoptr (AetUnet) net = net_of (s, 8, 1);
+  check_net (net, 1, 4, 6, 4, 5e-4, "concat views");
 }
 
 static void
