@@ -885,70 +885,79 @@ s2k2_up_tasks (gsize start, gsize end, guint t, gpointer user_data)
 }
 
 /* Down: S[co][z][y][x] (+)= Σ_ci,a,b,c w[co][ci][a][b][c] · B[ci][2z+a][2y+b][2x+c]
- * (in that order, as im2col's rows), tasks = (block of 8 small channels)·od
- * + z. */
+ * (in that order, as im2col's rows) for one output row and nco (8 or 16)
+ * small channels from co0: the big rows are read once for all of them. */
+static inline __attribute__ ((always_inline)) void
+s2k2_down_row (const S2k2 *u, gint co0, gint z, gint y, const int nco)
+{
+  const AetConvGeom *g = u->g;
+  const gsize svox = (gsize) g->od * g->oh * g->ow, bvox = (gsize) g->id * g->ih * g->iw;
+  const __m512i ev = perm_even (), od = perm_odd ();
+  for (gint x0 = 0; x0 < g->ow; x0 += 16)
+    {
+      gint n = MIN (16, g->ow - x0);
+      __mmask16 m0 = lanes_mask (2 * n), m1 = lanes_mask (2 * n - 16);
+      __m512 acc[16];
+#pragma GCC unroll 16
+      for (int i = 0; i < nco; i++)
+        acc[i] = _mm512_setzero_ps ();
+      for (gint ci = 0; ci < g->cin; ci++)
+        for (int a = 0; a < 2; a++)
+          for (int b = 0; b < 2; b++)
+            {
+              const gfloat *br = u->src + ci * bvox
+                                 + ((gsize) (2 * z + a) * g->ih + 2 * y + b) * g->iw + 2 * x0;
+              __m512 v0 = _mm512_maskz_loadu_ps (m0, br);
+              __m512 v1 = _mm512_maskz_loadu_ps (m1, br + 16);
+              __m512 e = _mm512_permutex2var_ps (v0, ev, v1);
+              __m512 o = _mm512_permutex2var_ps (v0, od, v1);
+              const gfloat *wc = u->w + ((gsize) co0 * g->cin + ci) * 8 + a * 4 + b * 2;
+#pragma GCC unroll 16
+              for (int i = 0; i < nco; i++)
+                {
+                  const gfloat *wi = wc + (gsize) i * g->cin * 8;
+                  acc[i] = _mm512_fmadd_ps (_mm512_set1_ps (wi[0]), e, acc[i]);
+                  acc[i] = _mm512_fmadd_ps (_mm512_set1_ps (wi[1]), o, acc[i]);
+                }
+            }
+      __mmask16 m = lanes_mask (n);
+#pragma GCC unroll 16
+      for (int i = 0; i < nco; i++)
+        {
+          gsize co = (gsize) co0 + i;
+          gfloat *out = u->dst + co * svox + ((gsize) z * g->oh + y) * g->ow + x0;
+          __m512 r = acc[i];
+          if (u->accumulate)
+            r = _mm512_add_ps (_mm512_maskz_loadu_ps (m, out), r);
+          else
+            {
+              r = _mm512_add_ps (r, _mm512_set1_ps (u->bias != NULL ? u->bias[co] : 0.0f));
+              __mmask16 pos = _mm512_cmp_ps_mask (r, _mm512_setzero_ps (), _CMP_GT_OQ);
+              if (u->act == AET_ACT_RELU)
+                r = _mm512_maskz_mov_ps (pos, r);
+              else if (u->act == AET_ACT_LEAKY_RELU)
+                r = _mm512_mask_blend_ps (pos, _mm512_mul_ps (_mm512_set1_ps (u->slope), r), r);
+            }
+          _mm512_mask_storeu_ps (out, m, r);
+        }
+    }
+}
+
+/* Down, tasks [start, end) = (block of 16, or 8, small channels)·od + z. */
 static void
 s2k2_down_tasks (gsize start, gsize end, guint t, gpointer user_data)
 {
   S2k2 *u = user_data;
   const AetConvGeom *g = u->g;
-  const gsize svox = (gsize) g->od * g->oh * g->ow, bvox = (gsize) g->id * g->ih * g->iw;
-  const __m512i ev = perm_even (), od = perm_odd ();
+  const gboolean wide = g->cout % 16 == 0;
   for (gsize task = start; task < end; task++)
     {
       gint cb = task / g->od, z = task % g->od;
       for (gint y = 0; y < g->oh; y++)
-        for (gint x0 = 0; x0 < g->ow; x0 += 16)
-          {
-            gint n = MIN (16, g->ow - x0);
-            __mmask16 m0 = lanes_mask (2 * n), m1 = lanes_mask (2 * n - 16);
-            __m512 acc[DIRECT_CO];
-#pragma GCC unroll 8
-            for (int i = 0; i < DIRECT_CO; i++)
-              acc[i] = _mm512_setzero_ps ();
-            for (gint ci = 0; ci < g->cin; ci++)
-              for (int a = 0; a < 2; a++)
-                for (int b = 0; b < 2; b++)
-                  {
-                    const gfloat *br = u->src + ci * bvox
-                                       + ((gsize) (2 * z + a) * g->ih + 2 * y + b) * g->iw
-                                       + 2 * x0;
-                    __m512 v0 = _mm512_maskz_loadu_ps (m0, br);
-                    __m512 v1 = _mm512_maskz_loadu_ps (m1, br + 16);
-                    __m512 e = _mm512_permutex2var_ps (v0, ev, v1);
-                    __m512 o = _mm512_permutex2var_ps (v0, od, v1);
-                    const gfloat *wc = u->w + ((gsize) cb * DIRECT_CO * g->cin + ci) * 8
-                                       + a * 4 + b * 2;
-#pragma GCC unroll 8
-                    for (int i = 0; i < DIRECT_CO; i++)
-                      {
-                        const gfloat *wi = wc + (gsize) i * g->cin * 8;
-                        acc[i] = _mm512_fmadd_ps (_mm512_set1_ps (wi[0]), e, acc[i]);
-                        acc[i] = _mm512_fmadd_ps (_mm512_set1_ps (wi[1]), o, acc[i]);
-                      }
-                  }
-            __mmask16 m = lanes_mask (n);
-#pragma GCC unroll 8
-            for (int i = 0; i < DIRECT_CO; i++)
-              {
-                gsize co = (gsize) cb * DIRECT_CO + i;
-                gfloat *out = u->dst + co * svox + ((gsize) z * g->oh + y) * g->ow + x0;
-                __m512 r = acc[i];
-                if (u->accumulate)
-                  r = _mm512_add_ps (_mm512_maskz_loadu_ps (m, out), r);
-                else
-                  {
-                    r = _mm512_add_ps (r, _mm512_set1_ps (u->bias != NULL ? u->bias[co] : 0.0f));
-                    __mmask16 pos = _mm512_cmp_ps_mask (r, _mm512_setzero_ps (), _CMP_GT_OQ);
-                    if (u->act == AET_ACT_RELU)
-                      r = _mm512_maskz_mov_ps (pos, r);
-                    else if (u->act == AET_ACT_LEAKY_RELU)
-                      r = _mm512_mask_blend_ps (pos, _mm512_mul_ps (_mm512_set1_ps (u->slope), r),
-                                                r);
-                  }
-                _mm512_mask_storeu_ps (out, m, r);
-              }
-          }
+        if (wide)
+          s2k2_down_row (u, cb * 16, z, y, 16);
+        else
+          s2k2_down_row (u, cb * 8, z, y, 8);
     }
 }
 
@@ -1111,8 +1120,9 @@ s2k2_down (const AetConvGeom *g, const gfloat *w, const gfloat *b, gfloat *s,
 {
 #if defined(__AVX512F__)
   S2k2 u = { g, w, b, s, accumulate, bias, act, slope };
-  aet_parallel_for_dynamic (n_threads, (gsize) (g->cout / DIRECT_CO) * g->od,
-                            s2k2_down_tasks, &u);
+  gint block = g->cout % 16 == 0 ? 16 : DIRECT_CO;
+  aet_parallel_for_dynamic (n_threads, (gsize) (g->cout / block) * g->od, s2k2_down_tasks,
+                            &u);
 #else
   g_assert_not_reached ();
 #endif
