@@ -243,17 +243,19 @@ col2im_channels (gsize start, gsize end, guint thread_index, gpointer user_data)
 }
 
 
-/* ---- the direct kernel (AVX2 + FMA) ----
+/* ---- the direct kernels (AVX-512, or AVX2 + FMA) ----
  *
  * For 3×3×3 stride-1 convolutions with few channels the unfolded matrix is
  * 27 times the input, and unfolding it plus OpenBLAS packing it cost about
  * as much as the product.  The direct kernel reads a zero-padded copy of
- * the input (one times its size) and keeps an 8-channel × 16-voxel block of
- * outputs in sixteen registers, adding one broadcast weight times two
- * 8-wide input vectors per tap: 10 loads per 16 FMAs.  Sixteen accumulators
- * fit with AVX-512VL's 32 vector registers; with plain AVX2 (16 registers)
- * the compiler spills and the kernel is slower.  docs/nn.md has the
- * numbers (forward 1.3–1.5× faster than im2col + sgemm at 64³). */
+ * the input (one times its size) and keeps a block of 8 output channels ×
+ * a row segment in registers: 8 × 48 voxels in 24 zmm accumulators with
+ * AVX-512 (3 loads and 8 broadcast weights per 24 FMAs), 8 × 16 voxels in
+ * 16 ymm ones with AVX2 (10 loads per 16 FMAs; these fit with AVX-512VL's
+ * 32 registers, with plain AVX2's 16 the compiler spills).  Work is cut
+ * into (channel block, block of output planes) tasks taken from a queue;
+ * the planes of a task advance together row by row, so the input rows they
+ * share stay in L2.  docs/nn.md has the numbers. */
 
 static AetConvMethod conv_method = AET_CONV_DIRECT;
 
@@ -1449,4 +1451,13 @@ aet_conv3d_transposed_act (const AetConvGeom *g, const gfloat *w, const gfloat *
   aet_conv3d_backward_data (g, w, x, y, FALSE, scratch, n_threads);
   aet_bias_activation_forward (y, bias, act, slope, g->cin, (gsize) g->id * g->ih * g->iw,
                                n_threads);
+}
+
+gboolean
+aet_conv3d_is_direct (const AetConvGeom *g)
+{
+  AetConvGeom flip;
+  if (direct_applies (g))
+    return !flipped_geom (g, &flip) || direct_applies (&flip);
+  return s2k2_applies (g, FALSE) && s2k2_applies (g, TRUE);
 }

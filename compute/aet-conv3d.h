@@ -8,17 +8,21 @@
  * OpenBLAS sgemm; the unfolding is done a few output rows at a time into a
  * scratch buffer of bounded size, so memory stays small at 144³.
  *
- * 3×3×3 stride-1 convolutions with channel counts in eights (most of the
+ * 3×3×3 stride-1 convolutions with output channels in eights (most of the
  * network: forward, input gradient and weight gradient) instead run direct
- * AVX2/FMA kernels over a zero-padded copy of the input when the build
- * targets AVX2: there unfolding and packing cost as much as the product.
- * docs/nn.md has the measurements behind the choice.
+ * kernels over a zero-padded copy of the input, AVX-512 where the build
+ * targets it (else AVX2/FMA): there unfolding and packing cost as much as
+ * the product.  So do 2×2×2 stride-2 convolutions (the up-sampling layers'
+ * transposed convolutions) in AVX-512 builds.  The forward pass can add the
+ * layer's bias and activation as it writes (aet_conv3d_forward_act).
+ * docs/nn.md has the measurements behind the choices.
  *
  * A transposed convolution is the adjoint of a convolution, so the same
  * three functions serve it with the roles swapped (aet-unet.c).
  *
  * Weights are a Cout × (Cin·k³) row-major matrix: w[co][ci][kz][ky][kx].
- * Results are identical for a given thread count.
+ * Results are identical for a given thread count (the direct kernels' for
+ * any thread count).
  */
 #pragma once
 
@@ -52,6 +56,11 @@ typedef struct
  * empty (input smaller than the kernel). */
 gboolean aet_conv_geom_init (AetConvGeom *geom, gint cin, gint id, gint ih, gint iw,
                              gint cout, gint k, gint s, gint p);
+
+/* TRUE when this build runs geom's forward pass, input gradient and weight
+ * gradient on the direct kernels (with the current method), whose results
+ * are the same for any thread count. */
+gboolean aet_conv3d_is_direct (const AetConvGeom *geom);
 
 /* Floats of scratch the three functions below need for this geometry and
  * thread count (64-byte aligned, e.g. from aet_floats_new). */

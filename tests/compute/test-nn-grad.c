@@ -675,6 +675,65 @@ test_thread_count_invariance (void)
     }
 }
 
+/* The direct kernels cut the work into the same tasks and groups for any
+ * thread count: outputs and gradients are bitwise the same on 1 and 3
+ * threads (where the build has them for both layers). */
+static void
+test_direct_threads_bitwise (void)
+{
+  AetLayerSpec s[2] = {
+    spec (AET_LAYER_CONV3D, 8, 16, 3, 1, 1, AET_ACT_LEAKY_RELU, AET_LAYER_INPUT),
+    spec (AET_LAYER_CONVT3D, 16, 8, 2, 2, 0, AET_ACT_NONE, 0),
+  };
+  AetConvGeom conv, up;
+  aet_conv_geom_init (&conv, 8, 6, 9, 40, 16, 3, 1, 1);
+  aet_conv_geom_init (&up, 8, 12, 18, 80, 16, 2, 2, 0);   /* the convolution it undoes */
+  if (!aet_conv3d_is_direct (&conv) || !aet_conv3d_is_direct (&up))
+    {
+      g_test_skip ("this build has no direct kernel for one of the layers");
+      return;
+    }
+  g_autoptr (GRand) rand = g_rand_new_with_seed (31);
+  g_autoptr (AetTensor) x = aet_tensor_new (8, 6, 9, 40);
+  fill_random (x->data, x->n, rand, 1.0);
+  g_autoptr (AetTensor) r = aet_tensor_new (8, 12, 18, 80);
+  fill_random (r->data, r->n, rand, 1.0);
+  g_autoptr (AetTensor) y1 = NULL;
+  g_autoptr (AetTensor) g1 = NULL;
+  g_autoptr (GPtrArray) p1 = g_ptr_array_new_with_free_func (g_free);
+  for (guint threads = 1; threads <= 3; threads += 2)
+    {
+      g_autoptr (AetUnet) net = net_of (s, 2, 8);
+      aet_unet_init_he (net, 5);
+      aet_unet_set_threads (net, threads);
+      aet_unet_set_input_grad (net, TRUE);
+      g_autoptr (AetTensor) y = output_copy (net, x);
+      aet_unet_zero_param_grads (net);
+      aet_unet_backward (net, r);
+      const AetTensor *g = aet_unet_get_input_grad (net);
+      if (threads == 1)
+        {
+          y1 = g_steal_pointer (&y);
+          g1 = aet_tensor_new (g->c, g->d, g->h, g->w);
+          memcpy (g1->data, g->data, g->n * sizeof (gfloat));
+          for (guint k = 0; k < aet_unet_get_n_params (net); k++)
+            {
+              AetParam *p = aet_unet_get_param (net, k);
+              g_ptr_array_add (p1, g_memdup2 (p->grad, p->n * sizeof (gfloat)));
+            }
+          continue;
+        }
+      g_assert_cmpmem (y->data, y->n * sizeof (gfloat), y1->data, y1->n * sizeof (gfloat));
+      g_assert_cmpmem (g->data, g->n * sizeof (gfloat), g1->data, g1->n * sizeof (gfloat));
+      for (guint k = 0; k < aet_unet_get_n_params (net); k++)
+        {
+          AetParam *p = aet_unet_get_param (net, k);
+          g_assert_cmpmem (p->grad, p->n * sizeof (gfloat), p1->pdata[k],
+                           p->n * sizeof (gfloat));
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -696,5 +755,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/nn-grad/unet", test_unet);
   g_test_add_func ("/compute/nn-grad/unet-euler", test_unet_euler);
   g_test_add_func ("/compute/nn-grad/threads", test_thread_count_invariance);
+  g_test_add_func ("/compute/nn-grad/direct-threads-bitwise", test_direct_threads_bitwise);
   return g_test_run ();
 }
