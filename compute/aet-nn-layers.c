@@ -168,51 +168,174 @@ aet_layer_spec_check (const AetLayerSpec *s, char **reason)
   return TRUE;
 }
 
+/* The element-wise passes run 16 floats at a time with AVX-512 where the
+ * build has it; the scalar loops compute exactly the same values (the same
+ * operations, and sums in the same 16 interleaved partial sums). */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+/* act (v + bias) for one value: the reference for the vector form. */
+static inline gfloat
+bias_act1 (gfloat v, gfloat bias, AetActivation act, gfloat slope)
+{
+  v = v + bias;
+  if (act == AET_ACT_RELU)
+    return v > 0.0f ? v : 0.0f;
+  if (act == AET_ACT_LEAKY_RELU)
+    return v > 0.0f ? v : slope * v;
+  return v;
+}
+
+/* p[v] = act (p[v] + bias) for v < n. */
+static void
+bias_act_run (gfloat *p, gsize n, gfloat bias, AetActivation act, gfloat slope)
+{
+  gsize v = 0;
+#if defined(__AVX512F__)
+  const __m512 b = _mm512_set1_ps (bias), a = _mm512_set1_ps (slope);
+  const __m512 zero = _mm512_setzero_ps ();
+  for (; v + 16 <= n; v += 16)
+    {
+      __m512 x = _mm512_add_ps (_mm512_loadu_ps (p + v), b);
+      __mmask16 pos = _mm512_cmp_ps_mask (x, zero, _CMP_GT_OQ);
+      if (act == AET_ACT_RELU)
+        x = _mm512_maskz_mov_ps (pos, x);
+      else if (act == AET_ACT_LEAKY_RELU)
+        x = _mm512_mask_blend_ps (pos, _mm512_mul_ps (a, x), x);
+      _mm512_storeu_ps (p + v, x);
+    }
+#endif
+  for (; v < n; v++)
+    p[v] = bias_act1 (p[v], bias, act, slope);
+}
+
+/* dy[v] *= act'(out[v]) for v < n; returns Σ dy[v] (after) in double, as 16
+ * interleaved partial sums (v mod 16) added in order, when `sum`. */
+static gdouble
+act_backward_run (const gfloat *out, gfloat *dy, gsize n, AetActivation act, gfloat slope,
+                  gboolean sum)
+{
+  gdouble part[16] = { 0 };
+  gsize v = 0;
+#if defined(__AVX512F__)
+  const __m512 a = _mm512_set1_ps (slope), zero = _mm512_setzero_ps ();
+  __m512d lo = _mm512_setzero_pd (), hi = _mm512_setzero_pd ();
+  for (; v + 16 <= n; v += 16)
+    {
+      __m512 g = _mm512_loadu_ps (dy + v);
+      if (act != AET_ACT_NONE)
+        {
+          __mmask16 pos = _mm512_cmp_ps_mask (_mm512_loadu_ps (out + v), zero, _CMP_GT_OQ);
+          g = act == AET_ACT_RELU ? _mm512_maskz_mov_ps (pos, g)
+                                  : _mm512_mask_blend_ps (pos, _mm512_mul_ps (a, g), g);
+          _mm512_storeu_ps (dy + v, g);
+        }
+      if (sum)
+        {
+          lo = _mm512_add_pd (lo, _mm512_cvtps_pd (_mm512_castps512_ps256 (g)));
+          hi = _mm512_add_pd (hi, _mm512_cvtps_pd (_mm256_castpd_ps (
+                                    _mm512_extractf64x4_pd (_mm512_castps_pd (g), 1))));
+        }
+    }
+  _mm512_storeu_pd (part, lo);
+  _mm512_storeu_pd (part + 8, hi);
+#endif
+  for (; v < n; v++)
+    {
+      if (act == AET_ACT_RELU)
+        dy[v] = out[v] > 0.0f ? dy[v] : 0.0f;
+      else if (act == AET_ACT_LEAKY_RELU)
+        dy[v] = out[v] > 0.0f ? dy[v] : slope * dy[v];
+      part[v % 16] += dy[v];
+    }
+  gdouble s = 0.0;
+  for (int k = 0; k < 16; k++)
+    s += part[k];
+  return s;
+}
+
 void
 aet_bias_forward (gfloat *y, const gfloat *bias, gint channels, gsize n_vox)
 {
   for (gint c = 0; c < channels; c++)
-    {
-      gfloat b = bias[c], *p = y + (gsize) c * n_vox;
-      for (gsize v = 0; v < n_vox; v++)
-        p[v] += b;
-    }
+    bias_act_run (y + (gsize) c * n_vox, n_vox, bias[c], AET_ACT_NONE, 0.0f);
 }
 
 void
 aet_bias_backward (const gfloat *dy, gfloat *dbias, gint channels, gsize n_vox)
 {
   for (gint c = 0; c < channels; c++)
-    {
-      const gfloat *p = dy + (gsize) c * n_vox;
-      gdouble s = 0.0;
-      for (gsize v = 0; v < n_vox; v++)
-        s += p[v];
-      dbias[c] += (gfloat) s;
-    }
+    dbias[c] += (gfloat) act_backward_run (NULL, (gfloat *) dy + (gsize) c * n_vox, n_vox,
+                                           AET_ACT_NONE, 0.0f, TRUE);
 }
 
 void
 aet_activation_forward (AetActivation act, gfloat slope, gfloat *x, gsize n)
 {
-  if (act == AET_ACT_RELU)
-    for (gsize i = 0; i < n; i++)
-      x[i] = x[i] > 0.0f ? x[i] : 0.0f;
-  else if (act == AET_ACT_LEAKY_RELU)
-    for (gsize i = 0; i < n; i++)
-      x[i] = x[i] > 0.0f ? x[i] : slope * x[i];
+  if (act != AET_ACT_NONE)
+    bias_act_run (x, n, 0.0f, act, slope);
 }
 
 void
 aet_activation_backward (AetActivation act, gfloat slope, const gfloat *out, gfloat *dy,
                          gsize n)
 {
-  if (act == AET_ACT_RELU)
-    for (gsize i = 0; i < n; i++)
-      dy[i] = out[i] > 0.0f ? dy[i] : 0.0f;
-  else if (act == AET_ACT_LEAKY_RELU)
-    for (gsize i = 0; i < n; i++)
-      dy[i] = out[i] > 0.0f ? dy[i] : slope * dy[i];
+  if (act != AET_ACT_NONE)
+    act_backward_run (out, dy, n, act, slope, FALSE);
+}
+
+typedef struct
+{
+  AetActivation act;
+  gfloat slope;
+  const gfloat *out;
+  gfloat *y;
+  const gfloat *bias;
+  gfloat *dbias;
+  gsize n_vox;
+} Elementwise;
+
+static void
+bias_act_channels (gsize start, gsize end, guint t, gpointer user_data)
+{
+  Elementwise *e = user_data;
+  for (gsize c = start; c < end; c++)
+    bias_act_run (e->y + c * e->n_vox, e->n_vox, e->bias != NULL ? e->bias[c] : 0.0f, e->act,
+                  e->slope);
+}
+
+void
+aet_bias_activation_forward (gfloat *y, const gfloat *bias, AetActivation act, gfloat slope,
+                             gint channels, gsize n_vox, guint n_threads)
+{
+  if (bias == NULL && act == AET_ACT_NONE)
+    return;
+  Elementwise e = { act, slope, NULL, y, bias, NULL, n_vox };
+  aet_parallel_for (n_threads, channels, bias_act_channels, &e);
+}
+
+static void
+act_bias_channels (gsize start, gsize end, guint t, gpointer user_data)
+{
+  Elementwise *e = user_data;
+  for (gsize c = start; c < end; c++)
+    {
+      gdouble s = act_backward_run (e->out + c * e->n_vox, e->y + c * e->n_vox, e->n_vox,
+                                    e->act, e->slope, e->dbias != NULL);
+      if (e->dbias != NULL)
+        e->dbias[c] += (gfloat) s;
+    }
+}
+
+void
+aet_activation_bias_backward (AetActivation act, gfloat slope, const gfloat *out, gfloat *dy,
+                              gfloat *dbias, gint channels, gsize n_vox, guint n_threads)
+{
+  if (act == AET_ACT_NONE && dbias == NULL)
+    return;
+  Elementwise e = { act, slope, out, dy, NULL, dbias, n_vox };
+  aet_parallel_for (n_threads, channels, act_bias_channels, &e);
 }
 
 #define GN_EPS 1e-5
@@ -294,6 +417,63 @@ typedef struct
   guint32 *argmax;
 } Pool;
 
+#if defined(__AVX512F__)
+/* Output row (c, oz, oy) of a 2×2×2 pool, 16 outputs at a time: each of the
+ * four input rows gives 32 values that de-interleave into dx = 0 and 1, and
+ * the eight candidates are compared in the scalar loop's order (dz, dy, dx)
+ * with the same strict >, so values and argmax are the same. */
+static void
+pool_row2 (const Pool *p, gsize c, gint oz, gint oy)
+{
+  gint ow = p->w / 2, oh = p->h / 2, od = p->d / 2;
+  const __m512i ev = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28,
+                                        30);
+  const __m512i odd = _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29,
+                                         31);
+  const __m512i lane2 = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                           28, 30);
+  gsize o = (((c * od) + oz) * oh + oy) * ow;
+  for (gint x0 = 0; x0 < ow; x0 += 16)
+    {
+      gint n = MIN (16, ow - x0);
+      __mmask16 m = n >= 16 ? 0xffff : (__mmask16) ((1u << n) - 1);
+      __mmask16 m0 = 2 * n >= 16 ? 0xffff : (__mmask16) ((1u << (2 * n)) - 1);
+      __mmask16 m1 = 2 * n - 16 >= 16 ? 0xffff
+                     : 2 * n <= 16 ? 0 : (__mmask16) ((1u << (2 * n - 16)) - 1);
+      __m512 best = _mm512_setzero_ps ();
+      __m512i arg = _mm512_setzero_si512 ();
+      gboolean first = TRUE;
+      for (int dz = 0; dz < 2; dz++)
+        for (int dy = 0; dy < 2; dy++)
+          {
+            gsize row = ((c * p->d) + oz * 2 + dz) * p->h + oy * 2 + dy;
+            gsize base = row * p->w + 2 * (gsize) x0;
+            __m512 v0 = _mm512_maskz_loadu_ps (m0, p->x + base);
+            __m512 v1 = _mm512_maskz_loadu_ps (m1, p->x + base + 16);
+            __m512i idx = _mm512_add_epi32 (_mm512_set1_epi32 ((gint32) (guint32) base), lane2);
+            __m512 cand[2] = { _mm512_permutex2var_ps (v0, ev, v1),
+                               _mm512_permutex2var_ps (v0, odd, v1) };
+            for (int dx = 0; dx < 2; dx++)
+              {
+                __m512i ci = _mm512_add_epi32 (idx, _mm512_set1_epi32 (dx));
+                if (first)
+                  {
+                    best = cand[dx];
+                    arg = ci;
+                    first = FALSE;
+                    continue;
+                  }
+                __mmask16 gt = _mm512_cmp_ps_mask (cand[dx], best, _CMP_GT_OQ);
+                best = _mm512_mask_blend_ps (gt, best, cand[dx]);
+                arg = _mm512_mask_blend_epi32 (gt, arg, ci);
+              }
+          }
+      _mm512_mask_storeu_ps (p->y + o + x0, m, best);
+      _mm512_mask_storeu_epi32 (p->argmax + o + x0, m, arg);
+    }
+}
+#endif
+
 /* Output planes [start, end) over all channels (plane = c·od + oz). */
 static void
 pool_planes (gsize start, gsize end, guint thread_index, gpointer user_data)
@@ -304,6 +484,14 @@ pool_planes (gsize start, gsize end, guint thread_index, gpointer user_data)
     {
       gsize c = plane / od;
       gint oz = plane % od;
+#if defined(__AVX512F__)
+      if (k == 2)
+        {
+          for (gint oy = 0; oy < oh; oy++)
+            pool_row2 (p, c, oz, oy);
+          continue;
+        }
+#endif
       for (gint oy = 0; oy < oh; oy++)
         for (gint ox = 0; ox < ow; ox++)
           {

@@ -94,7 +94,7 @@ gboolean aet_layer_spec_check (const AetLayerSpec *spec, char **reason);
 
 /* y[c][v] += bias[c] */
 void aet_bias_forward (gfloat *y, const gfloat *bias, gint channels, gsize n_vox);
-/* dbias[c] += Σ_v dy[c][v] (double accumulation) */
+/* dbias[c] += Σ_v dy[c][v] (in double, as 16 interleaved partial sums) */
 void aet_bias_backward (const gfloat *dy, gfloat *dbias, gint channels, gsize n_vox);
 
 /* In place on n values. */
@@ -103,6 +103,18 @@ void aet_activation_forward (AetActivation act, gfloat slope, gfloat *x, gsize n
  * branch for ReLU and LeakyReLU); in place on dy. */
 void aet_activation_backward (AetActivation act, gfloat slope, const gfloat *out, gfloat *dy,
                               gsize n);
+
+/* Both passes in one, split over channels among n_threads: y[c][v] =
+ * act (y[c][v] + bias[c]) (bias may be NULL), the same values as
+ * aet_bias_forward then aet_activation_forward. */
+void aet_bias_activation_forward (gfloat *y, const gfloat *bias, AetActivation act,
+                                  gfloat slope, gint channels, gsize n_vox, guint n_threads);
+/* Both backward passes in one, split over channels: dy *= act'(out), then
+ * dbias[c] += Σ_v dy[c][v] when dbias is not NULL; the same values as
+ * aet_activation_backward then aet_bias_backward. */
+void aet_activation_bias_backward (AetActivation act, gfloat slope, const gfloat *out,
+                                   gfloat *dy, gfloat *dbias, gint channels, gsize n_vox,
+                                   guint n_threads);
 
 /* Group normalisation of z (channels × n_vox) into y, with per-channel gamma
  * and beta; mean and rstd (groups floats each) are written for backward. */

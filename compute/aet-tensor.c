@@ -30,12 +30,28 @@ aet_tensor_new (gint c, gint d, gint h, gint w)
   return t;
 }
 
+AetTensor *
+aet_tensor_new_view (AetTensor *parent, gint c0, gint c)
+{
+  g_return_val_if_fail (parent != NULL && c0 >= 0 && c > 0 && c0 + c <= parent->c, NULL);
+  AetTensor *t = g_new0 (AetTensor, 1);
+  t->c = c;
+  t->d = parent->d;
+  t->h = parent->h;
+  t->w = parent->w;
+  t->n = (gsize) c * (gsize) t->d * (gsize) t->h * (gsize) t->w;
+  t->data = parent->data + (gsize) c0 * t->d * t->h * t->w;
+  t->view = TRUE;
+  return t;
+}
+
 void
 aet_tensor_free (AetTensor *tensor)
 {
   if (tensor == NULL)
     return;
-  aet_floats_free (tensor->data);
+  if (!tensor->view)
+    aet_floats_free (tensor->data);
   g_free (tensor);
 }
 

@@ -17,11 +17,17 @@ typedef struct
   gint c, d, h, w;
   gsize n;        /* c·d·h·w floats */
   gfloat *data;   /* 64-byte aligned */
+  gboolean view;  /* data belongs to another tensor (aet_tensor_new_view) */
 } AetTensor;
 
 /* A zero-filled tensor. Caller owns; aborts on out-of-memory like g_malloc. */
 AetTensor *aet_tensor_new (gint c, gint d, gint h, gint w);
 void aet_tensor_free (AetTensor *tensor);
+
+/* A tensor of c channels that shares channels [c0, c0 + c) of parent's
+ * memory (same d, h, w): writing one writes the other.  The parent must
+ * outlive it; freeing it frees only the view.  Caller owns. */
+AetTensor *aet_tensor_new_view (AetTensor *parent, gint c0, gint c);
 
 /* Voxels per channel (d·h·w). */
 static inline gsize

@@ -4,6 +4,7 @@
 #include "aet-adam.h"
 #include "aet-conv3d.h"
 #include "aet-error.h"
+#include "aet-parallel.h"
 #include "aet-volume.h"
 
 #include <math.h>
@@ -19,6 +20,11 @@ typedef struct
   AetTensor *out, *grad, *pre;              /* pre: before normalisation */
   guint32 *argmax;
   gfloat *mean, *rstd;
+  gdouble seconds[2];                       /* profiling: forward, backward */
+  gint alias;                               /* out and grad are channels of this
+                                             * concatenation's, or -1 */
+  gint alias_c0;                            /* from this channel on */
+  gboolean grad_set;                        /* backward: grad holds a value yet */
 } Layer;
 
 struct _AetUnet
@@ -33,6 +39,8 @@ struct _AetUnet
   guint plan_threads;                       /* the scratch is sized per thread */
   AetConvMethod plan_method;                /* and per convolution method */
   gboolean want_input_grad;
+  gboolean input_grad_set;
+  gboolean profiling;
   /* plan */
   gint size[3];
   gboolean grads_ready;
@@ -409,6 +417,25 @@ aet_unet_set_threads (AetUnet *net, guint n_threads)
   net->n_threads = MAX (n_threads, 1u);
 }
 
+void
+aet_unet_set_profiling (AetUnet *net, gboolean enable)
+{
+  net->profiling = enable;
+  for (guint i = 0; i < net->n_layers; i++)
+    net->layers[i].seconds[0] = net->layers[i].seconds[1] = 0.0;
+}
+
+void
+aet_unet_get_layer_seconds (const AetUnet *net, guint index, gdouble *forward,
+                            gdouble *backward)
+{
+  g_return_if_fail (index < net->n_layers);
+  if (forward != NULL)
+    *forward = net->layers[index].seconds[0];
+  if (backward != NULL)
+    *backward = net->layers[index].seconds[1];
+}
+
 /* Per layer: the grid step J (input voxels per output voxel) and the input
  * interval [o·J + lo, o·J + hi] output voxel o depends on.  A convolution
  * reads inputs o·s − p … o·s − p + k − 1; a transposed one inputs i with
@@ -483,6 +510,44 @@ static const gint *
 size_of (const AetUnet *net, gint index)
 {
   return index == AET_LAYER_INPUT ? net->size : net->layers[index].out_size;
+}
+
+/* A layer read by a concatenation writes straight into the concatenation's
+ * buffer: its output (and later its gradient) becomes a view of the
+ * channels it fills, so the concatenation copies nothing forward and adds
+ * nothing backward for it (the gradient its other readers add lands in the
+ * same memory).  Only when the concatenation's output is a plain copy (no
+ * activation or normalisation), for a layer (not the network input) that no
+ * other concatenation took and that the concatenation reads once.  From
+ * the last layer down, so a concatenation that itself became a view of a
+ * later one hands out views of that. */
+static void
+alias_into_concats (AetUnet *net)
+{
+  for (guint i = 0; i < net->n_layers; i++)
+    net->layers[i].alias = -1;
+  for (guint i = net->n_layers; i-- > 0;)
+    {
+      Layer *l = &net->layers[i];
+      const AetLayerSpec *s = &l->spec;
+      if (s->kind != AET_LAYER_CONCAT || s->activation != AET_ACT_NONE || l->pre != NULL)
+        continue;
+      gint c0 = 0;
+      for (gint j = 0; j < s->n_inputs; c0 += channels_of (net, s->inputs[j]), j++)
+        {
+          gint src = s->inputs[j];
+          gboolean repeated = FALSE;
+          for (gint k = 0; k < j; k++)
+            repeated |= s->inputs[k] == src;
+          if (src == AET_LAYER_INPUT || repeated || net->layers[src].alias >= 0)
+            continue;
+          Layer *from = &net->layers[src];
+          aet_tensor_free (from->out);
+          from->out = aet_tensor_new_view (l->out, c0, from->spec.out_channels);
+          from->alias = (gint) i;
+          from->alias_c0 = c0;
+        }
+    }
 }
 
 gboolean
@@ -567,6 +632,7 @@ aet_unet_plan (AetUnet *net, gint d, gint h, gint w, GError **error)
           l->argmax = g_new0 (guint32, l->out->n);
         }
     }
+  alias_into_concats (net);
   net->input = aet_tensor_new (net->in_channels, d, h, w);
   net->scratch = aet_floats_new (scratch);
   net->plan_threads = net->n_threads;
@@ -584,7 +650,17 @@ plan_grads (AetUnet *net)
   for (guint i = 0; i < net->n_layers; i++)
     {
       AetTensor *o = net->layers[i].out;
-      net->layers[i].grad = aet_tensor_new (o->c, o->d, o->h, o->w);
+      if (net->layers[i].alias < 0)
+        net->layers[i].grad = aet_tensor_new (o->c, o->d, o->h, o->w);
+    }
+  /* views from the last layer down: a concatenation's gradient may itself be
+   * a view into a later one's */
+  for (guint i = net->n_layers; i-- > 0;)
+    {
+      Layer *l = &net->layers[i];
+      if (l->alias >= 0)
+        l->grad = aet_tensor_new_view (net->layers[l->alias].grad, l->alias_c0,
+                                       l->spec.out_channels);
     }
   net->input_grad = aet_tensor_new (net->input->c, net->input->d, net->input->h,
                                     net->input->w);
@@ -607,6 +683,27 @@ grad_of (AetUnet *net, gint index)
   return index == AET_LAYER_INPUT ? net->input_grad : net->layers[index].grad;
 }
 
+/* Backward passes write a gradient on first use and add to it after, so
+ * no gradient is zeroed beforehand: whether layer `index`'s (or the
+ * input's) already holds a value.  A view's is its concatenation's. */
+static gboolean
+grad_is_set (AetUnet *net, gint index)
+{
+  if (index == AET_LAYER_INPUT)
+    return net->input_grad_set;
+  Layer *l = &net->layers[index];
+  return l->alias >= 0 ? grad_is_set (net, l->alias) : l->grad_set;
+}
+
+static void
+grad_mark_set (AetUnet *net, gint index)
+{
+  if (index == AET_LAYER_INPUT)
+    net->input_grad_set = TRUE;
+  else
+    net->layers[index].grad_set = TRUE;
+}
+
 static gfloat *
 param_data (AetUnet *net, gint slot)
 {
@@ -626,6 +723,22 @@ layer_forward (AetUnet *net, Layer *l)
   AetTensor *x = output_of (net, s->inputs[0]);
   AetTensor *z = l->pre != NULL ? l->pre : l->out;
   gsize vox = aet_tensor_voxels (z);
+  const gfloat *bias = param_data (net, l->p_bias);
+  if (s->kind == AET_LAYER_CONV3D && l->pre == NULL)
+    {
+      /* bias and activation as the convolution writes its outputs */
+      aet_conv3d_forward_act (&l->geom, param_data (net, l->p_weight), x->data, bias,
+                              s->activation, s->slope, l->out->data, net->scratch,
+                              net->n_threads);
+      return;
+    }
+  if (s->kind == AET_LAYER_CONVT3D && l->pre == NULL)
+    {
+      aet_conv3d_transposed_act (&l->geom, param_data (net, l->p_weight), x->data, bias,
+                                 s->activation, s->slope, l->out->data, net->scratch,
+                                 net->n_threads);
+      return;
+    }
   switch (s->kind)
     {
     case AET_LAYER_CONV3D:
@@ -633,9 +746,8 @@ layer_forward (AetUnet *net, Layer *l)
                           net->scratch, net->n_threads);
       break;
     case AET_LAYER_CONVT3D:
-      aet_tensor_zero (z);
       aet_conv3d_backward_data (&l->geom, param_data (net, l->p_weight), x->data, z->data,
-                                net->scratch, net->n_threads);
+                                FALSE, net->scratch, net->n_threads);
       break;
     case AET_LAYER_MAXPOOL:
       aet_maxpool_forward (x->data, l->in_size, s->in_channels, s->kernel, z->data,
@@ -648,18 +760,24 @@ layer_forward (AetUnet *net, Layer *l)
         for (gint j = 0; j < s->n_inputs; j++)
           {
             AetTensor *in = output_of (net, s->inputs[j]);
-            memcpy (z->data + at, in->data, in->n * sizeof (gfloat));
+            if (in->data != z->data + at)   /* else it wrote here itself */
+              memcpy (z->data + at, in->data, in->n * sizeof (gfloat));
             at += in->n;
           }
       }
       break;
     }
-  if (l->p_bias >= 0)
-    aet_bias_forward (z->data, param_data (net, l->p_bias), s->out_channels, vox);
-  if (l->pre != NULL)
-    aet_group_norm_forward (l->pre->data, l->out->data, param_data (net, l->p_gamma),
-                            param_data (net, l->p_beta), s->out_channels, s->groups, vox,
-                            l->mean, l->rstd);
+  if (l->pre == NULL)
+    {
+      aet_bias_activation_forward (z->data, bias, s->activation, s->slope, s->out_channels,
+                                   vox, net->n_threads);
+      return;
+    }
+  if (bias != NULL)
+    aet_bias_forward (z->data, bias, s->out_channels, vox);
+  aet_group_norm_forward (l->pre->data, l->out->data, param_data (net, l->p_gamma),
+                          param_data (net, l->p_beta), s->out_channels, s->groups, vox,
+                          l->mean, l->rstd);
   aet_activation_forward (s->activation, s->slope, l->out->data, l->out->n);
 }
 
@@ -678,7 +796,12 @@ aet_unet_forward (AetUnet *net, const AetTensor *input, GError **error)
     return NULL;
   memcpy (net->input->data, input->data, input->n * sizeof (gfloat));
   for (guint i = 0; i < net->n_layers; i++)
-    layer_forward (net, &net->layers[i]);
+    {
+      gint64 t0 = net->profiling ? g_get_monotonic_time () : 0;
+      layer_forward (net, &net->layers[i]);
+      if (net->profiling)
+        net->layers[i].seconds[0] += (g_get_monotonic_time () - t0) * 1e-6;
+    }
   return net->layers[net->n_layers - 1].out;
 }
 
@@ -704,23 +827,60 @@ aet_unet_zero_param_grads (AetUnet *net)
     }
 }
 
+/* Zeroing a tensor in chunks of 64 Ki floats split among threads. */
+typedef struct
+{
+  gfloat *data;
+  gsize n;
+} TensorZero;
+
+#define ZERO_CHUNK ((gsize) 1 << 16)
+
 static void
-layer_backward (AetUnet *net, Layer *l)
+zero_chunks (gsize start, gsize end, guint t, gpointer user_data)
+{
+  TensorZero *z = user_data;
+  gsize a = start * ZERO_CHUNK, b = MIN (end * ZERO_CHUNK, z->n);
+  memset (z->data + a, 0, (b - a) * sizeof (gfloat));
+}
+
+static void
+tensor_zero (AetTensor *t, guint n_threads)
+{
+  TensorZero z = { t->data, t->n };
+  aet_parallel_for (n_threads, (t->n + ZERO_CHUNK - 1) / ZERO_CHUNK, zero_chunks, &z);
+}
+
+static void
+layer_backward (AetUnet *net, Layer *l, guint index)
 {
   const AetLayerSpec *s = &l->spec;
   AetTensor *g = l->grad;
   gsize vox = aet_tensor_voxels (g);
-  aet_activation_backward (s->activation, s->slope, l->out->data, g->data, g->n);
-  if (l->pre != NULL)
-    aet_group_norm_backward (l->pre->data, g->data, param_data (net, l->p_gamma),
-                             s->out_channels, s->groups, vox, l->mean, l->rstd,
-                             param_grad (net, l->p_gamma), param_grad (net, l->p_beta));
-  if (l->p_bias >= 0)
-    aet_bias_backward (g->data, param_grad (net, l->p_bias), s->out_channels, vox);
+  if (!grad_is_set (net, (gint) index))
+    {
+      /* nothing reads this layer: no gradient reached it */
+      tensor_zero (g, net->n_threads);
+      grad_mark_set (net, (gint) index);
+    }
+  if (l->pre == NULL)
+    aet_activation_bias_backward (s->activation, s->slope, l->out->data, g->data,
+                                  param_grad (net, l->p_bias), s->out_channels, vox,
+                                  net->n_threads);
+  else
+    {
+      aet_activation_backward (s->activation, s->slope, l->out->data, g->data, g->n);
+      aet_group_norm_backward (l->pre->data, g->data, param_data (net, l->p_gamma),
+                               s->out_channels, s->groups, vox, l->mean, l->rstd,
+                               param_grad (net, l->p_gamma), param_grad (net, l->p_beta));
+      if (l->p_bias >= 0)
+        aet_bias_backward (g->data, param_grad (net, l->p_bias), s->out_channels, vox);
+    }
 
   gint src = s->inputs[0];
   gboolean need_dx = src != AET_LAYER_INPUT || net->want_input_grad;
   AetTensor *x = output_of (net, src), *dx = grad_of (net, src);
+  gboolean add = grad_is_set (net, src);   /* else the first write sets dx */
   switch (s->kind)
     {
     case AET_LAYER_CONV3D:
@@ -728,19 +888,23 @@ layer_backward (AetUnet *net, Layer *l)
                                    net->scratch, net->n_threads);
       if (need_dx)
         aet_conv3d_backward_data (&l->geom, param_data (net, l->p_weight), g->data, dx->data,
-                                  net->scratch, net->n_threads);
+                                  add, net->scratch, net->n_threads);
       break;
     case AET_LAYER_CONVT3D:
       /* the adjoint convolution runs from our output (g) to our input (x) */
       aet_conv3d_backward_weights (&l->geom, g->data, x->data, param_grad (net, l->p_weight),
                                    net->scratch, net->n_threads);
       if (need_dx)
-        aet_conv3d_forward (&l->geom, param_data (net, l->p_weight), g->data, dx->data, TRUE,
+        aet_conv3d_forward (&l->geom, param_data (net, l->p_weight), g->data, dx->data, add,
                             net->scratch, net->n_threads);
       break;
     case AET_LAYER_MAXPOOL:
       if (need_dx)
-        aet_maxpool_backward (g->data, l->argmax, g->n, dx->data);
+        {
+          if (!add)
+            tensor_zero (dx, net->n_threads);
+          aet_maxpool_backward (g->data, l->argmax, g->n, dx->data);
+        }
       break;
     case AET_LAYER_CONCAT:
     default:
@@ -748,15 +912,26 @@ layer_backward (AetUnet *net, Layer *l)
         gsize at = 0;
         for (gint j = 0; j < s->n_inputs; j++)
           {
-            AetTensor *gi = grad_of (net, s->inputs[j]);
-            if (s->inputs[j] != AET_LAYER_INPUT || net->want_input_grad)
-              for (gsize k = 0; k < gi->n; k++)
-                gi->data[k] += g->data[at + k];
+            gint in = s->inputs[j];
+            AetTensor *gi = grad_of (net, in);
+            /* an aliased input's gradient is this memory already */
+            if ((in != AET_LAYER_INPUT || net->want_input_grad) && gi->data != g->data + at)
+              {
+                if (grad_is_set (net, in))
+                  for (gsize k = 0; k < gi->n; k++)
+                    gi->data[k] += g->data[at + k];
+                else
+                  memcpy (gi->data, g->data + at, gi->n * sizeof (gfloat));
+                grad_mark_set (net, in);
+              }
             at += gi->n;
           }
       }
+      need_dx = FALSE;
       break;
     }
+  if (need_dx)
+    grad_mark_set (net, src);
 }
 
 void
@@ -766,13 +941,36 @@ aet_unet_backward (AetUnet *net, const AetTensor *grad_output)
   plan_grads (net);
   Layer *last = &net->layers[net->n_layers - 1];
   g_return_if_fail (aet_tensor_same_shape (grad_output, last->grad));
+  /* gradients are written by their first contributor, except a
+   * concatenation's that holds views: its parts may be written in any
+   * order, so it starts from zero */
+  for (guint i = 0; i < net->n_layers; i++)
+    net->layers[i].grad_set = FALSE;
+  net->input_grad_set = FALSE;
   for (guint i = 0; i + 1 < net->n_layers; i++)
-    aet_tensor_zero (net->layers[i].grad);
-  aet_tensor_zero (net->input_grad);
+    if (net->layers[i].alias >= 0)
+      {
+        Layer *top = &net->layers[net->layers[i].alias];
+        while (top->alias >= 0)
+          top = &net->layers[top->alias];
+        if (!top->grad_set)
+          {
+            tensor_zero (top->grad, net->n_threads);
+            top->grad_set = TRUE;
+          }
+      }
   if (grad_output != last->grad)
     memcpy (last->grad->data, grad_output->data, grad_output->n * sizeof (gfloat));
+  last->grad_set = TRUE;
   for (guint i = net->n_layers; i-- > 0;)
-    layer_backward (net, &net->layers[i]);
+    {
+      gint64 t0 = net->profiling ? g_get_monotonic_time () : 0;
+      layer_backward (net, &net->layers[i], i);
+      if (net->profiling)
+        net->layers[i].seconds[1] += (g_get_monotonic_time () - t0) * 1e-6;
+    }
+  if (net->want_input_grad && !net->input_grad_set)
+    tensor_zero (net->input_grad, net->n_threads);   /* no layer reads the input */
 }
 
 gdouble

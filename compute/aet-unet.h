@@ -83,6 +83,14 @@ void aet_unet_set_voxel_size (AetUnet *net, gdouble voxel_size);
 /* Threads for the convolutions and pooling (default 1). */
 void aet_unet_set_threads (AetUnet *net, guint n_threads);
 
+/* When enabled, every pass adds each layer's wall-clock seconds (forward,
+ * and backward) to counters that aet_unet_get_layer_seconds reads; enabling
+ * resets them.  For benchmarks: off by default. */
+void aet_unet_set_profiling (AetUnet *net, gboolean enable);
+/* The seconds summed so far for layer `index` (0 when profiling is off). */
+void aet_unet_get_layer_seconds (const AetUnet *net, guint index, gdouble *forward,
+                                 gdouble *backward);
+
 /* Input sizes must be multiples of this (the product of the strides down to
  * the coarsest level). */
 gint aet_unet_get_alignment (const AetUnet *net);

@@ -238,6 +238,125 @@ test_direct_equals_im2col (void)
     }
 }
 
+/* Largest |a − b| over n values relative to the largest |a|. */
+static gdouble
+max_rel_diff (const gfloat *a, const gfloat *b, gsize n)
+{
+  gdouble diff = 0.0, scale = 0.0;
+  for (gsize i = 0; i < n; i++)
+    {
+      diff = MAX (diff, fabs ((gdouble) a[i] - b[i]));
+      scale = MAX (scale, fabs ((gdouble) a[i]));
+    }
+  g_assert_cmpfloat (scale, >, 0.0);
+  return diff / scale;
+}
+
+/* One layer on a c×d×h×w input with non-zero biases, run by the direct
+ * kernels and by im2col + sgemm (2 threads): outputs, input gradient and
+ * every parameter gradient agree to float rounding.  Returns the worst
+ * relative difference. */
+static gdouble
+compare_methods (const AetLayerSpec *s, gint c, gint d, gint h, gint w)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
+  g_autoptr (AetTensor) x = aet_tensor_new (c, d, h, w);
+  fill_random (x->data, x->n, rand, 1.0);
+  AetTensor *y[2] = { NULL, NULL }, *gx[2] = { NULL, NULL };
+  GPtrArray *grads[2] = { g_ptr_array_new_with_free_func (g_free),
+                          g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr (AetTensor) r = NULL;
+  gdouble worst = 0.0;
+  for (int m = 0; m < 2; m++)
+    {
+      aet_conv3d_set_method (m == 0 ? AET_CONV_DIRECT : AET_CONV_IM2COL);
+      g_autoptr (AetUnet) net = net_of (s, 1, c);
+      aet_unet_init_he (net, 4);
+      g_autoptr (GRand) brand = g_rand_new_with_seed (9);
+      fill_random (aet_unet_get_param (net, 1)->data, aet_unet_get_param (net, 1)->n, brand,
+                   0.3);
+      aet_unet_set_threads (net, 2);
+      aet_unet_set_input_grad (net, TRUE);
+      const AetTensor *out = aet_unet_forward (net, x, NULL);
+      g_assert_nonnull (out);
+      y[m] = aet_tensor_new (out->c, out->d, out->h, out->w);
+      memcpy (y[m]->data, out->data, out->n * sizeof (gfloat));
+      if (r == NULL)
+        {
+          r = aet_tensor_new (out->c, out->d, out->h, out->w);
+          fill_random (r->data, r->n, rand, 1.0);
+        }
+      aet_unet_zero_param_grads (net);
+      aet_unet_backward (net, r);
+      const AetTensor *g = aet_unet_get_input_grad (net);
+      gx[m] = aet_tensor_new (g->c, g->d, g->h, g->w);
+      memcpy (gx[m]->data, g->data, g->n * sizeof (gfloat));
+      for (guint k = 0; k < aet_unet_get_n_params (net); k++)
+        {
+          AetParam *p = aet_unet_get_param (net, k);
+          g_ptr_array_add (grads[m], g_memdup2 (p->grad, p->n * sizeof (gfloat)));
+        }
+      if (m == 1)
+        for (guint k = 0; k < aet_unet_get_n_params (net); k++)
+          worst = MAX (worst, max_rel_diff (grads[0]->pdata[k], grads[1]->pdata[k],
+                                            aet_unet_get_param (net, k)->n));
+    }
+  aet_conv3d_set_method (AET_CONV_DIRECT);
+  worst = MAX (worst, max_rel_diff (y[0]->data, y[1]->data, y[0]->n));
+  worst = MAX (worst, max_rel_diff (gx[0]->data, gx[1]->data, gx[0]->n));
+  for (int m = 0; m < 2; m++)
+    {
+      aet_tensor_free (y[m]);
+      aet_tensor_free (gx[m]);
+      g_ptr_array_unref (grads[m]);
+    }
+  return worst;
+}
+
+/* The direct kernels' edge cases against im2col: rows of 1–4 vector blocks
+ * with ragged tails (widths 5 … 70), one input channel, the fused bias and
+ * LeakyReLU, and the 2×2×2 stride-2 kernels both ways, with odd sizes. */
+static void
+test_direct_widths (void)
+{
+  static const gint widths[] = { 5, 16, 21, 37, 48, 53, 70 };
+  for (guint i = 0; i < G_N_ELEMENTS (widths); i++)
+    {
+      AetLayerSpec s = spec (AET_LAYER_CONV3D, 8, 8, 3, 1, 1, AET_ACT_LEAKY_RELU,
+                             AET_LAYER_INPUT);
+      gdouble e = compare_methods (&s, 8, 4, 3, widths[i]);
+      g_test_message ("conv3d 8 → 8, width %d: %.2e", widths[i], e);
+      g_assert_cmpfloat (e, <, 1e-5);
+    }
+  AetLayerSpec one = spec (AET_LAYER_CONV3D, 1, 16, 3, 1, 1, AET_ACT_RELU, AET_LAYER_INPUT);
+  gdouble e = compare_methods (&one, 1, 5, 6, 33);
+  g_test_message ("conv3d 1 → 16, ReLU: %.2e", e);
+  g_assert_cmpfloat (e, <, 1e-5);
+  AetLayerSpec up = spec (AET_LAYER_CONVT3D, 16, 8, 2, 2, 0, AET_ACT_LEAKY_RELU,
+                          AET_LAYER_INPUT);
+  for (gint w = 5; w <= 21; w += 16)
+    {
+      e = compare_methods (&up, 16, 3, 4, w);
+      g_test_message ("convt3d 16 → 8 k2 s2, width %d: %.2e", w, e);
+      g_assert_cmpfloat (e, <, 1e-5);
+    }
+  AetLayerSpec down = spec (AET_LAYER_CONV3D, 8, 16, 2, 2, 0, AET_ACT_NONE, AET_LAYER_INPUT);
+  e = compare_methods (&down, 8, 5, 7, 37);
+  g_test_message ("conv3d 8 → 16 k2 s2 on 37×7×5: %.2e", e);
+  g_assert_cmpfloat (e, <, 1e-5);
+}
+
+static void
+test_convt_direct (void)
+{
+  /* channels in eights: the 2×2×2 stride-2 kernels (forward with the
+   * fused LeakyReLU, input gradient, weight gradient) */
+  AetLayerSpec s = spec (AET_LAYER_CONVT3D, 8, 8, 2, 2, 0, AET_ACT_LEAKY_RELU,
+                         AET_LAYER_INPUT);
+  g_autoptr (AetUnet) net = net_of (&s, 1, 8);
+  check_net (net, 8, 3, 2, 19, 5e-4, "convt3d 8 to 8 k2 s2 (direct kernel)");
+}
+
 static void
 test_conv_strided (void)
 {
@@ -284,6 +403,44 @@ test_maxpool (void)
   check_net (net, 2, 6, 4, 8, 5e-4, "maxpool k2");
 }
 
+/* The 2×2×2 max-pool against a plain loop: values and argmax (the first of
+ * equal maxima in z, y, x order), on data with many ties and a ragged row
+ * end (37 outputs per row). */
+static void
+test_maxpool_ties (void)
+{
+  const gint in[3] = { 6, 10, 74 }, c = 3;
+  gsize n_in = (gsize) c * in[0] * in[1] * in[2], n_out = n_in / 8;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (17);
+  g_autofree gfloat *x = g_new (gfloat, n_in);
+  for (gsize i = 0; i < n_in; i++)
+    x[i] = (gfloat) g_rand_int_range (rand, -2, 3);
+  g_autofree gfloat *y = g_new (gfloat, n_out);
+  g_autofree guint32 *arg = g_new (guint32, n_out);
+  aet_maxpool_forward (x, in, c, 2, y, arg, 2);
+  gsize o = 0;
+  for (gint ch = 0; ch < c; ch++)
+    for (gint z = 0; z < in[0] / 2; z++)
+      for (gint yy = 0; yy < in[1] / 2; yy++)
+        for (gint xx = 0; xx < in[2] / 2; xx++, o++)
+          {
+            gsize best = 0;
+            gboolean first = TRUE;
+            for (gint dz = 0; dz < 2; dz++)
+              for (gint dy = 0; dy < 2; dy++)
+                for (gint dx = 0; dx < 2; dx++)
+                  {
+                    gsize i = (((gsize) ch * in[0] + 2 * z + dz) * in[1] + 2 * yy + dy) * in[2]
+                              + 2 * xx + dx;
+                    if (first || x[i] > x[best])
+                      best = i;
+                    first = FALSE;
+                  }
+            g_assert_cmpuint (arg[o], ==, best);
+            g_assert_cmpfloat (y[o], ==, x[best]);
+          }
+}
+
 static void
 test_concat (void)
 {
@@ -299,6 +456,102 @@ test_concat (void)
   s[2].inputs[1] = 0;
   g_autoptr (AetUnet) net = net_of (s, 4, 1);
   check_net (net, 1, 4, 5, 4, 5e-4, "concat");
+}
+
+/* Copies layer `from`'s parameters in src to layer `to` of dst. */
+static void
+copy_layer_params (AetUnet *dst, guint to, AetUnet *src, guint from)
+{
+  for (guint k = 0; k < aet_unet_get_n_params (dst); k++)
+    {
+      AetParam *p = aet_unet_get_param (dst, k);
+      for (guint j = 0; p->layer == to && j < aet_unet_get_n_params (src); j++)
+        {
+          AetParam *q = aet_unet_get_param (src, j);
+          if (q->layer == from && g_str_equal (q->name, p->name))
+            memcpy (p->data, q->data, p->n * sizeof (gfloat));
+        }
+    }
+}
+
+/* The last layer's output of net on x, copied. */
+static AetTensor *
+output_copy (AetUnet *net, const AetTensor *x)
+{
+  const AetTensor *o = aet_unet_forward (net, x, NULL);
+  g_assert_nonnull (o);
+  AetTensor *t = aet_tensor_new (o->c, o->d, o->h, o->w);
+  memcpy (t->data, o->data, o->n * sizeof (gfloat));
+  return t;
+}
+
+/* Layers read by concatenations write into the concatenation's buffer
+ * (aet-unet.c): nested (a concatenation read by another), a repeated input
+ * (copied the second time) and a layer read by two concatenations (the
+ * later one takes it, the earlier copies it).  The output must be exactly
+ * the branches side by side, and the gradients must pass the check, with
+ * layer 0 also feeding a convolution directly, a layer nobody reads, and
+ * the network input concatenated with the result. */
+static void
+test_concat_views (void)
+{
+  AetLayerSpec s[8] = {
+    spec (AET_LAYER_CONV3D, 1, 2, 3, 1, 1, AET_ACT_LEAKY_RELU, AET_LAYER_INPUT),
+    spec (AET_LAYER_CONV3D, 1, 3, 3, 1, 1, AET_ACT_NONE, AET_LAYER_INPUT),
+    spec (AET_LAYER_CONCAT, 5, 5, 0, 0, 0, AET_ACT_NONE, 0),
+    spec (AET_LAYER_CONV3D, 2, 2, 1, 1, 0, AET_ACT_NONE, 0),
+    spec (AET_LAYER_CONCAT, 14, 14, 0, 0, 0, AET_ACT_NONE, 0),
+    spec (AET_LAYER_CONV3D, 14, 1, 1, 1, 0, AET_ACT_NONE, 4),
+    /* read by nobody: no gradient reaches it */
+    spec (AET_LAYER_MAXPOOL, 2, 2, 2, 2, 0, AET_ACT_NONE, 3),
+    /* the network input next to the result: copied, its gradient written
+     * first by the copy, then added to by layers 0 and 1 */
+    spec (AET_LAYER_CONCAT, 2, 2, 0, 0, 0, AET_ACT_NONE, 5),
+  };
+  s[2].n_inputs = 2;
+  s[2].inputs[0] = 1;
+  s[2].inputs[1] = 0;
+  s[4].n_inputs = 4;
+  s[4].inputs[0] = 2;
+  s[4].inputs[1] = 0;
+  s[4].inputs[2] = 2;
+  s[4].inputs[3] = 3;
+  s[7].n_inputs = 2;
+  s[7].inputs[1] = AET_LAYER_INPUT;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (21);
+  g_autoptr (AetTensor) x = aet_tensor_new (1, 4, 5, 6);
+  fill_random (x->data, x->n, rand, 1.0);
+
+  /* the network up to the outer concatenation, against each branch alone
+   * with the same weights: layer 0, layer 1, and layer 3 after layer 0 */
+  g_autoptr (AetUnet) cat = net_of (s, 5, 1);
+  aet_unet_init_he (cat, 3);
+  g_autoptr (AetTensor) y = output_copy (cat, x);
+  g_assert_cmpint (y->c, ==, 14);
+  g_autoptr (AetUnet) n0 = net_of (&s[0], 1, 1);
+  g_autoptr (AetUnet) n1 = net_of (&s[1], 1, 1);
+  AetLayerSpec s03[2] = { s[0], s[3] };
+  g_autoptr (AetUnet) n3 = net_of (s03, 2, 1);
+  copy_layer_params (n0, 0, cat, 0);
+  copy_layer_params (n1, 0, cat, 1);
+  copy_layer_params (n3, 0, cat, 0);
+  copy_layer_params (n3, 1, cat, 3);
+  g_autoptr (AetTensor) b0 = output_copy (n0, x);
+  g_autoptr (AetTensor) b1 = output_copy (n1, x);
+  g_autoptr (AetTensor) b3 = output_copy (n3, x);
+  /* [[1, 0], 0, [1, 0], 3] */
+  const AetTensor *parts[6] = { b1, b0, b0, b1, b0, b3 };
+  gsize at = 0;
+  for (guint k = 0; k < G_N_ELEMENTS (parts); k++)
+    {
+      g_assert_cmpmem (y->data + at, parts[k]->n * sizeof (gfloat), parts[k]->data,
+                       parts[k]->n * sizeof (gfloat));
+      at += parts[k]->n;
+    }
+  g_assert_cmpuint (at, ==, y->n);
+
+  g_autoptr (AetUnet) net = net_of (s, 8, 1);
+  check_net (net, 1, 4, 6, 4, 5e-4, "concat views");
 }
 
 static void
@@ -422,6 +675,65 @@ test_thread_count_invariance (void)
     }
 }
 
+/* The direct kernels cut the work into the same tasks and groups for any
+ * thread count: outputs and gradients are bitwise the same on 1 and 3
+ * threads (where the build has them for both layers). */
+static void
+test_direct_threads_bitwise (void)
+{
+  AetLayerSpec s[2] = {
+    spec (AET_LAYER_CONV3D, 8, 16, 3, 1, 1, AET_ACT_LEAKY_RELU, AET_LAYER_INPUT),
+    spec (AET_LAYER_CONVT3D, 16, 8, 2, 2, 0, AET_ACT_NONE, 0),
+  };
+  AetConvGeom conv, up;
+  aet_conv_geom_init (&conv, 8, 6, 9, 40, 16, 3, 1, 1);
+  aet_conv_geom_init (&up, 8, 12, 18, 80, 16, 2, 2, 0);   /* the convolution it undoes */
+  if (!aet_conv3d_is_direct (&conv) || !aet_conv3d_is_direct (&up))
+    {
+      g_test_skip ("this build has no direct kernel for one of the layers");
+      return;
+    }
+  g_autoptr (GRand) rand = g_rand_new_with_seed (31);
+  g_autoptr (AetTensor) x = aet_tensor_new (8, 6, 9, 40);
+  fill_random (x->data, x->n, rand, 1.0);
+  g_autoptr (AetTensor) r = aet_tensor_new (8, 12, 18, 80);
+  fill_random (r->data, r->n, rand, 1.0);
+  g_autoptr (AetTensor) y1 = NULL;
+  g_autoptr (AetTensor) g1 = NULL;
+  g_autoptr (GPtrArray) p1 = g_ptr_array_new_with_free_func (g_free);
+  for (guint threads = 1; threads <= 3; threads += 2)
+    {
+      g_autoptr (AetUnet) net = net_of (s, 2, 8);
+      aet_unet_init_he (net, 5);
+      aet_unet_set_threads (net, threads);
+      aet_unet_set_input_grad (net, TRUE);
+      g_autoptr (AetTensor) y = output_copy (net, x);
+      aet_unet_zero_param_grads (net);
+      aet_unet_backward (net, r);
+      const AetTensor *g = aet_unet_get_input_grad (net);
+      if (threads == 1)
+        {
+          y1 = g_steal_pointer (&y);
+          g1 = aet_tensor_new (g->c, g->d, g->h, g->w);
+          memcpy (g1->data, g->data, g->n * sizeof (gfloat));
+          for (guint k = 0; k < aet_unet_get_n_params (net); k++)
+            {
+              AetParam *p = aet_unet_get_param (net, k);
+              g_ptr_array_add (p1, g_memdup2 (p->grad, p->n * sizeof (gfloat)));
+            }
+          continue;
+        }
+      g_assert_cmpmem (y->data, y->n * sizeof (gfloat), y1->data, y1->n * sizeof (gfloat));
+      g_assert_cmpmem (g->data, g->n * sizeof (gfloat), g1->data, g1->n * sizeof (gfloat));
+      for (guint k = 0; k < aet_unet_get_n_params (net); k++)
+        {
+          AetParam *p = aet_unet_get_param (net, k);
+          g_assert_cmpmem (p->grad, p->n * sizeof (gfloat), p1->pdata[k],
+                           p->n * sizeof (gfloat));
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -429,15 +741,20 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/nn-grad/conv3d", test_conv);
   g_test_add_func ("/compute/nn-grad/conv3d-direct", test_conv_direct);
   g_test_add_func ("/compute/nn-grad/direct-equals-im2col", test_direct_equals_im2col);
+  g_test_add_func ("/compute/nn-grad/direct-widths", test_direct_widths);
+  g_test_add_func ("/compute/nn-grad/convt-direct", test_convt_direct);
   g_test_add_func ("/compute/nn-grad/conv3d-strided", test_conv_strided);
   g_test_add_func ("/compute/nn-grad/conv3d-pointwise", test_conv_pointwise);
   g_test_add_func ("/compute/nn-grad/convt3d", test_convt);
   g_test_add_func ("/compute/nn-grad/convt3d-k3", test_convt_k3);
   g_test_add_func ("/compute/nn-grad/maxpool", test_maxpool);
+  g_test_add_func ("/compute/nn-grad/maxpool-ties", test_maxpool_ties);
   g_test_add_func ("/compute/nn-grad/concat", test_concat);
+  g_test_add_func ("/compute/nn-grad/concat-views", test_concat_views);
   g_test_add_func ("/compute/nn-grad/group-norm", test_group_norm);
   g_test_add_func ("/compute/nn-grad/unet", test_unet);
   g_test_add_func ("/compute/nn-grad/unet-euler", test_unet_euler);
   g_test_add_func ("/compute/nn-grad/threads", test_thread_count_invariance);
+  g_test_add_func ("/compute/nn-grad/direct-threads-bitwise", test_direct_threads_bitwise);
   return g_test_run ();
 }
