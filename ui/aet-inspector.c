@@ -233,7 +233,10 @@ aet_inspector_set_analysis (AetInspector *self, const AetAtoms *atoms,
                                           GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
           gtk_grid_attach (GTK_GRID (self->facet_grid), sw, 0, i + 1, 1, 1);
           g_snprintf (buf, sizeof buf, "(%d %d %d)", f->miller[0], f->miller[1], f->miller[2]);
-          gtk_grid_attach (GTK_GRID (self->facet_grid), cell (buf, FALSE), 1, i + 1, 1, 1);
+          /* negative indices with a real minus sign, as in the figures */
+          g_auto (GStrv) parts = g_strsplit (buf, "-", -1);
+          g_autofree char *miller = g_strjoinv ("−", parts);
+          gtk_grid_attach (GTK_GRID (self->facet_grid), cell (miller, FALSE), 1, i + 1, 1, 1);
           fmt (buf, sizeof buf, "%.0f", f->area);
           gtk_grid_attach (GTK_GRID (self->facet_grid), cell (buf, TRUE), 2, i + 1, 1, 1);
           g_snprintf (buf, sizeof buf, "%zu", f->n_atoms);
