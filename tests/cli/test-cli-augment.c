@@ -8,28 +8,15 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "run-aet.h"
+
 static char *dir;
 
 /* Runs the aet binary with args; returns the exit status, stderr in *err. */
 static int
 run_aet (const char *const *args, char **envp, char **err)
 {
-  const char *bin = g_getenv ("AET_BIN");
-  g_assert_nonnull (bin);
-  GPtrArray *argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) bin);
-  for (const char *const *a = args; *a != NULL; a++)
-    g_ptr_array_add (argv, (gpointer) *a);
-  g_ptr_array_add (argv, NULL);
-  g_autoptr (GError) error = NULL;
-  int status = 0;
-  g_autofree char *out = NULL;
-  gboolean ok = g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
-                              &out, err, &status, &error);
-  g_ptr_array_free (argv, TRUE);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+  return run_aet_env (args, envp, NULL, err);
 }
 
 static char *

@@ -4,9 +4,9 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "aet-canvas.h"
+#include "run-aet.h"
 #include "small-project.h"
 
 static char *dir;
@@ -16,22 +16,7 @@ static char *project;
 static int
 run_aet (const char *const *args, char **err)
 {
-  const char *bin = g_getenv ("AET_BIN");
-  g_assert_nonnull (bin);
-  GPtrArray *argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) bin);
-  for (const char *const *a = args; *a != NULL; a++)
-    g_ptr_array_add (argv, (gpointer) *a);
-  g_ptr_array_add (argv, NULL);
-  g_autoptr (GError) error = NULL;
-  int status = 0;
-  g_autofree char *out = NULL;
-  gboolean ok = g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                              &out, err, &status, &error);
-  g_ptr_array_free (argv, TRUE);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+  return run_aet_env (args, NULL, NULL, err);
 }
 
 static char *
