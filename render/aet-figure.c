@@ -908,12 +908,6 @@ compose (AetFigure *f)
 
 #undef P
 
-const AetCanvas *
-aet_figure_get_canvas (AetFigure *f)
-{
-  return f->rendered ? f->canvas : NULL;
-}
-
 static gboolean
 ensure_rendered (AetFigure *f, GError **error)
 {

@@ -95,10 +95,6 @@ gboolean aet_figure_render (AetFigure *figure, GError **error);
  * destroyed on the calling thread (a worker thread may call it). */
 gboolean aet_figure_render_offscreen (AetFigure *figure, GError **error);
 
-/* The composed figure as a canvas (borrowed, valid until the next render
- * or the figure is freed); NULL before the panels are rendered. */
-const AetCanvas *aet_figure_get_canvas (AetFigure *figure);
-
 /* Writes .png (width × height pixels, the DPI recorded), .svg or .pdf
  * (a page of width·72/dpi × height·72/dpi points).  Atomic. */
 gboolean aet_figure_save (AetFigure *figure, const char *path, GError **error);
