@@ -51,12 +51,16 @@ aet_cmd_train (int argc, char **argv)
   AetTrainParams params;
   aet_train_params_init (&params);
   g_autofree char *output = NULL, *resume = NULL, *pool = NULL, *export_path = NULL;
+  gboolean make_pool = FALSE;
   gint64 steps = params.steps, checkpoint_every = params.checkpoint_every;
   gint64 val_every = params.val_every, log_every = params.log_every;
   gint64 seed = (gint64) params.seed;
   gint patch = params.patch, base = params.base, depth = params.depth;
   gint pairs = (gint) params.n_pairs, size = params.volume_size;
   gint iterations = params.genfire_iterations;
+  gint pool_start = (gint) params.pool_start, val_pairs = (gint) params.n_val_pairs;
+  gint val_patches = (gint) params.val_patches;
+  gdouble substrate = params.substrate_fraction;
   gdouble lr = params.lr, warmup = (gdouble) params.lr_warmup;
   gdouble half_life = (gdouble) params.lr_half_life;
 
@@ -72,6 +76,8 @@ aet_cmd_train (int argc, char **argv)
       "Write the --resume checkpoint's weights without the optimiser state (the file to "
       "ship) to FILE, and stop",
       "FILE" },
+    { "make-pool", 0, 0, G_OPTION_ARG_NONE, &make_pool,
+      "Make the pool's missing pairs (--pairs, --val-pairs) and stop", NULL },
     { "pool", 0, 0, G_OPTION_ARG_FILENAME, &pool,
       "Folder of cached training pairs (train-pool beside -o)", "DIR" },
     { "base", 0, 0, G_OPTION_ARG_INT, &base, "U-Net base channels, new runs (8)", "N" },
@@ -81,6 +87,13 @@ aet_cmd_train (int argc, char **argv)
     { "half-life", 0, 0, G_OPTION_ARG_DOUBLE, &half_life,
       "The learning rate halves every N steps (30000)", "N" },
     { "pairs", 0, 0, G_OPTION_ARG_INT, &pairs, "Training pairs in the pool at most (512)", "N" },
+    { "pool-start", 0, 0, G_OPTION_ARG_INT, &pool_start,
+      "Pairs drawn from at step 0; one more every 40 steps (8; a made pool: --pairs)", "N" },
+    { "substrate-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &substrate,
+      "Share of the simulated particles on a substrate (0.2)", "F" },
+    { "val-pairs", 0, 0, G_OPTION_ARG_INT, &val_pairs, "Validation pairs (4)", "N" },
+    { "val-patches", 0, 0, G_OPTION_ARG_INT, &val_patches,
+      "Fixed validation patches per validation pair (2)", "N" },
     { "checkpoint-every", 0, 0, G_OPTION_ARG_INT64, &checkpoint_every,
       "Write a checkpoint every N steps (500)", "N" },
     { "validate-every", 0, 0, G_OPTION_ARG_INT64, &val_every,
@@ -119,12 +132,16 @@ aet_cmd_train (int argc, char **argv)
                    n_params);
       return AET_EXIT_OK;
     }
-  if (output == NULL)
+  if (make_pool && output == NULL && pool == NULL)
+    return aet_cli_usage ("train", "--make-pool: give the pool folder with --pool");
+  if (output == NULL && !make_pool)
     return aet_cli_usage ("train", "give -o weights.h5");
   if (seed < 0)
     return aet_cli_usage ("train", "--seed %" G_GINT64_FORMAT ": must be ≥ 0", seed);
   if (pairs < 1)
     return aet_cli_usage ("train", "--pairs %d: must be ≥ 1", pairs);
+  if (pool_start < 1 || val_pairs < 1 || val_patches < 1)
+    return aet_cli_usage ("train", "--pool-start, --val-pairs and --val-patches must be ≥ 1");
 
   params.output = output;
   params.resume = resume;
@@ -138,6 +155,10 @@ aet_cmd_train (int argc, char **argv)
   params.lr_warmup = (gint64) warmup;
   params.lr_half_life = (gint64) half_life;
   params.n_pairs = (guint) pairs;
+  params.pool_start = (guint) MIN (pool_start, pairs);
+  params.n_val_pairs = (guint) val_pairs;
+  params.substrate_fraction = substrate;
+  params.val_patches = (guint) val_patches;
   params.checkpoint_every = checkpoint_every;
   params.val_every = val_every;
   params.log_every = log_every;
@@ -161,13 +182,21 @@ aet_cmd_train (int argc, char **argv)
   sigaction (SIGTERM, &action, NULL);
 
   AetTrainStats stats = { 0 };
-  gboolean ok = aet_train (&params, &stats, job, &error);
+  gboolean ok = make_pool ? aet_train_make_pool (&params, &stats, job, &error)
+                          : aet_train (&params, &stats, job, &error);
   interrupt_job = NULL;
   signal (SIGINT, SIG_DFL);
   signal (SIGTERM, SIG_DFL);
   aet_cli_job_finish (job);
   if (!ok)
     return aet_cli_fail (error);
+  if (make_pool)
+    {
+      aet_cli_say (&common, "pool: %u pairs made (%.0f s), %u there already\n",
+                   stats.pairs_generated, stats.generate_seconds,
+                   params.n_pairs + params.n_val_pairs - stats.pairs_generated);
+      return AET_EXIT_OK;
+    }
   gint64 done = stats.last_step - stats.first_step;
   aet_cli_say (&common,
                "trained %" G_GINT64_FORMAT " steps (now %" G_GINT64_FORMAT "), %.3f s/step; "

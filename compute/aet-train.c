@@ -28,6 +28,8 @@
 #define STREAM_VAL_PATCH 0x400000000ull
 #define STREAM_INIT 0x500000000ull   /* network initialisation */
 
+#define DEFAULT_SUBSTRATE_FRACTION 0.2
+
 /* The published box, to which atom counts and sizes are scaled. */
 #define REF_BOX_A (144 * 0.357)
 
@@ -55,6 +57,7 @@ aet_train_params_init (AetTrainParams *p)
   p->volume_size = 144;
   p->pixel = 0.357;
   p->genfire_iterations = 50;
+  p->substrate_fraction = DEFAULT_SUBSTRATE_FRACTION;
   p->cache_pairs = 16;
   p->output_init_scale = 0.1;
 }
@@ -73,7 +76,6 @@ aet_train_params_init (AetTrainParams *p)
 gboolean
 aet_train_params_validate (const AetTrainParams *p, GError **error)
 {
-  CHECK (p->output != NULL && p->output[0] != '\0', "train: no output file given");
   CHECK (p->steps >= 0 && p->steps <= G_GINT64_CONSTANT (1000000000),
          "train: steps %" G_GINT64_FORMAT ": expected 0 to 1e9", p->steps);
   CHECK (p->base >= 1 && p->base <= 64, "train: base %d: expected 1 to 64", p->base);
@@ -101,6 +103,9 @@ aet_train_params_validate (const AetTrainParams *p, GError **error)
          "train: the validation, checkpoint and log intervals must be positive");
   CHECK (p->genfire_iterations >= 1 && p->genfire_iterations <= 10000,
          "train: GENFIRE iterations %d: expected 1 to 10000", p->genfire_iterations);
+  CHECK (isfinite (p->substrate_fraction) && p->substrate_fraction >= 0
+           && p->substrate_fraction <= 1,
+         "train: substrate fraction %g: expected 0 to 1", p->substrate_fraction);
   CHECK (p->cache_pairs >= 1, "train: cache must hold at least one pair");
   CHECK (p->output_init_scale > 0 && p->output_init_scale <= 1,
          "train: output init scale %g: expected 0 to 1", p->output_init_scale);
@@ -275,7 +280,7 @@ aet_train_make_pair (const AetTrainParams *p, gboolean validation, guint index,
   gdouble u = aet_rng_uniform (&rng);
   sp.shape = u < 0.7 ? AET_SHAPE_SPHERE_UNION
                      : (u < 0.85 ? AET_SHAPE_TRUNCATED_OCTAHEDRON : AET_SHAPE_CUBOCTAHEDRON);
-  sp.substrate = aet_rng_uniform (&rng) < 0.2;
+  sp.substrate = aet_rng_uniform (&rng) < p->substrate_fraction;
   gdouble box_scale = p->volume_size * p->pixel / REF_BOX_A;
   gdouble want_atoms = aet_rng_range (&rng, 500, 2500) * pow (box_scale, 3);
   sp.b_input = aet_rng_range (&rng, 4, 7);
@@ -405,9 +410,13 @@ train_log (const AetTrainParams *p, const char *format, ...)
 static char *
 pair_path (Pool *pool, gboolean validation, guint index)
 {
+  /* pools of another substrate share hold other particles: name them apart */
+  g_autofree char *share = NULL;
+  if (fabs (pool->p->substrate_fraction - DEFAULT_SUBSTRATE_FRACTION) > 1e-9)
+    share = g_strdup_printf ("-sub%g", 100 * pool->p->substrate_fraction);
   g_autofree char *name = g_strdup_printf (
-    "%s-s%" G_GUINT64_FORMAT "-n%d-%06u.h5", validation ? "val" : "pair", pool->p->seed,
-    pool->p->volume_size, index);
+    "%s-s%" G_GUINT64_FORMAT "-n%d%s-%06u.h5", validation ? "val" : "pair", pool->p->seed,
+    pool->p->volume_size, share != NULL ? share : "", index);
   return g_build_filename (pool->dir, name, NULL);
 }
 
@@ -586,6 +595,43 @@ val_loss (AetUnet *net, const ValSet *vs, gdouble *loss, GError **error)
   return TRUE;
 }
 
+/* Opens the pool folder of p (made if missing) with an empty cache. */
+static gboolean
+pool_open (Pool *pool, const AetTrainParams *p, AetTrainStats *stats, GError **error)
+{
+  g_autofree char *dir = NULL;
+  if (p->pool_dir != NULL)
+    dir = g_strdup (p->pool_dir);
+  else if (p->output == NULL)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "train: give the pool folder or the output");
+      return FALSE;
+    }
+  else
+    {
+      g_autofree char *parent = g_path_get_dirname (p->output);
+      dir = g_build_filename (parent, "train-pool", NULL);
+    }
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_IO, "%s: cannot create the pool folder: %s", dir,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  *pool = (Pool) { .p = p, .dir = g_steal_pointer (&dir), .stats = stats };
+  pool->cache = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, pair_free);
+  g_queue_init (&pool->order);
+  return TRUE;
+}
+
+static void
+pool_close (Pool *pool)
+{
+  g_clear_pointer (&pool->cache, g_hash_table_unref);
+  g_queue_clear (&pool->order);
+  g_clear_pointer (&pool->dir, g_free);
+}
+
 /* ---- the loop --------------------------------------------------------- */
 
 gboolean
@@ -593,6 +639,11 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
 {
   if (!aet_train_params_validate (p, error))
     return FALSE;
+  if (p->output == NULL || p->output[0] == '\0')
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "train: no output file given");
+      return FALSE;
+    }
   AetTrainStats stats = { 0 };
 
   g_autoptr (AetUnet) net = NULL;
@@ -650,24 +701,10 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
   aet_unet_set_threads (net, aet_job_get_threads (job));
   stats.first_step = adam->step;
 
-  /* the pool folder */
-  g_autofree char *dir = NULL;
-  if (p->pool_dir != NULL)
-    dir = g_strdup (p->pool_dir);
-  else
-    {
-      g_autofree char *parent = g_path_get_dirname (p->output);
-      dir = g_build_filename (parent, "train-pool", NULL);
-    }
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    {
-      g_set_error (error, AET_ERROR, AET_ERROR_IO, "%s: cannot create the pool folder: %s", dir,
-                   g_strerror (errno));
-      return FALSE;
-    }
-  Pool pool = { .p = p, .dir = dir, .stats = &stats };
-  pool.cache = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, pair_free);
-  g_queue_init (&pool.order);
+  Pool pool;
+  if (!pool_open (&pool, p, &stats, error))
+    return FALSE;
+  const char *dir = pool.dir;
 
   ValSet vs = { 0 };
   gboolean ok = TRUE, interrupted = FALSE;
@@ -824,8 +861,46 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
     }
   stats.last_step = adam->step;
   val_set_clear (&vs);
-  g_hash_table_unref (pool.cache);
-  g_queue_clear (&pool.order);
+  pool_close (&pool);
+  if (stats_out != NULL)
+    *stats_out = stats;
+  return ok;
+}
+
+gboolean
+aet_train_make_pool (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job,
+                     GError **error)
+{
+  if (!aet_train_params_validate (p, error))
+    return FALSE;
+  AetTrainStats stats = { 0 };
+  Pool pool;
+  if (!pool_open (&pool, p, &stats, error))
+    return FALSE;
+  gboolean ok = TRUE;
+  guint total = p->n_val_pairs + p->n_pairs;
+  for (guint k = 0; k < total && ok; k++)
+    {
+      gboolean validation = k < p->n_val_pairs;
+      guint index = validation ? k : k - p->n_val_pairs;
+      aet_job_progress (job, (gdouble) k / total, "%s pair %u", validation ? "validation"
+                                                                          : "training", index);
+      g_autofree char *path = pair_path (&pool, validation, index);
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        continue;
+      ok = pool_get (&pool, validation, index, job, error) != NULL;
+      /* nothing is kept: each pair is on disk once made */
+      g_hash_table_remove_all (pool.cache);
+      g_queue_clear (&pool.order);
+    }
+  if (ok)
+    {
+      aet_job_progress (job, 1.0, "%u pairs", total);
+      train_log (p, "pool %s: %u validation and %u training pairs (%u made, %u there)",
+                 pool.dir, p->n_val_pairs, p->n_pairs, stats.pairs_generated,
+                 total - stats.pairs_generated);
+    }
+  pool_close (&pool);
   if (stats_out != NULL)
     *stats_out = stats;
   return ok;

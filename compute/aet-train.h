@@ -61,6 +61,8 @@ typedef struct
   gint volume_size;            /* simulated box edge, voxels; default 144 */
   gdouble pixel;               /* Å; default 0.357 */
   gint genfire_iterations;     /* default 50 */
+  gdouble substrate_fraction;  /* share of particles on a substrate; default 0.2.  Pool
+                                * files of another share are named "…-sub<percent>-…" */
   guint cache_pairs;           /* pairs kept in memory; default 16 */
   gdouble output_init_scale;   /* a new network's output layer weights × this; 0.1 */
   AetTrainLogFunc log_func;    /* may be NULL */
@@ -123,6 +125,13 @@ guint64 aet_train_pair_sim_seed (const AetTrainParams *params, gboolean validati
  * finishes, a checkpoint is written and the result is FALSE with
  * AET_ERROR_CANCELLED "train: interrupted, checkpoint saved to <output>".
  * stats may be NULL. */
+/* Makes every missing validation and training pair of the pool (n_val_pairs
+ * + n_pairs) and stops, so the pool can be made ahead of training, or by
+ * another process while a run trains on another pool.  Pairs already on
+ * disk are not read.  Cancellable (AET_ERROR_CANCELLED). */
+gboolean aet_train_make_pool (const AetTrainParams *params, AetTrainStats *stats,
+                              AetJob *job, GError **error);
+
 gboolean aet_train (const AetTrainParams *params, AetTrainStats *stats, AetJob *job,
                     GError **error);
 

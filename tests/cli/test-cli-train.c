@@ -67,6 +67,14 @@ test_usage (void)
   g_autofree char *out2 = NULL, *err2 = NULL;
   g_assert_cmpint (run_train (bad_patch, &out2, &err2), ==, 2);
   g_assert_true (g_str_has_prefix (err2, "aet: error: train: patch 30"));
+  const char *no_pool[] = { "--make-pool", NULL };
+  g_autofree char *out3 = NULL, *err3 = NULL;
+  g_assert_cmpint (run_train (no_pool, &out3, &err3), ==, 2);
+  g_assert_cmpstr (err3, ==, "aet: error: train: --make-pool: give the pool folder with --pool\n");
+  const char *bad_share[] = { "-o", "x.h5", "--substrate-fraction", "-0.1", NULL };
+  g_autofree char *out4 = NULL, *err4 = NULL;
+  g_assert_cmpint (run_train (bad_share, &out4, &err4), ==, 2);
+  g_assert_true (g_str_has_prefix (err4, "aet: error: train: substrate fraction -0.1"));
 }
 
 static void
@@ -86,6 +94,14 @@ test_run_and_resume (void)
   g_assert_nonnull (strstr (out2, "trained 4 steps (now 10)"));
   g_assert_nonnull (strstr (out2, "0 pairs made"));
   g_assert_cmpint (checkpoint_step (ck), ==, 10);
+
+  /* --make-pool completes the pool (4 training + 4 validation pairs) and stops */
+  const char *fill[] = { "--make-pool", "--pool", "pool", NULL };
+  g_autofree char *out_f = NULL, *err_f = NULL, *out_g = NULL, *err_g = NULL;
+  g_assert_cmpint (run_train (fill, &out_f, &err_f), ==, 0);
+  g_assert_nonnull (strstr (out_f, "pool: "));
+  g_assert_cmpint (run_train (fill, &out_g, &err_g), ==, 0);
+  g_assert_nonnull (strstr (out_g, "pool: 0 pairs made (0 s), 8 there already"));
 
   /* the file to ship: the same weights, no optimiser state */
   const char *export[] = { "--resume", "ck.h5", "--export", "ship.h5", NULL };

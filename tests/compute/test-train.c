@@ -4,6 +4,7 @@
  * normalisation finds the atom peak level; bad settings are refused. */
 #include "aet-atom-density.h"
 #include "aet-error.h"
+#include "aet-project-file.h"
 #include "aet-train.h"
 #include "aet-weights.h"
 
@@ -241,8 +242,63 @@ test_schedule_and_validation (void)
   g_assert_nonnull (strstr (error->message, "larger than the simulated volume"));
   g_clear_error (&error);
   aet_train_params_init (&p);
+  p.substrate_fraction = 1.5;
   g_assert_false (aet_train_params_validate (&p, &error));
+  g_assert_nonnull (strstr (error->message, "substrate fraction 1.5"));
+  g_clear_error (&error);
+  aet_train_params_init (&p);
+  g_assert_true (aet_train_params_validate (&p, NULL));
+  g_assert_false (aet_train (&p, NULL, NULL, &error));
   g_assert_nonnull (strstr (error->message, "no output"));
+}
+
+/* The description a pool file records of its particle. */
+static char *
+pair_description (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetProject) project = aet_project_load (path, &error);
+  g_assert_no_error (error);
+  return g_strdup (aet_project_get_param (project, "train/description"));
+}
+
+/* aet_train_make_pool makes exactly the missing pairs; a pool of another
+ * substrate share has its own file names and particles. */
+static void
+test_make_pool (void)
+{
+  g_autofree char *dir = g_build_filename (work_dir, "pool-sub", NULL);
+  AetTrainParams p;
+  tiny_params (&p, NULL);
+  p.pool_dir = dir;
+  p.n_pairs = 3;
+  p.n_val_pairs = 1;
+  p.genfire_iterations = 5;
+  p.substrate_fraction = 1.0;
+  AetTrainStats stats;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_train_make_pool (&p, &stats, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.pairs_generated, ==, 4);
+  const char *names[] = { "val-s7-n48-sub100-000000.h5", "pair-s7-n48-sub100-000000.h5",
+                          "pair-s7-n48-sub100-000001.h5", "pair-s7-n48-sub100-000002.h5" };
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *description = pair_description (dir, names[i]);
+      g_assert_nonnull (strstr (description, "on substrate"));
+    }
+  /* a second call finds them all */
+  g_assert_true (aet_train_make_pool (&p, &stats, NULL, &error));
+  g_assert_cmpuint (stats.pairs_generated, ==, 0);
+  g_assert_cmpuint (stats.pairs_loaded, ==, 0);
+  /* none on a substrate: other names, other particles */
+  p.substrate_fraction = 0.0;
+  p.n_pairs = 2;
+  g_assert_true (aet_train_make_pool (&p, &stats, NULL, &error));
+  g_assert_cmpuint (stats.pairs_generated, ==, 3);
+  g_autofree char *free_pair = pair_description (dir, "pair-s7-n48-sub0-000001.h5");
+  g_assert_null (strstr (free_pair, "on substrate"));
 }
 
 static void
@@ -277,6 +333,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/train/interrupt", test_interrupt_saves_checkpoint);
   g_test_add_func ("/compute/train/peak-level", test_peak_level);
   g_test_add_func ("/compute/train/schedule-validation", test_schedule_and_validation);
+  g_test_add_func ("/compute/train/make-pool-substrate-fraction", test_make_pool);
   int status = g_test_run ();
   remove_tree (work_dir);
   g_free (pool_dir);
