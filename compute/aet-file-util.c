@@ -56,6 +56,26 @@ aet_temp_discard (const char *tmp)
 }
 
 gboolean
+aet_temp_finish (FILE *f, gboolean ok, const char *tmp, const char *path, GError **error)
+{
+  int saved = errno;
+  if (f != NULL && fclose (f) != 0 && ok)
+    {
+      saved = errno;
+      ok = FALSE;
+    }
+  if (!ok)
+    {
+      g_autofree char *name = aet_display_name (path);
+      g_set_error (error, AET_ERROR, AET_ERROR_IO, "%s: cannot write: %s", name,
+                   g_strerror (saved));
+      aet_temp_discard (tmp);
+      return FALSE;
+    }
+  return aet_temp_commit (tmp, path, error);
+}
+
+gboolean
 aet_write_text_atomic (const char *path, const char *text, gssize length, GError **error)
 {
   g_autofree char *tmp = aet_temp_path_for (path, error);

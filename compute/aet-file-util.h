@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdio.h>
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,15 @@ char *aet_temp_path_for (const char *target, GError **error);
 gboolean aet_temp_commit (const char *tmp, const char *target, GError **error);
 /* Removes tmp, ignoring errors (for failure paths). */
 void aet_temp_discard (const char *tmp);
+/* The end of a save written through stdio to tmp: closes f (NULL when
+ * fopen failed; always closed), then commits tmp over path or, when
+ * anything failed, discards tmp and sets "<name>: cannot write: <reason>".
+ * `ok` is whether every write succeeded; the reason is errno on entry (so
+ * call it right after the last write or the failed fopen), or fclose's.
+ * Shared so that every writer says the same and leaves no temp file behind.
+ * tmp stays the caller's string. */
+gboolean aet_temp_finish (FILE *f, gboolean ok, const char *tmp, const char *path,
+                          GError **error);
 
 /* Writes `text` (length bytes, or up to its NUL when length < 0) to path
  * atomically; errors name the file. */

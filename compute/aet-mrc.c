@@ -472,7 +472,6 @@ gboolean
 aet_mrc_write (const char *path, const AetVolume *volume, gboolean is_stack, GError **error)
 {
   g_return_val_if_fail (path != NULL && volume != NULL, FALSE);
-  g_autofree char *name = aet_display_name (path);
 
   guint8 raw[AET_MRC_HEADER_BYTES] = { 0 };
   const gint n[3] = { volume->nx, volume->ny, volume->nz };
@@ -518,18 +517,5 @@ aet_mrc_write (const char *path, const AetVolume *volume, gboolean is_stack, GEr
       ok = fwrite (le, 1, 4, f) == 4;
     }
 #endif
-  int saved = errno;
-  if (f != NULL && fclose (f) != 0 && ok)
-    {
-      saved = errno;
-      ok = FALSE;
-    }
-  if (!ok)
-    {
-      g_set_error (error, AET_ERROR, AET_ERROR_IO, "%s: cannot write: %s", name,
-                   g_strerror (saved));
-      aet_temp_discard (tmp);
-      return FALSE;
-    }
-  return aet_temp_commit (tmp, path, error);
+  return aet_temp_finish (f, ok, tmp, path, error);
 }

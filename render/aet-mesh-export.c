@@ -2,7 +2,6 @@
 
 #include "aet-mesh-export.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,18 +113,5 @@ aet_iso_mesh_save (const AetIsoMesh *mesh, const char *path, GError **error)
     return FALSE;
   FILE *f = fopen (tmp, "wb");
   gboolean ok = f != NULL && (stl ? write_stl (mesh, f) : write_obj (mesh, f));
-  int saved = errno;
-  if (f != NULL && fclose (f) != 0 && ok)
-    {
-      saved = errno;
-      ok = FALSE;
-    }
-  if (!ok)
-    {
-      g_set_error (error, AET_ERROR, AET_ERROR_IO, "%s: cannot write: %s", name,
-                   g_strerror (saved));
-      aet_temp_discard (tmp);
-      return FALSE;
-    }
-  return aet_temp_commit (tmp, path, error);
+  return aet_temp_finish (f, ok, tmp, path, error);
 }

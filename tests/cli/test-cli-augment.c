@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "run-aet.h"
+#include "scratch-dir.h"
 
 static char *dir;
 
@@ -139,19 +140,12 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  dir = g_dir_make_tmp ("aet-test-augment-XXXXXX", NULL);
-  g_assert_nonnull (dir);
+  dir = aet_test_scratch_dir_new ("aet-test-augment");
   g_test_add_func ("/cli/augment/missing-model", test_missing_model);
   g_test_add_func ("/cli/augment/with-model", test_with_model);
   g_test_add_func ("/cli/augment/resampled", test_resampled);
   int status = g_test_run ();
-  const char *names[] = { "recon.mrc", "out.mrc", "model.h5", "augmented.mrc", "fine.mrc" };
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autofree char *p = g_build_filename (dir, names[i], NULL);
-      g_unlink (p);
-    }
-  g_rmdir (dir);
+  aet_test_remove_tree (dir);
   g_free (dir);
   return status;
 }

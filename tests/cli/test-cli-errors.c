@@ -5,6 +5,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "scratch-dir.h"
+
 static char *tmpdir;
 
 typedef struct
@@ -227,8 +229,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  tmpdir = g_dir_make_tmp ("aet-cli-XXXXXX", NULL);
-  g_assert_nonnull (tmpdir);
+  tmpdir = aet_test_scratch_dir_new ("aet-cli");
   make_inputs ();
   g_test_add_func ("/cli/errors/usage", test_usage_errors);
   g_test_add_func ("/cli/errors/missing-and-wrong-files", test_missing_and_wrong_files);
@@ -237,8 +238,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/errors/truncated-project", test_truncated_project);
   g_test_add_func ("/cli/info/describes-good-files", test_good_files_described);
   int status = g_test_run ();
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
-  (void) !system (cmd);
+  aet_test_remove_tree (tmpdir);
   g_free (tmpdir);
   return status;
 }

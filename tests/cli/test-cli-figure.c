@@ -7,6 +7,7 @@
 
 #include "aet-canvas.h"
 #include "run-aet.h"
+#include "scratch-dir.h"
 #include "small-project.h"
 
 static char *dir;
@@ -175,7 +176,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  dir = g_dir_make_tmp ("aet-cli-figure-XXXXXX", NULL);
+  dir = aet_test_scratch_dir_new ("aet-cli-figure");
   project = small_project_write (dir, "small.h5");
   g_test_add_func ("/cli/figure/png-physical-size-and-dpi", test_png_physical_size);
   g_test_add_func ("/cli/figure/layer-svg", test_layer_svg);
@@ -183,14 +184,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/figure/plots", test_plots);
   g_test_add_func ("/cli/figure/errors", test_errors);
   int status = g_test_run ();
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_remove (p);
-    }
-  g_rmdir (dir);
+  aet_test_remove_tree (dir);
   g_free (project);
   g_free (dir);
   return status;

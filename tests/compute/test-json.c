@@ -4,6 +4,7 @@
 #include "aet-json.h"
 #include "aet-report.h"
 #include "analysis-test-util.h"
+#include "scratch-dir.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -145,8 +146,7 @@ test_report_and_csv (void)
   g_assert_nonnull (strstr (json, "\"recall\": null"));
   g_assert_nonnull (strstr (json, "\"family\": \"{111}\""));
 
-  g_autofree char *dir = g_dir_make_tmp ("aet-report-XXXXXX", NULL);
-  g_assert_nonnull (dir);
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-report");
   g_autofree char *path = g_build_filename (dir, "report.json", NULL);
   g_autofree char *csv_path = g_build_filename (dir, "atoms.csv", NULL);
   g_autoptr (GError) error = NULL;
@@ -176,9 +176,7 @@ test_report_and_csv (void)
       g_assert_cmpstr (f[1], ==, "Pt");
       g_assert_cmpfloat (g_ascii_strtod (f[2], NULL), ==, atoms->positions[3 * i]);
     }
-  g_remove (path);
-  g_remove (csv_path);
-  g_rmdir (dir);
+  aet_test_remove_tree (dir);
 
   /* a folder that does not exist: a clear error, no crash */
   g_autoptr (GError) bad = NULL;

@@ -4,6 +4,7 @@
 
 #include "aet-error.h"
 #include "aet-mrc.h"
+#include "scratch-dir.h"
 
 /* A scratch folder per test program, removed at the end. */
 static char *scratch_dir;
@@ -552,8 +553,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  scratch_dir = g_dir_make_tmp ("test-mrc-XXXXXX", NULL);
-  g_assert_nonnull (scratch_dir);
+  scratch_dir = aet_test_scratch_dir_new ("test-mrc");
   g_test_add_func ("/compute/mrc/float-round-trip", test_float_round_trip);
   g_test_add_func ("/compute/mrc/header-only", test_header_only);
   g_test_add_func ("/compute/mrc/modes", test_modes);
@@ -568,14 +568,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/mrc/write-fails-cleanly", test_write_fails_cleanly);
   g_test_add_func ("/compute/mrc/read-speed", test_read_speed);
   int status = g_test_run ();
-  g_autoptr (GDir) dir = g_dir_open (scratch_dir, 0, NULL);
-  const char *entry;
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (scratch_dir, entry, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (scratch_dir);
+  aet_test_remove_tree (scratch_dir);
   g_free (scratch_dir);
   return status;
 }

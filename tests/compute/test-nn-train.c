@@ -4,6 +4,7 @@
 #include "aet-adam.h"
 #include "aet-error.h"
 #include "aet-weights.h"
+#include "scratch-dir.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -138,7 +139,7 @@ test_resume (void)
   Data d;
   data_init (&d);
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("aet-train-XXXXXX", &error);
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-train");
   g_autofree char *path = g_build_filename (dir, "checkpoint.h5", NULL);
 
   g_autoptr (AetUnet) net = aet_unet_new_default (3, 2, 23);
@@ -160,8 +161,7 @@ test_resume (void)
       AetParam *a = aet_unet_get_param (net, k), *b = aet_unet_get_param (net2, k);
       g_assert_cmpmem (a->data, a->n * sizeof (gfloat), b->data, b->n * sizeof (gfloat));
     }
-  g_unlink (path);
-  g_rmdir (dir);
+  aet_test_remove_tree (dir);
   data_clear (&d);
 }
 

@@ -12,6 +12,7 @@
 #include "aet-project-file.h"
 #include "aet-unet.h"
 #include "aet-weights.h"
+#include "scratch-dir.h"
 
 static char *tmpdir;
 static char *model_path;
@@ -308,7 +309,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  tmpdir = g_dir_make_tmp ("aet-pipeline-XXXXXX", NULL);
+  tmpdir = aet_test_scratch_dir_new ("aet-pipeline");
   model_path = g_build_filename (tmpdir, "tiny-net.h5", NULL);
   {
     g_autoptr (GError) error = NULL;
@@ -324,7 +325,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/pipeline/killed-save-keeps-previous-file",
                    test_killed_save_keeps_previous_file);
   int status = g_test_run ();
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
-  (void) !system (cmd);
+  aet_test_remove_tree (tmpdir);
   return status;
 }

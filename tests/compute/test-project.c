@@ -8,30 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-static char *
-temp_dir (void)
-{
-  g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp ("aet-test-project-XXXXXX", &error);
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *entry;
-  while (d != NULL && (entry = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, entry, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        g_rmdir (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
-}
+#include "scratch-dir.h"
 
 static guint
 count_entries (const char *dir)
@@ -160,7 +137,7 @@ test_in_memory (void)
 static void
 test_round_trip (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-project");
   g_autofree char *path = g_build_filename (dir, "sample.h5", NULL);
   g_autoptr (AetProject) p = sample_project ();
   g_autoptr (GError) error = NULL;
@@ -200,7 +177,7 @@ test_round_trip (void)
   g_auto (GStrv) none = aet_project_dup_volume_names (f);
   g_assert_cmpuint (g_strv_length (none), ==, 0);
   g_assert_null (aet_project_get_report (f));
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static guint32
@@ -282,7 +259,7 @@ check_dim (hid_t file, const char *path, const char *name, const char *units, gs
 static void
 test_emd_layout (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-project");
   g_autofree char *path = g_build_filename (dir, "sample.h5", NULL);
   g_autoptr (AetProject) p = sample_project ();
   g_autoptr (GError) error = NULL;
@@ -333,14 +310,14 @@ test_emd_layout (void)
   g_assert_cmpstr (ref, ==, "/data/tilts");
   H5Gclose (g);
   H5Fclose (file);
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
 test_save_timing (void)
 {
   /* Two 144³ volumes and a 144×144×21 stack, as a full run produces. */
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-project");
   g_autofree char *path = g_build_filename (dir, "big.h5", NULL);
   g_autoptr (AetProject) p = aet_project_new ();
   g_autoptr (AetVolume) a = random_volume (144, 144, 144, 0.357, 4);
@@ -363,13 +340,13 @@ test_save_timing (void)
                   st.st_size / 1e6);
   /* the budget is 1 s; sanitizer builds run several times slower */
   g_assert_cmpint (t1 - t0, <, 5 * G_USEC_PER_SEC);
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
 test_failed_save_keeps_old_file (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-project");
   g_autofree char *path = g_build_filename (dir, "sample.h5", NULL);
   g_autoptr (AetProject) p = sample_project ();
   g_autoptr (GError) error = NULL;
@@ -416,7 +393,7 @@ test_failed_save_keeps_old_file (void)
   g_assert_cmpmem (after, after_len, before, before_len);
   /* sample.h5 and the blocked folder, no temporary file */
   g_assert_cmpuint (count_entries (dir), ==, 2);
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
@@ -556,7 +533,7 @@ edit_drop_aet (hid_t file)
 static void
 test_bad_files (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-project");
   g_autofree char *path = g_build_filename (dir, "sample.h5", NULL);
 
   g_file_set_contents (path, "just some text, not HDF5\n", -1, NULL);
@@ -618,7 +595,7 @@ test_bad_files (void)
   assert_load_error (path, AET_ERROR_MISMATCH,
                      "sample.h5: /aet/tilt_series/tilts/angles has 4 angles but "
                      "/data/tilts/data has 5 images");
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 /* Every file in the fuzz corpus and regression folders loads or fails with

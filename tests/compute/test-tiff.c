@@ -6,6 +6,7 @@
 #include "aet-error.h"
 #include "aet-tiff.h"
 #include "aet-tilt-series-io.h"
+#include "scratch-dir.h"
 
 static char *scratch_dir;
 
@@ -321,8 +322,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  scratch_dir = g_dir_make_tmp ("test-tiff-XXXXXX", NULL);
-  g_assert_nonnull (scratch_dir);
+  scratch_dir = aet_test_scratch_dir_new ("test-tiff");
   g_test_add_func ("/compute/tiff/round-trip", test_round_trip);
   g_test_add_func ("/compute/tiff/integer-writes-round-and-clamp",
                    test_integer_writes_round_and_clamp);
@@ -332,14 +332,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/tiff/tilt-series", test_tilt_series_from_tiff);
   g_test_add_func ("/compute/tiff/fuzz-regressions", test_fuzz_regressions);
   int status = g_test_run ();
-  g_autoptr (GDir) dir = g_dir_open (scratch_dir, 0, NULL);
-  const char *entry;
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (scratch_dir, entry, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (scratch_dir);
+  aet_test_remove_tree (scratch_dir);
   g_free (scratch_dir);
   return status;
 }

@@ -6,6 +6,7 @@
 #include "aet-mrc.h"
 #include "aet-tilt-series-io.h"
 #include "aet-tlt.h"
+#include "scratch-dir.h"
 
 static char *scratch_dir;
 
@@ -205,22 +206,14 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  scratch_dir = g_dir_make_tmp ("test-tlt-XXXXXX", NULL);
-  g_assert_nonnull (scratch_dir);
+  scratch_dir = aet_test_scratch_dir_new ("test-tlt");
   g_test_add_func ("/compute/tlt/round-trip", test_round_trip);
   g_test_add_func ("/compute/tlt/read-imod-style", test_read_imod_style);
   g_test_add_func ("/compute/tlt/malformed", test_malformed);
   g_test_add_func ("/compute/tilt-series-io/load-and-save", test_series_load_and_save);
   g_test_add_func ("/compute/tilt-series-io/errors", test_series_errors);
   int status = g_test_run ();
-  g_autoptr (GDir) dir = g_dir_open (scratch_dir, 0, NULL);
-  const char *entry;
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (scratch_dir, entry, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (scratch_dir);
+  aet_test_remove_tree (scratch_dir);
   g_free (scratch_dir);
   return status;
 }

@@ -10,27 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-static char *
-temp_dir (void)
-{
-  g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp ("aet-weights-XXXXXX", &error);
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (dir);
-}
+#include "scratch-dir.h"
 
 static AetTensor *
 random_tensor (gint n, guint32 seed)
@@ -63,7 +43,7 @@ save_trained (const char *dir, AetUnet **net_out, AetAdam **adam_out)
 static void
 test_round_trip (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-weights");
   AetUnet *net0;
   AetAdam *adam0;
   g_autofree char *path = save_trained (dir, &net0, &adam0);
@@ -106,7 +86,7 @@ test_round_trip (void)
   const AetTensor *ya = aet_unet_forward (net, x, &error);
   const AetTensor *yb = aet_unet_forward (again, x, &error);
   g_assert_cmpmem (ya->data, ya->n * sizeof (gfloat), yb->data, yb->n * sizeof (gfloat));
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 /* Opens path for writing, runs edit on it, closes. */
@@ -212,7 +192,7 @@ absurd_layer (hid_t f)
 static void
 expect_refusal (void (*edit) (hid_t file), gint code, const char *expected)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-weights");
   AetUnet *net;
   AetAdam *adam;
   g_autofree char *path = save_trained (dir, &net, &adam);
@@ -225,7 +205,7 @@ expect_refusal (void (*edit) (hid_t file), gint code, const char *expected)
   g_test_message ("%s", error->message);
   g_assert_cmpstr (error->message, ==, expected);
   g_assert_null (strchr (error->message, '\n'));
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
@@ -286,7 +266,7 @@ negative_voxel_size (hid_t f)
 static void
 test_voxel_size (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-weights");
   g_autoptr (AetUnet) net = aet_unet_new_default (2, 2, 4);
   g_assert_cmpfloat (aet_unet_get_voxel_size (net), ==, AET_UNET_DEFAULT_VOXEL_SIZE);
   aet_unet_set_voxel_size (net, 0.28);
@@ -309,13 +289,13 @@ test_voxel_size (void)
   g_assert_error (error, AET_ERROR, AET_ERROR_FORMAT);
   g_assert_cmpstr (error->message, ==,
                    "model.h5: voxel_size -0.3 Å is not a training sampling (expected 0.05 to 5)");
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
 test_not_a_network (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-weights");
   g_autofree char *text = g_build_filename (dir, "notes.h5", NULL);
   g_assert_true (g_file_set_contents (text, "hello", -1, NULL));
   g_autoptr (GError) error = NULL;
@@ -341,7 +321,7 @@ test_not_a_network (void)
   g_autofree char *nowhere = g_build_filename (dir, "no", "such", "model.h5", NULL);
   g_assert_false (aet_weights_save (net, NULL, nowhere, &error));
   g_assert_nonnull (error);
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 int

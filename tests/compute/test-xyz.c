@@ -8,27 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-static char *
-temp_dir (void)
-{
-  g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp ("aet-test-xyz-XXXXXX", &error);
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *entry;
-  while (d != NULL && (entry = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, entry, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
+#include "scratch-dir.h"
 
 static char *
 write_text (const char *dir, const char *name, const char *text)
@@ -44,14 +24,14 @@ write_text (const char *dir, const char *name, const char *text)
 static void
 assert_read_error (const char *text, gint code, const char *message)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-xyz");
   g_autofree char *path = write_text (dir, "truth.xyz", text);
   g_autoptr (GError) error = NULL;
   g_autoptr (AetAtoms) atoms = aet_xyz_read (path, &error);
   g_assert_null (atoms);
   g_assert_error (error, AET_ERROR, code);
   g_assert_cmpstr (error->message, ==, message);
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static AetAtoms *
@@ -91,7 +71,7 @@ random_atoms (guint n, guint32 seed)
 static void
 test_round_trip (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-xyz");
   g_autofree char *path = g_build_filename (dir, "atoms.xyz", NULL);
   g_autoptr (AetAtoms) a = random_atoms (500, 7);
   g_autoptr (GError) error = NULL;
@@ -121,13 +101,13 @@ test_round_trip (void)
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   g_assert_cmpstr (g_dir_read_name (d), ==, "atoms.xyz");
   g_assert_null (g_dir_read_name (d));
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
 test_empty_set_round_trip (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-xyz");
   g_autofree char *path = g_build_filename (dir, "none.xyz", NULL);
   g_autoptr (AetAtoms) a = aet_atoms_new (0);
   g_autoptr (GError) error = NULL;
@@ -135,13 +115,13 @@ test_empty_set_round_trip (void)
   g_autoptr (AetAtoms) b = aet_xyz_read (path, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (b->n_atoms, ==, 0);
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
 test_plain_xyz (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-xyz");
   g_autofree char *path = write_text (dir, "plain.xyz",
                                       "3\r\n"
                                       "a plain file, with = signs and \"odd quotes\r\n"
@@ -161,7 +141,7 @@ test_plain_xyz (void)
   g_assert_cmpfloat (a->positions[2], ==, 30.0);
   g_assert_cmpfloat (a->positions[8], ==, 3.0);
   g_assert_cmpuint (aet_atoms_n_columns (a), ==, 0);
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
@@ -169,7 +149,7 @@ test_ase_ovito_extended (void)
 {
   /* As ASE writes it: Lattice first, a string column, an integer column,
    * a 3-component vector and a logical column. */
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-xyz");
   g_autofree char *path = write_text (
     dir, "ase.xyz",
     "2\n"
@@ -204,7 +184,7 @@ test_ase_ovito_extended (void)
   g_assert_no_error (error);
   g_assert_cmpuint (b->elements[0], ==, 46);
   g_assert_cmpfloat (aet_atoms_get_column (b, "c_cna")[0], ==, 5.0f);
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
@@ -263,7 +243,7 @@ test_bad_inputs (void)
 static void
 test_write_refuses_bad_atoms (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-xyz");
   g_autofree char *path = g_build_filename (dir, "bad.xyz", NULL);
   g_autoptr (AetAtoms) a = aet_atoms_new (2);
   aet_atoms_append (a, 78, 0, 0, 0);
@@ -274,7 +254,7 @@ test_write_refuses_bad_atoms (void)
   g_assert_cmpstr (error->message, ==,
                    "bad.xyz: atom 1 has a coordinate that is not a finite number");
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 /* Splits text into lines in place (linear: g_strsplit is quadratic under
@@ -305,7 +285,7 @@ field (const char *line, int from, int to)
 static void
 test_pdb_columns (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-xyz");
   g_autofree char *path = g_build_filename (dir, "atoms.pdb", NULL);
   g_autoptr (AetAtoms) a = aet_atoms_new (3);
   aet_atoms_append (a, 78, 1.2345, -20.5, 300.25);
@@ -377,13 +357,13 @@ test_pdb_columns (void)
   g_assert_cmpstr (error->message, ==,
                    "atoms.pdb: atom 3 has coordinate 10000 Å, outside what PDB holds "
                    "(-999.999 to 9999.999)");
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
 test_pdb_serial_wraps (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-xyz");
   g_autofree char *path = g_build_filename (dir, "big.pdb", NULL);
   g_autoptr (AetAtoms) a = aet_atoms_new (100001);
   for (guint i = 0; i < 100001; i++)
@@ -402,7 +382,7 @@ test_pdb_serial_wraps (void)
   g_assert_cmpstr (s100000, ==, "    1");
   g_assert_cmpstr (r100000, ==, "   2");
   g_assert_cmpuint (strlen (lines->pdata[100001]), ==, 80);
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 /* Every file in the fuzz corpus and regression folders reads or fails with

@@ -10,27 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-static char *
-temp_dir (void)
-{
-  g_autoptr (GError) error = NULL;
-  char *dir = g_dir_make_tmp ("aet-test-canvas-XXXXXX", &error);
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *entry;
-  while (d != NULL && (entry = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, entry, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
+#include "scratch-dir.h"
 
 static gint
 compare_names (gconstpointer a, gconstpointer b)
@@ -63,7 +43,7 @@ pixel (const guint8 *rgba, gint width, gint x, gint y)
 static void
 test_png_size_dpi (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-canvas");
   g_autofree char *path = g_build_filename (dir, "figure.png", NULL);
   g_autoptr (AetCanvas) canvas = aet_canvas_new (240, 180);
   aet_canvas_line (canvas, 10, 10, 200, 150);
@@ -94,13 +74,13 @@ test_png_size_dpi (void)
   g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
   /* tEXt: keyword, NUL, text */
   g_assert_nonnull (memmem (bytes, len, "tEXtSoftware\0AET Studio", 23));
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
 test_png_pixels (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-canvas");
   g_autofree char *path = g_build_filename (dir, "red.png", NULL);
   g_autoptr (AetCanvas) canvas = aet_canvas_new (100, 50);
   aet_canvas_set_color (canvas, 1, 0, 0, 1);
@@ -136,7 +116,7 @@ test_png_pixels (void)
   /* no DPI given: the one the pixel size amounts to (400 px on 100 pt) */
   g_assert_cmpfloat_with_epsilon (dpi, 288, 0.0127);
   g_assert_no_error (error);
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
@@ -411,7 +391,7 @@ find_text (const SvgScan *scan, const char *text)
 static void
 test_svg (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-canvas");
   g_autofree char *path = g_build_filename (dir, "atoms.svg", NULL);
   g_autoptr (AetCanvas) canvas = aet_canvas_new (300, 200);
   aet_canvas_set_color (canvas, 1, 1, 1, 1);
@@ -507,13 +487,13 @@ test_svg (void)
   g_assert_nonnull (strstr (doc, "fill-opacity=\"0.8\""));
   g_assert_nonnull (strstr (doc, "font-weight=\"bold\""));
   g_assert_nonnull (strstr (doc, "text-anchor=\"end\""));
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
 test_unbalanced (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-canvas");
   g_autofree char *path = g_build_filename (dir, "open.svg", NULL);
   g_autoptr (AetCanvas) canvas = aet_canvas_new (100, 100);
   /* not an XML name: made into one */
@@ -569,13 +549,13 @@ test_unbalanced (void)
   g_assert_null (strstr (doc, "<text"));
   /* a negative size is flipped to the same area */
   g_assert_nonnull (strstr (doc, "<rect x=\"70\" y=\"70\" width=\"20\" height=\"20\""));
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
 test_pdf (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-canvas");
   g_autofree char *path = g_build_filename (dir, "page.PDF", NULL);
   g_autoptr (AetCanvas) canvas = aet_canvas_new (595.28, 841.89);
   aet_canvas_set_color (canvas, 0.2, 0.3, 0.8, 1);
@@ -610,13 +590,13 @@ test_pdf (void)
   g_assert_cmpfloat_with_epsilon (v[3], 841.89, 0.01);
   /* the text is a font, not paths */
   g_assert_nonnull (memmem (doc, len, "/FontFile", 9));
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
 test_png_write_wide (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-canvas");
   g_autofree char *path = g_build_filename (dir, "wide.png", NULL);
   const gint w = 40000, h = 8;
   g_autofree guint8 *rgba = g_malloc ((gsize) w * h * 4);
@@ -662,13 +642,13 @@ test_png_write_wide (void)
   g_clear_error (&error);
   g_autofree char *names = list_dir (dir);
   g_assert_cmpstr (names, ==, "wide.png");
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static void
 test_errors (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-canvas");
   g_autoptr (AetCanvas) canvas = aet_canvas_new (100, 100);
   aet_canvas_rect (canvas, 10, 10, 50, 50, FALSE);
   g_autoptr (GError) error = NULL;
@@ -726,7 +706,7 @@ test_errors (void)
   g_assert_error (error, AET_ERROR, AET_ERROR_FORMAT);
   g_assert_true (g_str_has_prefix (error->message, "cut.png: "));
   g_clear_error (&error);
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 static AetPlot *
@@ -748,7 +728,7 @@ sample_plot (void)
 static void
 test_plot (void)
 {
-  g_autofree char *dir = temp_dir ();
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-test-canvas");
   g_autoptr (AetPlot) plot = sample_plot ();
   g_autoptr (GError) error = NULL;
 
@@ -823,7 +803,7 @@ test_plot (void)
   g_clear_error (&error);
   g_autofree char *names = list_dir (dir);
   g_assert_cmpstr (names, ==, "plot.png plot.svg");
-  remove_dir (dir);
+  aet_test_remove_tree (dir);
 }
 
 int

@@ -13,6 +13,7 @@
 #include "aet-figure.h"
 #include "aet-iso-mesh.h"
 #include "aet-mesh-export.h"
+#include "scratch-dir.h"
 
 #define A_PT 3.924 /* Pt lattice constant, Å */
 #define N 64
@@ -624,7 +625,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  scratch = g_dir_make_tmp ("aet-test-figure-XXXXXX", NULL);
+  scratch = aet_test_scratch_dir_new ("aet-test-figure");
   g_test_add_func ("/render/figure/png-size-and-dpi", test_png_size_and_dpi);
   g_test_add_func ("/render/figure/layer-svg-one-circle-per-atom", test_layer_svg_circles);
   g_test_add_func ("/render/figure/pdf-page-size", test_pdf_page_size);
@@ -634,14 +635,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/figure/stl-obj-surfaces", test_surface_files);
   g_test_add_func ("/render/figure/facet-surface-colours", test_facet_surface_colours);
   int status = g_test_run ();
-  g_autoptr (GDir) dir = g_dir_open (scratch, 0, NULL);
-  const char *name;
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (scratch, name, NULL);
-      g_remove (p);
-    }
-  g_rmdir (scratch);
+  aet_test_remove_tree (scratch);
   g_free (scratch);
   return status;
 }

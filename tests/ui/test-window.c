@@ -21,6 +21,7 @@
 #include "aet-simulate.h"
 #include "aet-trace.h"
 #include "aet-window.h"
+#include "scratch-dir.h"
 #include "small-project.h"
 
 static char *tmpdir;
@@ -1063,7 +1064,7 @@ main (int argc, char **argv)
   g_setenv ("AET_STUDIO_NO_DEMO", "1", TRUE);
   /* no accessibility bus under Xvfb (GTK would warn at every widget) */
   g_setenv ("GTK_A11Y", "none", TRUE);
-  tmpdir = g_dir_make_tmp ("aet-ui-XXXXXX", NULL);
+  tmpdir = aet_test_scratch_dir_new ("aet-ui");
   g_setenv ("XDG_CONFIG_HOME", tmpdir, TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_log_set_fatal_handler (fatal_filter, NULL);
@@ -1102,13 +1103,6 @@ main (int argc, char **argv)
   g_assert_true (g_file_get_contents (settings_file, &settings_text, NULL, NULL));
   g_assert_nonnull (strstr (settings_text, "width="));
   g_assert_nonnull (strstr (settings_text, "last-folder="));
-  g_remove (project_path);
-  g_autofree char *settings = g_build_filename (tmpdir, "aet-studio", "settings.ini", NULL);
-  g_remove (settings);
-  g_autofree char *sdir = g_build_filename (tmpdir, "aet-studio", NULL);
-  g_rmdir (sdir);
-  g_autofree char *broken = g_build_filename (tmpdir, "broken.h5", NULL);
-  g_remove (broken);
-  g_rmdir (tmpdir);
+  aet_test_remove_tree (tmpdir);
   return status;
 }
