@@ -1,6 +1,7 @@
 /* `aet train` end to end: usage errors, a tiny run that writes a checkpoint
  * and resumes from it, and Ctrl+C (SIGINT) writing a checkpoint and exiting 1
  * with the documented message. */
+#include "scratch-dir.h"
 #include "aet-weights.h"
 
 #include <glib/gstdio.h>
@@ -167,36 +168,17 @@ test_sigint (void)
   g_assert_cmpint (checkpoint_step (ck), >=, 3);
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  if (d == NULL)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        remove_tree (p);
-      else
-        g_unlink (p);
-    }
-  g_dir_close (d);
-  g_rmdir (path);
-}
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  dir = g_dir_make_tmp ("aet-test-cli-train-XXXXXX", NULL);
-  g_assert_nonnull (dir);
+  dir = aet_test_scratch_dir_new ("aet-test-cli-train");
   g_test_add_func ("/cli/train/usage", test_usage);
   g_test_add_func ("/cli/train/run-and-resume", test_run_and_resume);
   g_test_add_func ("/cli/train/sigint", test_sigint);
   int status = g_test_run ();
-  remove_tree (dir);
+  aet_test_remove_tree (dir);
   g_free (dir);
   return status;
 }

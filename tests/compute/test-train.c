@@ -2,6 +2,7 @@
  * validation loss; the pool is reused by a second run; a resumed run equals
  * an uninterrupted one bit for bit; cancelling writes a checkpoint; the
  * normalisation finds the atom peak level; bad settings are refused. */
+#include "scratch-dir.h"
 #include "aet-atom-density.h"
 #include "aet-error.h"
 #include "aet-project-file.h"
@@ -301,31 +302,12 @@ test_make_pool (void)
   g_assert_null (strstr (free_pair, "on substrate"));
 }
 
-static void
-remove_tree (const char *dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  if (d == NULL)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        remove_tree (path);
-      else
-        g_unlink (path);
-    }
-  g_dir_close (d);
-  g_rmdir (dir);
-}
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  work_dir = g_dir_make_tmp ("aet-test-train-XXXXXX", NULL);
-  g_assert_nonnull (work_dir);
+  work_dir = aet_test_scratch_dir_new ("aet-test-train");
   pool_dir = g_build_filename (work_dir, "pool", NULL);
   g_test_add_func ("/compute/train/loss-decreases-pool-reused",
                    test_loss_decreases_and_pool_reused);
@@ -335,7 +317,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/train/schedule-validation", test_schedule_and_validation);
   g_test_add_func ("/compute/train/make-pool-substrate-fraction", test_make_pool);
   int status = g_test_run ();
-  remove_tree (work_dir);
+  aet_test_remove_tree (work_dir);
   g_free (pool_dir);
   g_free (work_dir);
   return status;
