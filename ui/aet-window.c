@@ -808,6 +808,11 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   aet_viewer_set_volume (viewer (self, 0), self->recon);
   aet_viewer_set_atoms (viewer (self, 0), self->traced);
   aet_viewer_reset_view (viewer (self, 0));
+  /* a tilt series with its true atoms was simulated; one without was measured */
+  if (self->tilts != NULL && self->truth != NULL)
+    aet_stage_list_set_state (self->stages, AET_STAGE_SIMULATE, AET_STAGE_DONE, "loaded");
+  else if (self->tilts != NULL)
+    aet_stage_list_set_state (self->stages, AET_STAGE_SIMULATE, AET_STAGE_NOT_NEEDED, NULL);
   if (self->recon != NULL)
     aet_stage_list_set_state (self->stages, AET_STAGE_RECONSTRUCT, AET_STAGE_DONE, "loaded");
   if (self->traced != NULL)

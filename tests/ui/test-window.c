@@ -213,6 +213,9 @@ test_open_and_views (void)
   g_assert_cmpfloat (g_ascii_strtod (recall, NULL), >, 50.0);
   g_assert_cmpint (aet_stage_list_get_state (aet_window_get_stage_list (window),
                                              AET_STAGE_ANALYSE), ==, AET_STAGE_DONE);
+  /* its tilt series was simulated (the truth is there): Simulate is done, not waiting */
+  g_assert_cmpint (aet_stage_list_get_state (aet_window_get_stage_list (window),
+                                             AET_STAGE_SIMULATE), ==, AET_STAGE_DONE);
 
   static const char *const modes[] = { "iso", "atoms", "layers", "facets" };
   GdkTexture *shots[4] = { NULL };
