@@ -204,5 +204,11 @@ aet_cmd_train (int argc, char **argv)
                done, stats.last_step, done > 0 ? stats.train_seconds / done : 0.0,
                stats.first_val_loss, stats.last_val_loss, stats.pairs_generated,
                stats.generate_seconds, stats.pairs_loaded);
+  if (stats.best_step > stats.first_step && stats.best_step < stats.last_step)
+    {
+      g_autofree char *best = aet_train_best_path (output);
+      aet_cli_say (&common, "best validation loss %.6f at step %" G_GINT64_FORMAT ": %s\n",
+                   stats.best_val_loss, stats.best_step, best);
+    }
   return AET_EXIT_OK;
 }

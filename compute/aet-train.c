@@ -29,6 +29,8 @@
 #define STREAM_INIT 0x500000000ull   /* network initialisation */
 
 #define DEFAULT_SUBSTRATE_FRACTION 0.2
+/* A validation loss this close to an all-zero output's means a dead output. */
+#define COLLAPSED 0.95
 
 /* The published box, to which atom counts and sizes are scaled. */
 #define REF_BOX_A (144 * 0.357)
@@ -632,6 +634,15 @@ pool_close (Pool *pool)
   g_clear_pointer (&pool->dir, g_free);
 }
 
+char *
+aet_train_best_path (const char *output)
+{
+  g_autofree char *stem = g_str_has_suffix (output, ".h5")
+                            ? g_strndup (output, strlen (output) - 3)
+                            : g_strdup (output);
+  return g_strconcat (stem, "-best.h5", NULL);
+}
+
 /* ---- the loop --------------------------------------------------------- */
 
 gboolean
@@ -707,6 +718,7 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
   const char *dir = pool.dir;
 
   ValSet vs = { 0 };
+  gdouble zero_loss = 0;   /* the validation loss of an all-zero output */
   gboolean ok = TRUE, interrupted = FALSE;
   gint c = p->patch, n = p->volume_size;
   g_autoptr (AetTensor) x = aet_tensor_new (1, c, c, c);
@@ -738,12 +750,16 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
         }
       train_log (p, "validation: %u patches; loss of a zero output %.6f, of the input %.6f",
                  vs.n, zero, identity);
+      zero_loss = zero;
       ok = val_loss (net, &vs, &stats.first_val_loss, error);
     }
   if (ok)
     train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", adam->step,
                stats.first_val_loss);
   stats.last_val_loss = stats.first_val_loss;
+  stats.best_val_loss = stats.first_val_loss;
+  stats.best_step = adam->step;
+  g_autofree char *best = aet_train_best_path (p->output);
 
   gdouble loss_sum = 0;
   gint64 loss_n = 0, t_log = g_get_monotonic_time ();
@@ -826,6 +842,33 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
             }
           train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", done,
                      stats.last_val_loss);
+          /* A ReLU output pushed below zero everywhere stops learning for
+           * good: the loss is then an all-zero output's.  Stop before that
+           * state overwrites the checkpoint; the best one is kept apart. */
+          if (stats.last_val_loss >= COLLAPSED * zero_loss
+              && stats.best_val_loss < 0.5 * zero_loss)
+            {
+              g_set_error (error, AET_ERROR, AET_ERROR_DATA,
+                           "train: the network collapsed at step %" G_GINT64_FORMAT
+                           " (validation loss %.6f, an all-zero output's is %.6f); the best "
+                           "checkpoint is %s (step %" G_GINT64_FORMAT ", %.6f): resume from it "
+                           "with a smaller --lr",
+                           done, stats.last_val_loss, zero_loss,
+                           stats.best_step > stats.first_step ? best : p->output,
+                           stats.best_step, stats.best_val_loss);
+              ok = FALSE;
+              break;
+            }
+          if (stats.last_val_loss < stats.best_val_loss)
+            {
+              if (!aet_weights_save (net, adam, best, error))
+                {
+                  ok = FALSE;
+                  break;
+                }
+              stats.best_val_loss = stats.last_val_loss;
+              stats.best_step = done;
+            }
         }
       if (done % p->checkpoint_every == 0 && done < p->steps)
         {
@@ -845,6 +888,12 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
       if (ok)
         train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", adam->step,
                    stats.last_val_loss);
+      if (ok && stats.last_val_loss < stats.best_val_loss)
+        {
+          ok = aet_weights_save (net, adam, best, error);
+          stats.best_val_loss = stats.last_val_loss;
+          stats.best_step = adam->step;
+        }
     }
   if ((ok || interrupted) && last_saved != adam->step)
     {

@@ -77,6 +77,9 @@ typedef struct
   guint pairs_loaded;          /* pool pairs read from disk */
   gdouble first_val_loss;      /* validation MSE before the first step of this run */
   gdouble last_val_loss;       /* validation MSE at the end */
+  gdouble best_val_loss;       /* the lowest validation MSE of this run (first included) */
+  gint64 best_step;            /* its step; the checkpoint "<output>-best.h5" holds it when
+                                * it is later than first_step */
   gdouble train_seconds;       /* wall time in training steps */
   gdouble generate_seconds;    /* wall time making pairs */
 } AetTrainStats;
@@ -125,6 +128,11 @@ guint64 aet_train_pair_sim_seed (const AetTrainParams *params, gboolean validati
  * finishes, a checkpoint is written and the result is FALSE with
  * AET_ERROR_CANCELLED "train: interrupted, checkpoint saved to <output>".
  * stats may be NULL. */
+/* The checkpoint of a run's best validation loss beside `output`:
+ * "<output without .h5>-best.h5" (weights + Adam state, like the checkpoint;
+ * written each time the validation loss reaches a new low).  Caller owns. */
+char *aet_train_best_path (const char *output);
+
 /* Makes every missing validation and training pair of the pool (n_val_pairs
  * + n_pairs) and stops, so the pool can be made ahead of training, or by
  * another process while a run trains on another pool.  Pairs already on

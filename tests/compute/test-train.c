@@ -253,6 +253,57 @@ test_schedule_and_validation (void)
   g_assert_nonnull (strstr (error->message, "no output"));
 }
 
+/* The best validation loss is kept in "<output>-best.h5"; a learning rate
+ * far too large kills the ReLU output, and the run stops saying so before
+ * the dead network overwrites the checkpoint. */
+static void
+test_best_checkpoint_and_collapse (void)
+{
+  g_autofree char *out = g_build_filename (work_dir, "b.h5", NULL);
+  g_autofree char *best = g_build_filename (work_dir, "b-best.h5", NULL);
+  AetTrainParams p;
+  tiny_params (&p, out);
+  p.steps = 30;
+  p.val_every = 5;
+  AetTrainStats stats;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetJob) job = aet_job_new ();
+  aet_job_set_threads (job, 2);
+  g_assert_true (aet_train (&p, &stats, job, &error));
+  g_assert_no_error (error);
+  g_test_message ("best validation %.5f at step %" G_GINT64_FORMAT " (first %.5f, last %.5f)",
+                  stats.best_val_loss, stats.best_step, stats.first_val_loss,
+                  stats.last_val_loss);
+  g_assert_cmpint (stats.best_step, >, 0);
+  g_assert_cmpint (stats.best_step % 5, ==, 0);
+  g_assert_cmpfloat (stats.best_val_loss, <, stats.first_val_loss);
+  AetAdam *adam = NULL;
+  g_autoptr (AetUnet) net = aet_weights_load (best, &adam, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (adam);
+  g_assert_cmpint (adam->step, ==, stats.best_step);
+  aet_adam_free (adam);
+
+  /* resumed with a rate 400× too large */
+  g_autofree char *saved = NULL;
+  gsize saved_len = 0;
+  g_assert_true (g_file_get_contents (out, &saved, &saved_len, NULL));
+  p.resume = out;
+  p.steps = 60;
+  p.lr = 0.8;
+  p.val_every = 1;
+  g_assert_false (aet_train (&p, &stats, job, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, AET_ERROR, AET_ERROR_DATA);
+  g_assert_nonnull (strstr (error->message, "collapsed"));
+  g_assert_nonnull (strstr (error->message, "resume from it with a smaller --lr"));
+  /* the checkpoint is the one resumed from, not the dead network */
+  g_autofree char *now = NULL;
+  gsize now_len = 0;
+  g_assert_true (g_file_get_contents (out, &now, &now_len, NULL));
+  g_assert_true (now_len == saved_len && memcmp (now, saved, now_len) == 0);
+}
+
 /* The description a pool file records of its particle. */
 static char *
 pair_description (const char *dir, const char *name)
@@ -316,6 +367,8 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/train/peak-level", test_peak_level);
   g_test_add_func ("/compute/train/schedule-validation", test_schedule_and_validation);
   g_test_add_func ("/compute/train/make-pool-substrate-fraction", test_make_pool);
+  g_test_add_func ("/compute/train/best-checkpoint-and-collapse",
+                   test_best_checkpoint_and_collapse);
   int status = g_test_run ();
   aet_test_remove_tree (work_dir);
   g_free (pool_dir);
