@@ -51,7 +51,7 @@ aet_cmd_train (int argc, char **argv)
   AetTrainParams params;
   aet_train_params_init (&params);
   g_autofree char *output = NULL, *resume = NULL, *pool = NULL, *export_path = NULL;
-  gboolean make_pool = FALSE;
+  gboolean make_pool = FALSE, linear_output = FALSE;
   gint64 steps = params.steps, checkpoint_every = params.checkpoint_every;
   gint64 val_every = params.val_every, log_every = params.log_every;
   gint64 seed = (gint64) params.seed;
@@ -82,6 +82,8 @@ aet_cmd_train (int argc, char **argv)
       "Folder of cached training pairs (train-pool beside -o)", "DIR" },
     { "base", 0, 0, G_OPTION_ARG_INT, &base, "U-Net base channels, new runs (8)", "N" },
     { "depth", 0, 0, G_OPTION_ARG_INT, &depth, "U-Net levels below the top, new runs (2)", "N" },
+    { "linear-output", 0, 0, G_OPTION_ARG_NONE, &linear_output,
+      "New runs: a linear output layer instead of a ReLU (one that cannot die)", NULL },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (1e-3)", "L" },
     { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "Learning rate warm-up steps (500)", "N" },
     { "half-life", 0, 0, G_OPTION_ARG_DOUBLE, &half_life,
@@ -151,6 +153,7 @@ aet_cmd_train (int argc, char **argv)
   params.seed = (guint64) seed;
   params.base = base;
   params.depth = depth;
+  params.linear_output = linear_output;
   params.lr = lr;
   params.lr_warmup = (gint64) warmup;
   params.lr_half_life = (gint64) half_life;

@@ -89,18 +89,14 @@ aet_augment (AetUnet *net, const AetVolume *volume, const char *what, gint tile,
           g_prefix_error (error, "%s: ", what);
           return NULL;
         }
-      /* a network ending in a ReLU gives an output ≥ 0: dips below 0 after
-       * resampling are the band-limited interpolant's ringing, not signal */
-      const AetLayerSpec *last = aet_unet_get_layer (net, aet_unet_get_n_layers (net) - 1);
-      if (last->activation == AET_ACT_RELU)
-        {
-          gsize n = aet_volume_n_voxels (back);
-          for (gsize i = 0; i < n; i++)
-            back->data[i] = MAX (back->data[i], 0.0f);
-        }
       g_clear_pointer (&out, aet_volume_unref);
       out = g_steal_pointer (&back);
     }
+  /* The target is a density ≥ 0: values below 0 are the resampling's
+   * ringing or a linear output layer's undershoot, not signal. */
+  gsize n_out = aet_volume_n_voxels (out);
+  for (gsize i = 0; i < n_out; i++)
+    out->data[i] = MAX (out->data[i], 0.0f);
   out->voxel_size = volume->voxel_size;
   memcpy (out->origin, volume->origin, sizeof out->origin);
   if (info != NULL)

@@ -46,8 +46,8 @@ gboolean aet_augment_grid (const AetVolume *volume, gdouble net_voxel_size, cons
  * first, resampled to the network's sampling and back when needed) in
  * tiles of `tile` voxels overlapping by `overlap` (aet-tiles.h; on the
  * network's grid).  The result has the volume's dims, voxel size and
- * origin and is on the target's scale (atoms of peak ~1; ≥ 0 for a network
- * ending in a ReLU, the resampling's ringing clipped).  `what`
+ * origin and is on the target's scale (atoms of peak ~1), clipped at 0
+ * (the resampling's ringing, a linear output's undershoot).  `what`
  * names the volume in messages; info (nullable) says what was done.
  * Progress, cancel and threads through job.  Caller owns; NULL with an
  * error. */

@@ -692,7 +692,9 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
     }
   else
     {
-      net = aet_unet_new_default (p->base, p->depth, p->seed ^ STREAM_INIT);
+      net = aet_unet_new_default_full (p->base, p->depth,
+                                       p->linear_output ? AET_ACT_NONE : AET_ACT_RELU,
+                                       p->seed ^ STREAM_INIT);
       /* He initialisation gives outputs of ~1 on inputs of ~1 while the
        * target is mostly 0; the first large steps then push the ReLU output
        * below zero everywhere and it stops learning.  Smaller output weights

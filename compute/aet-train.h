@@ -46,6 +46,7 @@ typedef struct
   gint patch;                  /* crop edge, voxels; default 64 */
   guint64 seed;                /* default 1: network init, pairs, crops */
   gint base, depth;            /* U-Net for a new run (aet_unet_new_default); 8, 2 */
+  gboolean linear_output;      /* a new run's output layer: linear instead of ReLU; FALSE */
   gdouble lr;                  /* peak learning rate; default 1e-3 */
   gint64 lr_warmup;            /* linear warm-up steps from lr/10; default 500 */
   gint64 lr_half_life;         /* lr halves every this many steps; default 30000 */

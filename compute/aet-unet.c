@@ -263,6 +263,13 @@ conv3 (Builder *b, gint from, gint in, gint out, gint stride)
 AetUnet *
 aet_unet_new_default (gint base_channels, gint depth, guint64 seed)
 {
+  return aet_unet_new_default_full (base_channels, depth, AET_ACT_RELU, seed);
+}
+
+AetUnet *
+aet_unet_new_default_full (gint base_channels, gint depth, AetActivation output_activation,
+                           guint64 seed)
+{
   g_return_val_if_fail (base_channels >= 1 && base_channels <= 256, NULL);
   g_return_val_if_fail (depth >= 1 && depth <= 5, NULL);
   g_return_val_if_fail (2 * (base_channels << depth) <= 4096, NULL);
@@ -296,7 +303,7 @@ aet_unet_new_default (gint base_channels, gint depth, guint64 seed)
       x = conv3 (&b, x, 2 * ch[l - 1], ch[l - 1], 1);
       x = conv3 (&b, x, ch[l - 1], ch[l - 1], 1);
     }
-  add_layer (&b, AET_LAYER_CONV3D, ch[0], 1, 1, 1, 0, AET_ACT_RELU, 1, &x);
+  add_layer (&b, AET_LAYER_CONV3D, ch[0], 1, 1, 1, 0, output_activation, 1, &x);
 
   g_autoptr (GError) error = NULL;
   AetUnet *net = aet_unet_new ((AetLayerSpec *) specs->data, specs->len, 1, "default U-Net",

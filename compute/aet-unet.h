@@ -54,6 +54,13 @@ AetUnet *aet_unet_new (const AetLayerSpec *specs, guint n_layers, gint in_channe
  * Caller owns. */
 AetUnet *aet_unet_new_default (gint base_channels, gint depth, guint64 seed);
 
+/* The same with another activation of the output layer: AET_ACT_NONE (a
+ * linear output) cannot die the way a ReLU output can, when one large step
+ * pushes it below zero everywhere and no gradient reaches it again
+ * (docs/training.md); aet_augment clips any network's output at 0. */
+AetUnet *aet_unet_new_default_full (gint base_channels, gint depth,
+                                    AetActivation output_activation, guint64 seed);
+
 void aet_unet_free (AetUnet *net);
 
 /* He (Kaiming) normal initialisation of the weights for the following

@@ -246,6 +246,35 @@ test_augment_tolerance_and_refusal (void)
   g_assert_null (strchr (error->message, '\n'));
 }
 
+/* A network with a linear output layer undershoots below 0; aet_augment
+ * gives its output clipped at 0 and equal to it elsewhere. */
+static void
+test_augment_linear_output_clipped (void)
+{
+  g_autoptr (AetAtoms) atoms = some_atoms ();
+  g_autoptr (AetVolume) v = render (atoms, 48, 48, 40, 0.357, 5.0);
+  g_autoptr (AetUnet) unet = aet_unet_new_default_full (2, 2, AET_ACT_NONE, 13);
+  aet_unet_set_voxel_size (unet, 0.357);
+  const AetLayerSpec *last = aet_unet_get_layer (unet, aet_unet_get_n_layers (unet) - 1);
+  g_assert_cmpint (last->activation, ==, AET_ACT_NONE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetVolume) got = aet_augment (unet, v, "v.mrc", 24, 8, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (AetVolume) n = aet_train_normalise (v, "v", NULL, &error);
+  g_autoptr (AetVolume) raw = aet_unet_apply (unet, n, 24, 8, NULL, &error);
+  g_assert_no_error (error);
+  gsize negative = 0, positive = 0;
+  for (gsize i = 0; i < aet_volume_n_voxels (raw); i++)
+    {
+      g_assert_cmpfloat (got->data[i], ==, MAX (raw->data[i], 0.0f));
+      negative += raw->data[i] < 0;
+      positive += raw->data[i] > 0;
+    }
+  g_test_message ("raw output: %zu voxels below 0, %zu above", negative, positive);
+  g_assert_cmpuint (negative, >, 0);
+  g_assert_cmpuint (positive, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -255,5 +284,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/augment/resamples", test_augment_resamples);
   g_test_add_func ("/compute/augment/tolerance-and-refusal",
                    test_augment_tolerance_and_refusal);
+  g_test_add_func ("/compute/augment/linear-output-clipped", test_augment_linear_output_clipped);
   return g_test_run ();
 }

@@ -304,6 +304,27 @@ test_best_checkpoint_and_collapse (void)
   g_assert_true (now_len == saved_len && memcmp (now, saved, now_len) == 0);
 }
 
+/* --linear-output: a new network ends in a linear layer, and learns. */
+static void
+test_linear_output (void)
+{
+  g_autofree char *out = g_build_filename (work_dir, "lin.h5", NULL);
+  AetTrainParams p;
+  tiny_params (&p, out);
+  p.steps = 30;
+  p.linear_output = TRUE;
+  AetTrainStats stats;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_train (&p, &stats, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("validation loss %.5f → %.5f", stats.first_val_loss, stats.last_val_loss);
+  g_assert_cmpfloat (stats.last_val_loss, <, 0.8 * stats.first_val_loss);
+  g_autoptr (AetUnet) net = aet_weights_load (out, NULL, &error);
+  g_assert_no_error (error);
+  const AetLayerSpec *last = aet_unet_get_layer (net, aet_unet_get_n_layers (net) - 1);
+  g_assert_cmpint (last->activation, ==, AET_ACT_NONE);
+}
+
 /* The description a pool file records of its particle. */
 static char *
 pair_description (const char *dir, const char *name)
@@ -367,6 +388,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/train/peak-level", test_peak_level);
   g_test_add_func ("/compute/train/schedule-validation", test_schedule_and_validation);
   g_test_add_func ("/compute/train/make-pool-substrate-fraction", test_make_pool);
+  g_test_add_func ("/compute/train/linear-output", test_linear_output);
   g_test_add_func ("/compute/train/best-checkpoint-and-collapse",
                    test_best_checkpoint_and_collapse);
   int status = g_test_run ();
