@@ -23,7 +23,7 @@ aet_cmd_augment (int argc, char **argv)
 {
   AetCliCommon common = { 0 };
   g_autofree char *input = NULL, *output = NULL, *model = NULL, *dataset = NULL;
-  gint tile = 96, overlap = 44;
+  gint tile = 96, overlap = 44, flips = 1;
   gdouble pixel = 0;
 
   GOptionEntry entries[] = {
@@ -38,6 +38,8 @@ aet_cmd_augment (int argc, char **argv)
     { "overlap", 0, 0, G_OPTION_ARG_INT, &overlap, "Tile overlap in voxels (44)", "N" },
     { "pixel", 0, 0, G_OPTION_ARG_DOUBLE, &pixel,
       "Voxel size in Å, when the file's is missing or wrong", "A" },
+    { "flips", 0, 0, G_OPTION_ARG_INT, &flips,
+      "Average the network over N reflections of the input (1–8; 8 = all, 8× the time)", "N" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = aet_cli_context_new (
@@ -58,6 +60,8 @@ aet_cmd_augment (int argc, char **argv)
     return aet_cli_usage ("augment", "--tile %d: give 8 to 1024", tile);
   if (overlap < 0 || overlap >= tile)
     return aet_cli_usage ("augment", "--overlap %d: give 0 to less than the tile", overlap);
+  if (flips < 1 || flips > AET_AUGMENT_MAX_FLIPS)
+    return aet_cli_usage ("augment", "--flips %d: give 1 to %d", flips, AET_AUGMENT_MAX_FLIPS);
   if (pixel < 0 || !isfinite (pixel))
     return aet_cli_usage ("augment", "--pixel: give a voxel size in Å");
 
@@ -91,7 +95,7 @@ aet_cmd_augment (int argc, char **argv)
   gint64 t0 = g_get_monotonic_time ();
   AetAugmentInfo info;
   g_autoptr (AetVolume) result
-    = aet_augment (net, volume, name, tile, overlap, &info, job, &error);
+    = aet_augment_flips (net, volume, name, tile, overlap, (guint) flips, &info, job, &error);
   aet_cli_job_finish (job);
   if (result == NULL)
     return aet_cli_fail (error);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aet-augment.h"
 #include "aet-cli-io.h"
 #include "aet-cli.h"
 #include "aet-commands.h"
@@ -113,7 +114,7 @@ aet_cmd_run (int argc, char **argv)
   g_autofree char *input = NULL, *tlt = NULL, *output = NULL, *truth_path = NULL;
   g_autofree char *xyz_before = NULL, *xyz_after = NULL, *method = NULL, *model = NULL;
   gdouble pixel = 0, min_distance = 0;
-  gint iterations = 0;
+  gint iterations = 0, flips = 0;
   gboolean no_augment = FALSE;
 
   GOptionEntry entries[] = {
@@ -136,6 +137,8 @@ aet_cmd_run (int argc, char **argv)
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, "Network weights (default: shipped)",
       "FILE" },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "Skip the augmentation", NULL },
+    { "flips", 0, 0, G_OPTION_ARG_INT, &flips,
+      "Augment: average the network over N reflections (1–8; 8× the time at 8)", "N" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = aet_cli_context_new (
@@ -153,6 +156,8 @@ aet_cmd_run (int argc, char **argv)
   if (method != NULL && strcmp (method, "genfire") != 0 && strcmp (method, "sirt") != 0
       && strcmp (method, "wbp") != 0)
     return aet_cli_usage ("run", "--method %s: use genfire, sirt or wbp", method);
+  if (flips < 0 || flips > AET_AUGMENT_MAX_FLIPS)
+    return aet_cli_usage ("run", "--flips %d: give 1 to %d", flips, AET_AUGMENT_MAX_FLIPS);
   if (iterations < 0 || min_distance < 0 || pixel < 0)
     return aet_cli_usage ("run", "--iterations, --min-distance and --pixel must be positive");
 
@@ -196,6 +201,8 @@ aet_cmd_run (int argc, char **argv)
                                            : NULL);
   aet_pipeline_set_param (pipeline, "augment/model", model);
   aet_pipeline_set_param (pipeline, "augment/enabled", no_augment ? "false" : NULL);
+  aet_pipeline_set_param (pipeline, "augment/flips",
+                          flips > 1 ? g_ascii_dtostr (buf, sizeof buf, flips) : NULL);
 
   g_autoptr (AetJob) bar = aet_cli_job_new (&common);
   RunUi ui = { .bar = bar, .quiet = common.quiet };

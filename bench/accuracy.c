@@ -13,7 +13,8 @@
  *
  * Usage:
  *   bench-accuracy [--model FILE] [--n 6] [--first-seed 100001] [--threads 2]
- *                  [--genfire-iterations N] [--train-seed 1] [--train-pairs 512] [--quiet]
+ *                  [--genfire-iterations N] [--flips N] [--train-seed 1] [--train-pairs 512]
+ *                  [--quiet]
  */
 #define G_LOG_DOMAIN "bench-accuracy"
 
@@ -174,7 +175,7 @@ on_event (const AetPipelineEvent *e, gpointer user_data)
 /* The pipeline of `aet run` on particle p, with the network `model`. */
 static gboolean
 run_particle (Particle *p, guint index, const char *model, guint threads, gint iterations,
-              gboolean quiet, GError **error)
+              gint flips, gboolean quiet, GError **error)
 {
   AetPipeline *pl = aet_pipeline_new (aet_project_new ());
   const AetSimParams *s = &p->sim;
@@ -193,6 +194,8 @@ run_particle (Particle *p, guint index, const char *model, guint threads, gint i
   if (iterations > 0)
     set_double (pl, "reconstruct/iterations", iterations);
   aet_pipeline_set_param (pl, "augment/model", model);
+  if (flips > 1)
+    set_double (pl, "augment/flips", flips);
 
   Progress pr = { quiet, index, -1 };
   gint64 t0 = g_get_monotonic_time ();
@@ -288,7 +291,7 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *model = NULL;
-  gint n = 6, threads = 2, iterations = 0, train_pairs = 512;
+  gint n = 6, threads = 2, iterations = 0, train_pairs = 512, flips = 1;
   gint64 first_seed = 100001, train_seed = 1;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
@@ -300,6 +303,8 @@ main (int argc, char **argv)
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (2)", "N" },
     { "genfire-iterations", 0, 0, G_OPTION_ARG_INT, &iterations,
       "GENFIRE iterations (default: the pipeline's, 100)", "N" },
+    { "flips", 0, 0, G_OPTION_ARG_INT, &flips,
+      "Augment averaged over N reflections (1–8; aet run --flips)", "N" },
     { "train-seed", 0, 0, G_OPTION_ARG_INT64, &train_seed,
       "Seed of the training run whose pool must be avoided (1)", "S" },
     { "train-pairs", 0, 0, G_OPTION_ARG_INT, &train_pairs, "Its pool size (512)", "N" },
@@ -317,10 +322,10 @@ main (int argc, char **argv)
     }
   if (n < 1 || n > 1000 || threads < 1 || threads > 256 || iterations < 0 || first_seed < 0
       || first_seed > (G_GINT64_CONSTANT (1) << 52) || train_seed < 0 || train_pairs < 1
-      || train_pairs > 1000000)
+      || train_pairs > 1000000 || flips < 1 || flips > 8)
     {
       fprintf (stderr, "bench-accuracy: --n 1–1000, --threads 1–256, --genfire-iterations ≥ 0, "
-                       "seeds 0–2^52, --train-pairs 1–1e6\n");
+                       "seeds 0–2^52, --train-pairs 1–1e6, --flips 1–8\n");
       return 2;
     }
   if (model == NULL)
@@ -352,6 +357,11 @@ main (int argc, char **argv)
       g_snprintf (iterations_s, sizeof iterations_s, "%d", iterations);
       g_snprintf (iterations_arg, sizeof iterations_arg, " --iterations %d", iterations);
     }
+  if (flips > 1)
+    {
+      gsize k = strlen (iterations_arg);
+      g_snprintf (iterations_arg + k, sizeof iterations_arg - k, " --flips %d", flips);
+    }
   printf ("# bench-accuracy\n\n`%s`\n\n", command);
   printf ("- network: %s (%s; %zu parameters; trained on %.4g Å voxels)\n", model, step,
           aet_unet_count_parameters (net), aet_unet_get_voxel_size (net));
@@ -359,9 +369,10 @@ main (int argc, char **argv)
           "brightest pixel, angle errors ±0.5°, shifts ±0.3 px, %d–%d atoms; shapes cycle "
           "sphere union, truncated octahedron, cuboctahedron, then the same on a substrate\n",
           MIN_ATOMS, MAX_ATOMS);
-  printf ("- reconstruction: GENFIRE, %s iterations (pipeline defaults otherwise); tracing and "
-          "matching (0.9 Å) as `aet run`; %d threads\n",
-          iterations_s, threads);
+  printf ("- reconstruction: GENFIRE, %s iterations (pipeline defaults otherwise); "
+          "augmentation averaged over %d reflection%s; tracing and matching (0.9 Å) as `aet "
+          "run`; %d threads\n",
+          iterations_s, flips, flips > 1 ? "s" : "", threads);
   printf ("- seeds: simulator seeds from %" G_GINT64_FORMAT ". The training pool of `aet train "
           "--seed %" G_GINT64_FORMAT "` (%d training + %u validation pairs) simulates with "
           "seeds drawn as 64-bit numbers from its own streams (aet_train_pair_sim_seed); the "
@@ -400,7 +411,7 @@ main (int argc, char **argv)
                  i + 1, p->seed, aet_shape_kind_name (p->sim.shape),
                  p->sim.substrate ? " on a substrate" : "", p->sim.radius, p->n_atoms,
                  p->sim.counts);
-      if (!run_particle (p, (guint) i, model, (guint) threads, iterations, quiet, &error))
+      if (!run_particle (p, (guint) i, model, (guint) threads, iterations, flips, quiet, &error))
         {
           fprintf (stderr, "bench-accuracy: particle %d (seed %" G_GUINT64_FORMAT "): %s\n",
                    i + 1, p->seed, error->message);

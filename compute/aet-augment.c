@@ -41,10 +41,92 @@ aet_augment_grid (const AetVolume *volume, gdouble net_voxel_size, const char *w
   return TRUE;
 }
 
+/* v reflected in place along x (mask bit 1), y (2) and z (4). */
+static void
+flip_volume (AetVolume *v, guint mask)
+{
+  gint nx = v->nx, ny = v->ny, nz = v->nz;
+  if (mask & 1)
+    for (gint z = 0; z < nz; z++)
+      for (gint y = 0; y < ny; y++)
+        {
+          gfloat *row = v->data + ((gsize) z * ny + y) * nx;
+          for (gint x = 0; x < nx / 2; x++)
+            {
+              gfloat t = row[x];
+              row[x] = row[nx - 1 - x];
+              row[nx - 1 - x] = t;
+            }
+        }
+  if (mask & 2)
+    for (gint z = 0; z < nz; z++)
+      for (gint y = 0; y < ny / 2; y++)
+        {
+          gfloat *a = v->data + ((gsize) z * ny + y) * nx;
+          gfloat *b = v->data + ((gsize) z * ny + (ny - 1 - y)) * nx;
+          for (gint x = 0; x < nx; x++)
+            {
+              gfloat t = a[x];
+              a[x] = b[x];
+              b[x] = t;
+            }
+        }
+  if (mask & 4)
+    for (gint z = 0; z < nz / 2; z++)
+      {
+        gfloat *a = v->data + (gsize) z * ny * nx;
+        gfloat *b = v->data + (gsize) (nz - 1 - z) * ny * nx;
+        for (gsize i = 0; i < (gsize) ny * nx; i++)
+          {
+            gfloat t = a[i];
+            a[i] = b[i];
+            b[i] = t;
+          }
+      }
+}
+
+/* The network applied to `input` n_flips times, reflected by the masks
+ * 0, 1, …, n_flips − 1 (x, y, z bits) and reflected back, averaged. */
+static AetVolume *
+apply_flipped (AetUnet *net, const AetVolume *input, gint tile, gint overlap, guint n_flips,
+               AetJob *job, GError **error)
+{
+  if (n_flips <= 1)
+    return aet_unet_apply (net, input, tile, overlap, job, error);
+  g_autoptr (AetVolume) sum = NULL;
+  for (guint k = 0; k < n_flips; k++)
+    {
+      aet_job_set_range (job, (gdouble) k / n_flips, (gdouble) (k + 1) / n_flips);
+      g_autoptr (AetVolume) flipped = aet_volume_dup (input);
+      flip_volume (flipped, k);
+      g_autoptr (AetVolume) out = aet_unet_apply (net, flipped, tile, overlap, job, error);
+      aet_job_set_range (job, 0, 1);
+      if (out == NULL)
+        return NULL;
+      flip_volume (out, k);
+      if (sum == NULL)
+        sum = g_steal_pointer (&out);
+      else
+        for (gsize i = 0; i < aet_volume_n_voxels (sum); i++)
+          sum->data[i] += out->data[i];
+    }
+  aet_volume_scale (sum, 1.0f / (gfloat) n_flips);
+  return g_steal_pointer (&sum);
+}
+
 AetVolume *
 aet_augment (AetUnet *net, const AetVolume *volume, const char *what, gint tile, gint overlap,
              AetAugmentInfo *info, AetJob *job, GError **error)
 {
+  return aet_augment_flips (net, volume, what, tile, overlap, 1, info, job, error);
+}
+
+AetVolume *
+aet_augment_flips (AetUnet *net, const AetVolume *volume, const char *what, gint tile,
+                   gint overlap, guint n_flips, AetAugmentInfo *info, AetJob *job,
+                   GError **error)
+{
+  g_return_val_if_fail (n_flips >= 1 && n_flips <= AET_AUGMENT_MAX_FLIPS, NULL);
   g_return_val_if_fail (net != NULL && volume != NULL, NULL);
   if (what == NULL)
     what = "volume";
@@ -76,7 +158,7 @@ aet_augment (AetUnet *net, const AetVolume *volume, const char *what, gint tile,
   if (input == NULL)
     return NULL;
   g_clear_pointer (&on_grid, aet_volume_unref);
-  g_autoptr (AetVolume) out = aet_unet_apply (net, input, tile, overlap, job, error);
+  g_autoptr (AetVolume) out = apply_flipped (net, input, tile, overlap, n_flips, job, error);
   if (out == NULL)
     return NULL;
 

@@ -54,4 +54,20 @@ gboolean aet_augment_grid (const AetVolume *volume, gdouble net_voxel_size, cons
 AetVolume *aet_augment (AetUnet *net, const AetVolume *volume, const char *what, gint tile,
                         gint overlap, AetAugmentInfo *info, AetJob *job, GError **error);
 
+/* The number of reflections aet_augment_flips averages at most (x, y, z). */
+#define AET_AUGMENT_MAX_FLIPS 8
+
+/* aet_augment with test-time averaging: the network is applied to the
+ * normalised input reflected along x, y and z by the masks 0 … n_flips − 1
+ * (bit 0 x, 1 y, 2 z; reflections keep a missing wedge about z one, so they
+ * are the flips training used), each output reflected back, and the
+ * outputs averaged.  n_flips 1 is aet_augment; 8 averages all reflections,
+ * costs 8× and makes the result commute with every reflection of the input
+ * (to float rounding when the volume is one tile; tiles that do not divide
+ * the volume evenly lie differently on a reflected one).  Progress fills
+ * one bar across the passes. */
+AetVolume *aet_augment_flips (AetUnet *net, const AetVolume *volume, const char *what,
+                              gint tile, gint overlap, guint n_flips, AetAugmentInfo *info,
+                              AetJob *job, GError **error);
+
 G_END_DECLS

@@ -10,6 +10,7 @@ struct _AetJob
   guint n_threads;
   GMutex lock;      /* guards stage */
   char *stage;
+  gdouble range_lo, range_hi;   /* progress fractions map into this range */
   AetJobProgressFunc progress;
   gpointer progress_data;
   GDestroyNotify progress_destroy;
@@ -27,6 +28,7 @@ aet_job_new (void)
   AetJob *job = g_new0 (AetJob, 1);
   job->ref_count = 1;
   job->n_threads = default_threads ();
+  job->range_hi = 1;
   g_mutex_init (&job->lock);
   return job;
 }
@@ -115,7 +117,18 @@ aet_job_progress (AetJob *job, gdouble fraction, const char *format, ...)
   g_mutex_lock (&job->lock);
   g_autofree char *stage = g_strdup (job->stage);
   g_mutex_unlock (&job->lock);
-  job->progress (job, stage, CLAMP (fraction, 0.0, 1.0), message, job->progress_data);
+  gdouble f = job->range_lo + (job->range_hi - job->range_lo) * CLAMP (fraction, 0.0, 1.0);
+  job->progress (job, stage, f, message, job->progress_data);
+}
+
+void
+aet_job_set_range (AetJob *job, gdouble lo, gdouble hi)
+{
+  if (job == NULL)
+    return;
+  g_return_if_fail (0 <= lo && lo <= hi && hi <= 1);
+  job->range_lo = lo;
+  job->range_hi = hi;
 }
 
 void

@@ -39,6 +39,11 @@ void aet_job_set_stage (AetJob *job, const char *stage);
 void aet_job_progress (AetJob *job, gdouble fraction, const char *format, ...)
   G_GNUC_PRINTF (3, 4);
 
+/* Later progress fractions f are reported as lo + f·(hi − lo), so a step
+ * run several times (or a part of a longer job) fills its share of one bar;
+ * (0, 1) restores the default.  Not thread-safe: set it between parts. */
+void aet_job_set_range (AetJob *job, gdouble lo, gdouble hi);
+
 /* The thread count compute code should use (≥ 1); default 2 or
  * g_get_num_processors(), whichever is smaller. */
 void aet_job_set_threads (AetJob *job, guint n_threads);

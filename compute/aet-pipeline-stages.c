@@ -315,8 +315,10 @@ augment_run (AetStageContext *c, GError **error)
   aet_unet_set_threads (net, aet_stage_context_threads (c));
   gint tile = aet_stage_param_int (c, "augment/tile", 96);
   gint overlap = aet_stage_param_int (c, "augment/overlap", 44);
-  g_autoptr (AetVolume) out = aet_augment (net, recon, "reconstruction", tile, overlap, NULL,
-                                           aet_stage_context_job (c), error);
+  gint flips = CLAMP (aet_stage_param_int (c, "augment/flips", 1), 1, AET_AUGMENT_MAX_FLIPS);
+  g_autoptr (AetVolume) out
+    = aet_augment_flips (net, recon, "reconstruction", tile, overlap, (guint) flips, NULL,
+                         aet_stage_context_job (c), error);
   if (out == NULL)
     return FALSE;
   aet_project_set_volume (project, "augmented", out);

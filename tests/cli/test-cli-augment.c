@@ -6,6 +6,7 @@
 #include "aet-weights.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "run-aet.h"
@@ -81,6 +82,24 @@ test_with_model (void)
   g_autofree char *err2 = NULL;
   g_assert_cmpint (run_aet (bad, NULL, &err2), ==, 2);
   g_assert_true (g_str_has_prefix (err2, "aet: error: augment: "));
+
+  /* --flips 8: another (averaged) result of the same size; --flips 9 is refused */
+  g_autofree char *output8 = g_build_filename (dir, "augmented8.mrc", NULL);
+  const char *flips[] = { "augment", "-i", input, "--model", model, "-o", output8,
+                          "--tile", "24", "--overlap", "8", "--quiet", "--flips", "8", NULL };
+  g_autofree char *err3 = NULL;
+  g_assert_cmpint (run_aet (flips, NULL, &err3), ==, 0);
+  g_autoptr (AetVolume) v8 = aet_mrc_read (output8, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (aet_volume_same_shape (v, v8));
+  gdouble diff = 0;
+  for (gsize i = 0; i < aet_volume_n_voxels (v); i++)
+    diff = MAX (diff, fabs (v->data[i] - v8->data[i]));
+  g_assert_cmpfloat (diff, >, 0);
+  const char *too_many[] = { "augment", "-i", input, "-o", output8, "--flips", "9", NULL };
+  g_autofree char *err4 = NULL;
+  g_assert_cmpint (run_aet (too_many, NULL, &err4), ==, 2);
+  g_assert_cmpstr (err4, ==, "aet: error: augment: --flips 9: give 1 to 8\n");
 }
 
 /* A volume sampled at 0.30 Å (or given so by --pixel) is augmented on the
