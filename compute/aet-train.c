@@ -27,6 +27,7 @@
 #define STREAM_STEP 0x300000000ull   /* + step: pair choice, crop, flips */
 #define STREAM_VAL_PATCH 0x400000000ull
 #define STREAM_INIT 0x500000000ull   /* network initialisation */
+#define STREAM_PAIR_CHOICE 0x600000000ull   /* + step / pair_reuse: the pair (pair_reuse > 1) */
 
 #define DEFAULT_SUBSTRATE_FRACTION 0.2
 /* A validation loss this close to an all-zero output's means a dead output. */
@@ -61,6 +62,7 @@ aet_train_params_init (AetTrainParams *p)
   p->genfire_iterations = 50;
   p->substrate_fraction = DEFAULT_SUBSTRATE_FRACTION;
   p->cache_pairs = 16;
+  p->pair_reuse = 1;
   p->output_init_scale = 0.1;
 }
 
@@ -108,6 +110,8 @@ aet_train_params_validate (const AetTrainParams *p, GError **error)
   CHECK (isfinite (p->substrate_fraction) && p->substrate_fraction >= 0
            && p->substrate_fraction <= 1,
          "train: substrate fraction %g: expected 0 to 1", p->substrate_fraction);
+  CHECK (p->pair_reuse >= 1 && p->pair_reuse <= 1000,
+         "train: pair reuse %d: expected 1 to 1000", p->pair_reuse);
   CHECK (p->cache_pairs >= 1, "train: cache must hold at least one pair");
   CHECK (p->output_init_scale > 0 && p->output_init_scale <= 1,
          "train: output init scale %g: expected 0 to 1", p->output_init_scale);
@@ -779,6 +783,13 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
       guint64 available = MIN ((guint64) p->n_pairs,
                                (guint64) p->pool_start + (guint64) (s / p->pool_grow_every));
       guint index = (guint) aet_rng_below (&rng, available);
+      if (p->pair_reuse > 1)
+        {
+          /* the same pair for pair_reuse steps in a row: one read for several */
+          AetRng pick;
+          aet_rng_init_stream (&pick, p->seed, STREAM_PAIR_CHOICE + (guint64) (s / p->pair_reuse));
+          index = (guint) aet_rng_below (&pick, available);
+        }
       gint o[3];
       for (int d = 0; d < 3; d++)
         o[d] = (gint) aet_rng_below (&rng, (guint64) (n - c + 1));

@@ -65,6 +65,8 @@ typedef struct
   gdouble substrate_fraction;  /* share of particles on a substrate; default 0.2.  Pool
                                 * files of another share are named "…-sub<percent>-…" */
   guint cache_pairs;           /* pairs kept in memory; default 16 */
+  gint pair_reuse;             /* steps in a row that crop the same pair (one read for
+                                * them); default 1: a pair drawn every step */
   gdouble output_init_scale;   /* a new network's output layer weights × this; 0.1 */
   AetTrainLogFunc log_func;    /* may be NULL */
   gpointer log_data;

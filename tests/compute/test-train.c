@@ -325,6 +325,33 @@ test_linear_output (void)
   g_assert_cmpint (last->activation, ==, AET_ACT_NONE);
 }
 
+/* --pair-reuse 4: the pair changes every 4 steps, so 8 steps read at most
+ * 2 training pairs (and the 2 validation pairs) with a cache of one pair;
+ * drawn every step they read more. */
+static void
+test_pair_reuse (void)
+{
+  g_autofree char *out = g_build_filename (work_dir, "reuse.h5", NULL);
+  AetTrainParams p;
+  tiny_params (&p, out);
+  p.steps = 8;
+  p.cache_pairs = 1;
+  AetTrainStats every, reused;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_train (&p, &every, NULL, &error));
+  g_assert_no_error (error);
+  g_remove (out);
+  p.pair_reuse = 4;
+  g_assert_true (aet_train (&p, &reused, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("pairs read in 8 steps: %u drawn every step, %u reused 4 steps",
+                  every.pairs_loaded + every.pairs_generated,
+                  reused.pairs_loaded + reused.pairs_generated);
+  g_assert_cmpuint (reused.pairs_loaded + reused.pairs_generated, <=, 2 + 2);
+  g_assert_cmpuint (every.pairs_loaded + every.pairs_generated, >, 2 + 2);
+  g_assert_cmpfloat (reused.last_val_loss, <, reused.first_val_loss);
+}
+
 /* The description a pool file records of its particle. */
 static char *
 pair_description (const char *dir, const char *name)
@@ -389,6 +416,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/train/schedule-validation", test_schedule_and_validation);
   g_test_add_func ("/compute/train/make-pool-substrate-fraction", test_make_pool);
   g_test_add_func ("/compute/train/linear-output", test_linear_output);
+  g_test_add_func ("/compute/train/pair-reuse", test_pair_reuse);
   g_test_add_func ("/compute/train/best-checkpoint-and-collapse",
                    test_best_checkpoint_and_collapse);
   int status = g_test_run ();
