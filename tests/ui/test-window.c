@@ -844,6 +844,40 @@ test_drop_file (void)
   g_assert_nonnull (aet_viewer_get_atoms (pane (0)));
 }
 
+/* Opens `path` in the window and waits for it. */
+static void
+open_and_wait (const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  aet_window_open_file (window, file);
+  g_assert_true (wait_until (idle_cond, 20));
+  g_assert_null (aet_window_get_error (window));
+}
+
+static gboolean
+flips_state (void)
+{
+  g_autoptr (GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (window),
+                                                                "average-flips");
+  return g_variant_get_boolean (state);
+}
+
+/* The "Average 8 reflections" toggle follows the project it opens
+ * (augment/flips), so Run keeps the augmentation the project was made with. */
+static void
+test_flips_setting (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetProject) p = aet_project_load (project_path, &error);
+  g_assert_no_error (error);
+  aet_project_set_param (p, "augment/flips", "8");
+  g_autofree char *flips_path = g_build_filename (tmpdir, "flips.h5", NULL);
+  g_assert_true (aet_project_save (p, flips_path, &error));
+  open_and_wait (flips_path);
+  g_assert_true (flips_state ());
+  open_and_wait (project_path);
+  g_assert_false (flips_state ());
+}
 
 /* Mean absolute difference per channel of two RGBA images (0–255), and
  * the fraction of pixels that differ by more than 24 in some channel. */
@@ -1097,6 +1131,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/ui/window/bad-file", test_bad_file);
   g_test_add_func ("/ui/window/drop-file", test_drop_file);
+  g_test_add_func ("/ui/window/flips-setting", test_flips_setting);
   int status = g_test_run ();
   /* closing the window remembers its size in the settings */
   gtk_window_close (GTK_WINDOW (window));
