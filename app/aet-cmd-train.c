@@ -51,7 +51,7 @@ aet_cmd_train (int argc, char **argv)
   AetTrainParams params;
   aet_train_params_init (&params);
   g_autofree char *output = NULL, *resume = NULL, *pool = NULL, *export_path = NULL;
-  gboolean make_pool = FALSE, linear_output = FALSE;
+  gboolean make_pool = FALSE, linear_output = FALSE, half = FALSE;
   gint64 steps = params.steps, checkpoint_every = params.checkpoint_every;
   gint64 val_every = params.val_every, log_every = params.log_every;
   gint64 seed = (gint64) params.seed;
@@ -77,6 +77,8 @@ aet_cmd_train (int argc, char **argv)
       "Write the --resume checkpoint's weights without the optimiser state (the file to "
       "ship) to FILE, and stop",
       "FILE" },
+    { "half", 0, 0, G_OPTION_ARG_NONE, &half,
+      "With --export: store the weights as 16-bit floats (half the file)", NULL },
     { "make-pool", 0, 0, G_OPTION_ARG_NONE, &make_pool,
       "Make the pool's missing pairs (--pairs, --val-pairs) and stop", NULL },
     { "pool", 0, 0, G_OPTION_ARG_FILENAME, &pool,
@@ -120,6 +122,8 @@ aet_cmd_train (int argc, char **argv)
     return AET_EXIT_USAGE;
   if (argc > 1)
     return aet_cli_usage ("train", "unexpected argument “%s”", argv[1]);
+  if (half && export_path == NULL)
+    return aet_cli_usage ("train", "--half goes with --export");
   if (export_path != NULL)
     {
       if (resume == NULL)
@@ -128,13 +132,14 @@ aet_cmd_train (int argc, char **argv)
       AetUnet *net = aet_weights_load (resume, NULL, &error);
       if (net == NULL)
         return aet_cli_fail (error);
-      gboolean ok = aet_weights_save (net, NULL, export_path, &error);
+      gboolean ok = half ? aet_weights_save_half (net, export_path, &error)
+                         : aet_weights_save (net, NULL, export_path, &error);
       gsize n_params = aet_unet_count_parameters (net);
       aet_unet_free (net);
       if (!ok)
         return aet_cli_fail (error);
-      aet_cli_say (&common, "wrote %s: %zu parameters, no optimiser state\n", export_path,
-                   n_params);
+      aet_cli_say (&common, "wrote %s: %zu parameters%s, no optimiser state\n", export_path,
+                   n_params, half ? " as 16-bit floats" : "");
       return AET_EXIT_OK;
     }
   if (make_pool && output == NULL && pool == NULL)

@@ -75,23 +75,56 @@ write_double (hid_t obj, const char *name, gdouble value)
   return write_attr (obj, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &value);
 }
 
+/* IEEE 754 binary16, little-endian: HDF5 has no predefined half type, but
+ * converts between float types it is told the layout of, so any reader
+ * asking for H5T_NATIVE_FLOAT gets the values back.  Caller closes. */
+static hid_t
+half_type (void)
+{
+  hid_t t = H5Tcopy (H5T_IEEE_F32LE);
+  if (t < 0)
+    return -1;
+  if (H5Tset_fields (t, 15, 10, 5, 0, 10) < 0 || H5Tset_precision (t, 16) < 0
+      || H5Tset_size (t, 2) < 0 || H5Tset_ebias (t, 15) < 0)
+    {
+      H5Tclose (t);
+      return -1;
+    }
+  return t;
+}
+
+/* data[0 … n) as a 1-D dataset: float32, or binary16 when half (each value
+ * rounded to the nearest half first, so HDF5's conversion is exact). */
 static gboolean
-write_floats (hid_t loc, const char *name, const gfloat *data, gsize n)
+write_floats (hid_t loc, const char *name, const gfloat *data, gsize n, gboolean half)
 {
   hsize_t dims = n;
+  g_autofree gfloat *rounded = NULL;
+  hid_t type = H5T_IEEE_F32LE;
+  if (half)
+    {
+      rounded = g_new (gfloat, MAX (n, 1));
+      for (gsize i = 0; i < n; i++)
+        rounded[i] = (gfloat) (_Float16) data[i];
+      data = rounded;
+      type = half_type ();
+      if (type < 0)
+        return FALSE;
+    }
   hid_t space = H5Screate_simple (1, &dims, NULL);
-  hid_t ds = H5Dcreate2 (loc, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                         H5P_DEFAULT);
+  hid_t ds = H5Dcreate2 (loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   herr_t st = ds < 0 ? -1 : H5Dwrite (ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                                        data);
   if (ds >= 0)
     H5Dclose (ds);
   H5Sclose (space);
+  if (half)
+    H5Tclose (type);
   return st >= 0;
 }
 
 static gboolean
-write_file (hid_t file, AetUnet *net, const AetAdam *adam)
+write_file (hid_t file, AetUnet *net, const AetAdam *adam, gboolean half)
 {
   gboolean ok = write_string_attr (file, "format", FORMAT_NAME)
                 && write_int (file, "version", FORMAT_VERSION)
@@ -140,7 +173,7 @@ write_file (hid_t file, AetUnet *net, const AetAdam *adam)
       while (ok && param < n_params && aet_unet_get_param (net, param)->layer == i)
         {
           AetParam *p = aet_unet_get_param (net, param++);
-          ok = write_floats (g, p->name, p->data, p->n);
+          ok = write_floats (g, p->name, p->data, p->n, half);
         }
       H5Gclose (g);
     }
@@ -158,16 +191,31 @@ write_file (hid_t file, AetUnet *net, const AetAdam *adam)
     {
       char name[32];
       g_snprintf (name, sizeof name, "m_%u", k);
-      ok = write_floats (ag, name, adam->m[k], adam->sizes[k]);
+      ok = write_floats (ag, name, adam->m[k], adam->sizes[k], FALSE);
       g_snprintf (name, sizeof name, "v_%u", k);
-      ok = ok && write_floats (ag, name, adam->v[k], adam->sizes[k]);
+      ok = ok && write_floats (ag, name, adam->v[k], adam->sizes[k], FALSE);
     }
   H5Gclose (ag);
   return ok;
 }
 
+static gboolean save (AetUnet *net, const AetAdam *adam, gboolean half, const char *path,
+                      GError **error);
+
 gboolean
 aet_weights_save (AetUnet *net, const AetAdam *adam, const char *path, GError **error)
+{
+  return save (net, adam, FALSE, path, error);
+}
+
+gboolean
+aet_weights_save_half (AetUnet *net, const char *path, GError **error)
+{
+  return save (net, NULL, TRUE, path, error);
+}
+
+static gboolean
+save (AetUnet *net, const AetAdam *adam, gboolean half, const char *path, GError **error)
 {
   g_return_val_if_fail (net != NULL && path != NULL, FALSE);
   g_autofree char *display = aet_display_name (path);
@@ -177,7 +225,7 @@ aet_weights_save (AetUnet *net, const AetAdam *adam, const char *path, GError **
   Quiet q;
   quiet_begin (&q);
   hid_t file = H5Fcreate (tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  gboolean ok = file >= 0 && write_file (file, net, adam);
+  gboolean ok = file >= 0 && write_file (file, net, adam, half);
   if (file >= 0 && H5Fclose (file) < 0)
     ok = FALSE;
   quiet_end (&q);

@@ -39,6 +39,12 @@ G_BEGIN_DECLS
 gboolean aet_weights_save (AetUnet *net, const AetAdam *adam, const char *path,
                            GError **error);
 
+/* Writes net's weights (no optimiser state) with every parameter rounded to
+ * IEEE binary16 and stored so: half the file, for shipping a network whose
+ * float32 file would be large.  aet_weights_load reads it like any other
+ * (HDF5 converts the values back to float, exactly). */
+gboolean aet_weights_save_half (AetUnet *net, const char *path, GError **error);
+
 /* Reads a network from path.  When adam_out is not NULL it receives the
  * optimiser state stored in the file, or NULL when the file has none.
  * Caller owns both.  NULL with an error for a missing, foreign or

@@ -324,6 +324,63 @@ test_not_a_network (void)
   aet_test_remove_tree (dir);
 }
 
+/* Weights stored as binary16: half the bytes, every value read back as
+ * exactly its rounding to half, the network's output close to the float's. */
+static void
+test_half (void)
+{
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-weights-half");
+  g_autoptr (AetUnet) net = aet_unet_new_default (8, 2, 9);
+  aet_unet_set_voxel_size (net, 0.357);
+  g_autofree char *full = g_build_filename (dir, "full.h5", NULL);
+  g_autofree char *half = g_build_filename (dir, "half.h5", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_weights_save (net, NULL, full, &error));
+  g_assert_true (aet_weights_save_half (net, half, &error));
+  g_assert_no_error (error);
+  GStatBuf a, b;
+  g_assert_cmpint (g_stat (full, &a), ==, 0);
+  g_assert_cmpint (g_stat (half, &b), ==, 0);
+  g_test_message ("float32 %lld bytes, binary16 %lld bytes", (long long) a.st_size,
+                  (long long) b.st_size);
+  g_assert_cmpfloat ((gdouble) b.st_size, <, 0.6 * (gdouble) a.st_size);
+
+  AetAdam *adam = NULL;
+  g_autoptr (AetUnet) back = aet_weights_load (half, &adam, &error);
+  g_assert_no_error (error);
+  g_assert_null (adam);
+  g_assert_cmpfloat (aet_unet_get_voxel_size (back), ==, 0.357);
+  gsize changed = 0, total = 0;
+  for (guint i = 0; i < aet_unet_get_n_params (net); i++)
+    {
+      AetParam *p = aet_unet_get_param (net, i), *q = aet_unet_get_param (back, i);
+      g_assert_cmpuint (p->n, ==, q->n);
+      for (gsize k = 0; k < p->n; k++)
+        {
+          g_assert_cmpfloat (q->data[k], ==, (gfloat) (_Float16) p->data[k]);
+          changed += q->data[k] != p->data[k];
+          total++;
+        }
+    }
+  g_assert_cmpuint (changed, >, total / 2);
+  g_autoptr (AetTensor) x = random_tensor (16, 3);
+  g_autoptr (AetTensor) y0 = aet_tensor_new (1, 16, 16, 16);
+  const AetTensor *out = aet_unet_forward (net, x, &error);
+  g_assert_no_error (error);
+  memcpy (y0->data, out->data, y0->n * sizeof (gfloat));
+  const AetTensor *out_half = aet_unet_forward (back, x, &error);
+  g_assert_no_error (error);
+  gdouble peak = 0, diff = 0;
+  for (gsize k = 0; k < y0->n; k++)
+    {
+      peak = MAX (peak, fabs (y0->data[k]));
+      diff = MAX (diff, fabs (y0->data[k] - out_half->data[k]));
+    }
+  g_test_message ("output: largest difference %.3g of a peak %.3g", diff, peak);
+  g_assert_cmpfloat (diff, <, 1e-2 * peak);
+  aet_test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -335,5 +392,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/weights/bad-values", test_bad_values);
   g_test_add_func ("/compute/weights/voxel-size", test_voxel_size);
   g_test_add_func ("/compute/weights/not-a-network", test_not_a_network);
+  g_test_add_func ("/compute/weights/half", test_half);
   return g_test_run ();
 }
