@@ -114,7 +114,7 @@ aet_cmd_run (int argc, char **argv)
   g_autofree char *input = NULL, *tlt = NULL, *output = NULL, *truth_path = NULL;
   g_autofree char *xyz_before = NULL, *xyz_after = NULL, *method = NULL, *model = NULL;
   gdouble pixel = 0, min_distance = 0;
-  gint iterations = 0, flips = 0;
+  gint iterations = 0, flips = -1;   /* -1: not given */
   gboolean no_augment = FALSE;
 
   GOptionEntry entries[] = {
@@ -156,7 +156,7 @@ aet_cmd_run (int argc, char **argv)
   if (method != NULL && strcmp (method, "genfire") != 0 && strcmp (method, "sirt") != 0
       && strcmp (method, "wbp") != 0)
     return aet_cli_usage ("run", "--method %s: use genfire, sirt or wbp", method);
-  if (flips < 0 || flips > AET_AUGMENT_MAX_FLIPS)
+  if (flips != -1 && (flips < 1 || flips > AET_AUGMENT_MAX_FLIPS))
     return aet_cli_usage ("run", "--flips %d: give 1 to %d", flips, AET_AUGMENT_MAX_FLIPS);
   if (iterations < 0 || min_distance < 0 || pixel < 0)
     return aet_cli_usage ("run", "--iterations, --min-distance and --pixel must be positive");

@@ -419,7 +419,13 @@ pair_path (Pool *pool, gboolean validation, guint index)
   /* pools of another substrate share hold other particles: name them apart */
   g_autofree char *share = NULL;
   if (fabs (pool->p->substrate_fraction - DEFAULT_SUBSTRATE_FRACTION) > 1e-9)
-    share = g_strdup_printf ("-sub%g", 100 * pool->p->substrate_fraction);
+    {
+      /* in any locale "-sub33.3333"; shares within 1e-9 share a name */
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      share = g_strconcat ("-sub", g_ascii_formatd (buf, sizeof buf, "%.9g",
+                                                    100 * pool->p->substrate_fraction),
+                           NULL);
+    }
   g_autofree char *name = g_strdup_printf (
     "%s-s%" G_GUINT64_FORMAT "-n%d%s-%06u.h5", validation ? "val" : "pair", pool->p->seed,
     pool->p->volume_size, share != NULL ? share : "", index);
@@ -647,6 +653,58 @@ aet_train_best_path (const char *output)
   return g_strconcat (stem, "-best.h5", NULL);
 }
 
+/* The checkpoint of the best validation loss: where it is kept, the loss
+ * to beat, the network's output activation (only a ReLU output can die). */
+typedef struct
+{
+  const char *path;
+  gdouble loss;
+  gint64 step;
+  gint64 first_step;      /* the step this run started at */
+  gboolean from_before;   /* the file on disk from an earlier run is the best */
+  gdouble zero_loss;      /* the validation loss of an all-zero output */
+  gboolean relu_output;
+} Best;
+
+/* FALSE with an error when the validation loss `loss` at `step` means a dead
+ * ReLU output: as high as an all-zero output's (95 %) after having been below
+ * half of it.  Stopping then keeps the dead state out of the checkpoint. */
+static gboolean
+check_alive (const AetTrainParams *p, const Best *b, gint64 step, gdouble loss,
+             GError **error)
+{
+  if (!b->relu_output || loss < COLLAPSED * b->zero_loss || b->loss >= 0.5 * b->zero_loss)
+    return TRUE;
+  g_autofree char *where = NULL;
+  const char *file = b->from_before || b->step > b->first_step ? b->path : p->resume;
+  if (file != NULL)
+    where = g_strdup_printf ("the best checkpoint is %s (step %" G_GINT64_FORMAT ", %.6f): "
+                             "resume from it with a smaller --lr",
+                             file, b->step, b->loss);
+  else
+    where = g_strdup ("no checkpoint was better: start again with a smaller --lr");
+  g_set_error (error, AET_ERROR, AET_ERROR_DATA,
+               "train: the network collapsed at step %" G_GINT64_FORMAT " (validation loss "
+               "%.6f, an all-zero output's is %.6f); %s",
+               step, loss, b->zero_loss, where);
+  return FALSE;
+}
+
+/* Keeps net as the best checkpoint when `loss` beats it. */
+static gboolean
+keep_if_best (AetUnet *net, const AetAdam *adam, Best *b, gint64 step, gdouble loss,
+              GError **error)
+{
+  if (loss >= b->loss)
+    return TRUE;
+  if (!aet_weights_save (net, adam, b->path, error))
+    return FALSE;
+  b->loss = loss;
+  b->step = step;
+  b->from_before = FALSE;
+  return TRUE;
+}
+
 /* ---- the loop --------------------------------------------------------- */
 
 gboolean
@@ -763,9 +821,35 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
     train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", adam->step,
                stats.first_val_loss);
   stats.last_val_loss = stats.first_val_loss;
-  stats.best_val_loss = stats.first_val_loss;
-  stats.best_step = adam->step;
-  g_autofree char *best = aet_train_best_path (p->output);
+  g_autofree char *best_path = aet_train_best_path (p->output);
+  Best best = { .path = best_path, .loss = stats.first_val_loss, .step = adam->step,
+                .first_step = adam->step, .zero_loss = zero_loss };
+  best.relu_output
+    = aet_unet_get_layer (net, aet_unet_get_n_layers (net) - 1)->activation == AET_ACT_RELU;
+  if (ok && p->resume != NULL && g_file_test (best.path, G_FILE_TEST_IS_REGULAR))
+    {
+      /* an earlier run's best, scored on this run's validation set: only a
+       * lower loss replaces it */
+      g_autoptr (GError) local = NULL;
+      AetAdam *best_adam = NULL;
+      g_autoptr (AetUnet) earlier = aet_weights_load (best.path, &best_adam, &local);
+      gdouble loss = 0;
+      if (earlier != NULL && best_adam != NULL
+          && aet_unet_count_parameters (earlier) == aet_unet_count_parameters (net))
+        {
+          aet_unet_set_threads (earlier, aet_job_get_threads (job));
+          if (val_loss (earlier, &vs, &loss, NULL) && loss <= best.loss)
+            {
+              best.loss = loss;
+              best.step = best_adam->step;
+              best.from_before = TRUE;
+              train_log (p, "best so far: %s, step %" G_GINT64_FORMAT ", validation loss %.6f",
+                         best.path, best.step, loss);
+            }
+        }
+      if (best_adam != NULL)
+        aet_adam_free (best_adam);
+    }
 
   gdouble loss_sum = 0;
   gint64 loss_n = 0, t_log = g_get_monotonic_time ();
@@ -780,8 +864,11 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
       gint64 s = adam->step;
       AetRng rng;
       aet_rng_init_stream (&rng, p->seed, STREAM_STEP + (guint64) s);
+      /* with pair reuse, the pool as it was at the block's first step, so
+       * the block keeps one pair */
+      gint64 s_pool = s - s % p->pair_reuse;
       guint64 available = MIN ((guint64) p->n_pairs,
-                               (guint64) p->pool_start + (guint64) (s / p->pool_grow_every));
+                               (guint64) p->pool_start + (guint64) (s_pool / p->pool_grow_every));
       guint index = (guint) aet_rng_below (&rng, available);
       if (p->pair_reuse > 1)
         {
@@ -855,32 +942,11 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
             }
           train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", done,
                      stats.last_val_loss);
-          /* A ReLU output pushed below zero everywhere stops learning for
-           * good: the loss is then an all-zero output's.  Stop before that
-           * state overwrites the checkpoint; the best one is kept apart. */
-          if (stats.last_val_loss >= COLLAPSED * zero_loss
-              && stats.best_val_loss < 0.5 * zero_loss)
+          if (!check_alive (p, &best, done, stats.last_val_loss, error)
+              || !keep_if_best (net, adam, &best, done, stats.last_val_loss, error))
             {
-              g_set_error (error, AET_ERROR, AET_ERROR_DATA,
-                           "train: the network collapsed at step %" G_GINT64_FORMAT
-                           " (validation loss %.6f, an all-zero output's is %.6f); the best "
-                           "checkpoint is %s (step %" G_GINT64_FORMAT ", %.6f): resume from it "
-                           "with a smaller --lr",
-                           done, stats.last_val_loss, zero_loss,
-                           stats.best_step > stats.first_step ? best : p->output,
-                           stats.best_step, stats.best_val_loss);
               ok = FALSE;
               break;
-            }
-          if (stats.last_val_loss < stats.best_val_loss)
-            {
-              if (!aet_weights_save (net, adam, best, error))
-                {
-                  ok = FALSE;
-                  break;
-                }
-              stats.best_val_loss = stats.last_val_loss;
-              stats.best_step = done;
             }
         }
       if (done % p->checkpoint_every == 0 && done < p->steps)
@@ -901,12 +967,7 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
       if (ok)
         train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", adam->step,
                    stats.last_val_loss);
-      if (ok && stats.last_val_loss < stats.best_val_loss)
-        {
-          ok = aet_weights_save (net, adam, best, error);
-          stats.best_val_loss = stats.last_val_loss;
-          stats.best_step = adam->step;
-        }
+      ok = ok && check_alive (p, &best, adam->step, stats.last_val_loss, error);
     }
   if ((ok || interrupted) && last_saved != adam->step)
     {
@@ -915,6 +976,10 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
       else
         train_log (p, "checkpoint: %s at step %" G_GINT64_FORMAT, p->output, adam->step);
     }
+  if (ok && !interrupted && adam->step > stats.first_step)
+    ok = keep_if_best (net, adam, &best, adam->step, stats.last_val_loss, error);
+  stats.best_val_loss = best.loss;
+  stats.best_step = best.step;
   if (interrupted)
     {
       g_set_error (error, AET_ERROR, AET_ERROR_CANCELLED,

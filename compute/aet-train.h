@@ -123,14 +123,6 @@ gboolean aet_train_make_pair (const AetTrainParams *params, gboolean validation,
 guint64 aet_train_pair_sim_seed (const AetTrainParams *params, gboolean validation,
                                  guint index);
 
-/* Trains (or resumes) until params->steps, writing checkpoints to
- * params->output every checkpoint_every steps and at the end; they record
- * params->pixel as the network's voxel size (a checkpoint recorded at
- * another sampling is refused for --resume).  Progress and
- * the thread count through job; when job is cancelled the current step
- * finishes, a checkpoint is written and the result is FALSE with
- * AET_ERROR_CANCELLED "train: interrupted, checkpoint saved to <output>".
- * stats may be NULL. */
 /* The checkpoint of a run's best validation loss beside `output`:
  * "<output without .h5>-best.h5" (weights + Adam state, like the checkpoint;
  * written each time the validation loss reaches a new low).  Caller owns. */
@@ -143,6 +135,20 @@ char *aet_train_best_path (const char *output);
 gboolean aet_train_make_pool (const AetTrainParams *params, AetTrainStats *stats,
                               AetJob *job, GError **error);
 
+/* Trains (or resumes) until params->steps, writing checkpoints to
+ * params->output every checkpoint_every steps and at the end; they record
+ * params->pixel as the network's voxel size (a checkpoint recorded at
+ * another sampling is refused for --resume).  Progress and
+ * the thread count through job; when job is cancelled the current step
+ * finishes, a checkpoint is written and the result is FALSE with
+ * AET_ERROR_CANCELLED "train: interrupted, checkpoint saved to <output>".
+ * The lowest validation loss is kept in aet_train_best_path (output) (an
+ * earlier run's file there, rescored on this run's validation set, is
+ * replaced only by a lower loss).  A ReLU output that dies (validation loss
+ * ≥ 95 % of an all-zero output's after being below half of it, seen at a
+ * validation) stops the run with AET_ERROR_DATA "train: the network
+ * collapsed at step S …" before that state is checkpointed, naming the
+ * checkpoint to resume from.  stats may be NULL. */
 gboolean aet_train (const AetTrainParams *params, AetTrainStats *stats, AetJob *job,
                     GError **error);
 

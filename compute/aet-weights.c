@@ -211,6 +211,20 @@ aet_weights_save (AetUnet *net, const AetAdam *adam, const char *path, GError **
 gboolean
 aet_weights_save_half (AetUnet *net, const char *path, GError **error)
 {
+  g_return_val_if_fail (net != NULL && path != NULL, FALSE);
+  for (guint i = 0; i < aet_unet_get_n_params (net); i++)
+    {
+      const AetParam *p = aet_unet_get_param (net, i);
+      for (gsize k = 0; k < p->n; k++)
+        if (!isfinite ((gfloat) (_Float16) p->data[k]))
+          {
+            g_autofree char *display = aet_display_name (path);
+            g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
+                         "%s: the weight %g (layer %u, %s) does not fit a 16-bit float",
+                         display, p->data[k], p->layer, p->name);
+            return FALSE;
+          }
+    }
   return save (net, NULL, TRUE, path, error);
 }
 

@@ -42,7 +42,8 @@ gboolean aet_weights_save (AetUnet *net, const AetAdam *adam, const char *path,
 /* Writes net's weights (no optimiser state) with every parameter rounded to
  * IEEE binary16 and stored so: half the file, for shipping a network whose
  * float32 file would be large.  aet_weights_load reads it like any other
- * (HDF5 converts the values back to float, exactly). */
+ * (HDF5 converts the values back to float, exactly).  A weight beyond the
+ * half range (±65504) is refused with AET_ERROR_INVALID naming it. */
 gboolean aet_weights_save_half (AetUnet *net, const char *path, GError **error);
 
 /* Reads a network from path.  When adam_out is not NULL it receives the

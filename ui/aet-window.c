@@ -542,8 +542,14 @@ start_run (AetWindow *self)
   aet_pipeline_set_param (self->pipeline, "reconstruct/snapshot_every", "5");
   set_param_double (self->pipeline, "trace/min_distance",
                     gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->min_distance_spin)));
-  aet_pipeline_set_param (self->pipeline, "augment/flips",
-                          action_state_bool (self, "average-flips") ? "8" : NULL);
+  /* on: the project's own averaging when it has one (aet run --flips N), else 8 */
+  const char *had
+    = aet_project_get_param (aet_pipeline_get_project (self->pipeline), "augment/flips");
+  g_autofree char *flips
+    = action_state_bool (self, "average-flips")
+        ? g_strdup (had != NULL && atoi (had) > 1 ? had : "8")
+        : NULL;
+  aet_pipeline_set_param (self->pipeline, "augment/flips", flips);
   RunContext *ctx = g_new0 (RunContext, 1);
   g_weak_ref_init (&ctx->window, self);
   ctx->token = ++self->token;

@@ -378,6 +378,14 @@ test_half (void)
     }
   g_test_message ("output: largest difference %.3g of a peak %.3g", diff, peak);
   g_assert_cmpfloat (diff, <, 1e-2 * peak);
+
+  /* a weight beyond ±65504 has no half: refused, nothing written */
+  aet_unet_get_param (net, 0)->data[3] = 1e5f;
+  g_autofree char *big = g_build_filename (dir, "big.h5", NULL);
+  g_assert_false (aet_weights_save_half (net, big, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "does not fit a 16-bit float"));
+  g_assert_false (g_file_test (big, G_FILE_TEST_EXISTS));
   aet_test_remove_tree (dir);
 }
 
