@@ -21,6 +21,8 @@
 #include "aet-simulate.h"
 #include "aet-tilt-series-io.h"
 #include "aet-trace.h"
+#include "aet-train.h"
+#include "aet-weights.h"
 #include "aet-xyz.h"
 
 /* ---- run events (pipeline thread → main) ------------------------------ */
@@ -76,6 +78,7 @@ struct _AetWindow
   GtkWidget *iterations_spin;
   GtkWidget *min_distance_spin;
   GtkWidget *flips_check;
+  GtkWidget *network_label;
   GtkWidget *iso_scale;
   GtkWidget *color_drop;
   GtkWidget *view_label;
@@ -375,6 +378,8 @@ free_pipeline_thread (gpointer data)
 /* Main thread: replaces the window's pipeline.  An old one still running
  * is cancelled and joined on a thread of its own, so the main thread never
  * waits for it; its late events carry an old token and are dropped. */
+static void update_network_label (AetWindow *self);
+
 static void
 set_pipeline (AetWindow *self, AetPipeline *pipeline)
 {
@@ -392,6 +397,7 @@ set_pipeline (AetWindow *self, AetPipeline *pipeline)
     }
   self->pipeline = pipeline;
   self->running = FALSE;
+  update_network_label (self);
   if (self->empty_state != NULL)
     gtk_widget_set_visible (self->empty_state, pipeline == NULL);
 }
@@ -1553,6 +1559,39 @@ aet_window_close_request (GtkWindow *window)
 
 /* ---- construction ------------------------------------------------------ */
 
+/* Main thread: which network Run augments with (the project's
+ * "augment/model", else the shipped one), its size and sampling. */
+static void
+update_network_label (AetWindow *self)
+{
+  if (self->network_label == NULL)
+    return;
+  const char *given = self->pipeline != NULL
+                        ? aet_project_get_param (aet_pipeline_get_project (self->pipeline),
+                                                 "augment/model")
+                        : NULL;
+  g_autofree char *path = given != NULL ? g_strdup (given) : aet_train_find_default_model ();
+  g_autofree char *text = NULL;
+  if (path == NULL)
+    text = g_strdup ("No trained network found");
+  else
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (AetUnet) net = aet_weights_load (path, NULL, &error);
+      g_autofree char *base = g_path_get_basename (path);
+      if (net == NULL)
+        text = g_strdup_printf ("%s: cannot be read", base);
+      else
+        {
+          g_autofree char *n = g_strdup_printf ("%'zu", aet_unet_count_parameters (net));
+          text = g_strdup_printf ("Network %s: %s parameters, %.3g Å voxels", base, n,
+                                  aet_unet_get_voxel_size (net));
+        }
+    }
+  gtk_label_set_text (GTK_LABEL (self->network_label), text);
+  gtk_widget_set_tooltip_text (self->network_label, path);
+}
+
 static GtkWidget *
 sidebar_heading (const char *text)
 {
@@ -1597,6 +1636,12 @@ build_sidebar (AetWindow *self)
                                "Run the network on the volume reflected along x, y and z and "
                                "average: slightly more precise, 8× the time (aet run --flips 8)");
   gtk_box_append (GTK_BOX (box), self->flips_check);
+  self->network_label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->network_label), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->network_label), TRUE);
+  gtk_widget_add_css_class (self->network_label, "dim-label");
+  gtk_widget_add_css_class (self->network_label, "caption");
+  gtk_box_append (GTK_BOX (box), self->network_label);
 
   gtk_box_append (GTK_BOX (box), sidebar_heading ("Tracing"));
   self->min_distance_spin = sidebar_row (box, "Min. distance (Å)",
@@ -1858,6 +1903,7 @@ aet_window_init (AetWindow *self)
   load_settings (self);
   update_busy (self);
   update_substrate (self);
+  update_network_label (self);
 }
 
 AetWindow *
