@@ -62,6 +62,7 @@ aet_cmd_train (int argc, char **argv)
   gint val_patches = (gint) params.val_patches;
   gdouble substrate = params.substrate_fraction;
   gint pair_reuse = params.pair_reuse;
+  gdouble clip = params.clip;
   gdouble lr = params.lr, warmup = (gdouble) params.lr_warmup;
   gdouble half_life = (gdouble) params.lr_half_life;
 
@@ -96,6 +97,8 @@ aet_cmd_train (int argc, char **argv)
       "Pairs drawn from at step 0; one more every 40 steps (8; a made pool: --pairs)", "N" },
     { "substrate-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &substrate,
       "Share of the simulated particles on a substrate (0.2)", "F" },
+    { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip,
+      "Clip gradients whose norm passes K × their running mean (0: off)", "K" },
     { "pair-reuse", 0, 0, G_OPTION_ARG_INT, &pair_reuse,
       "Steps in a row that crop the same pair: fewer reads (1)", "N" },
     { "val-pairs", 0, 0, G_OPTION_ARG_INT, &val_pairs, "Validation pairs (4)", "N" },
@@ -170,6 +173,7 @@ aet_cmd_train (int argc, char **argv)
   params.n_val_pairs = (guint) val_pairs;
   params.substrate_fraction = substrate;
   params.pair_reuse = pair_reuse;
+  params.clip = clip;
   params.val_patches = (guint) val_patches;
   params.checkpoint_every = checkpoint_every;
   params.val_every = val_every;

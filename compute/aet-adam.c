@@ -53,6 +53,38 @@ aet_adam_matches (const AetAdam *a, AetUnet *net)
   return TRUE;
 }
 
+gdouble
+aet_adam_clip_gradients (AetAdam *a, AetUnet *net)
+{
+  g_return_val_if_fail (aet_adam_matches (a, net), 0.0);
+  if (!(a->clip > 0))
+    return 0.0;
+  gdouble sum = 0;
+  for (guint i = 0; i < a->n_params; i++)
+    {
+      const AetParam *p = aet_unet_get_param (net, i);
+      for (gsize k = 0; k < p->n; k++)
+        sum += (gdouble) p->grad[k] * p->grad[k];
+    }
+  gdouble norm = sqrt (sum), applied = norm;
+  gdouble limit = a->clip * a->grad_norm_avg;
+  if (a->grad_norm_avg > 0 && norm > limit && isfinite (norm))
+    {
+      gfloat scale = (gfloat) (limit / norm);
+      for (guint i = 0; i < a->n_params; i++)
+        {
+          AetParam *p = aet_unet_get_param (net, i);
+          for (gsize k = 0; k < p->n; k++)
+            p->grad[k] *= scale;
+        }
+      applied = limit;
+      a->n_clipped++;
+    }
+  if (isfinite (applied))
+    a->grad_norm_avg = a->grad_norm_avg > 0 ? 0.99 * a->grad_norm_avg + 0.01 * applied : applied;
+  return norm;
+}
+
 void
 aet_adam_step (AetAdam *a, AetUnet *net)
 {

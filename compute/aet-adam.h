@@ -20,6 +20,13 @@ struct _AetAdam
   guint n_params;
   gsize *sizes;                    /* floats per parameter array */
   gfloat **m, **v;                 /* moments, one array per network parameter */
+  /* Adaptive gradient clipping (aet_unet_train_step): a gradient whose L2
+   * norm exceeds clip × grad_norm_avg is scaled down to it; 0: off.  The
+   * running average is state (checkpointed); n_clipped counts clipped steps
+   * since the caller last reset it. */
+  gdouble clip;
+  gdouble grad_norm_avg;
+  guint64 n_clipped;
 };
 
 /* Zero moments for every parameter of net, learning rate lr. Caller owns. */
@@ -28,6 +35,13 @@ void aet_adam_free (AetAdam *adam);
 
 /* TRUE when adam was made for a network with net's parameter sizes. */
 gboolean aet_adam_matches (const AetAdam *adam, AetUnet *net);
+
+/* With adam->clip > 0: the global L2 norm of net's gradients is compared
+ * with clip × the running average of earlier norms (an exponential average
+ * over ~100 steps of the norms as applied); above it every gradient is scaled
+ * down to that norm, so one outlier patch cannot throw the weights far.
+ * Returns the norm before clipping (0 when clip is 0: not computed). */
+gdouble aet_adam_clip_gradients (AetAdam *adam, AetUnet *net);
 
 /* One update of every parameter from its gradient (bias-corrected moments). */
 void aet_adam_step (AetAdam *adam, AetUnet *net);

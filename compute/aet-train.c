@@ -110,6 +110,8 @@ aet_train_params_validate (const AetTrainParams *p, GError **error)
   CHECK (isfinite (p->substrate_fraction) && p->substrate_fraction >= 0
            && p->substrate_fraction <= 1,
          "train: substrate fraction %g: expected 0 to 1", p->substrate_fraction);
+  CHECK (isfinite (p->clip) && (p->clip == 0 || (p->clip >= 1 && p->clip <= 1000)),
+         "train: clip %g: expected 0 (off) or 1 to 1000", p->clip);
   CHECK (p->pair_reuse >= 1 && p->pair_reuse <= 1000,
          "train: pair reuse %d: expected 1 to 1000", p->pair_reuse);
   CHECK (p->cache_pairs >= 1, "train: cache must hold at least one pair");
@@ -666,14 +668,18 @@ typedef struct
   gboolean relu_output;
 } Best;
 
-/* FALSE with an error when the validation loss `loss` at `step` means a dead
- * ReLU output: as high as an all-zero output's (95 %) after having been below
- * half of it.  Stopping then keeps the dead state out of the checkpoint. */
+/* FALSE with an error when the validation loss `loss` at `step` is as high
+ * as an all-zero output's (95 %) after having been below half of it: a ReLU
+ * output that died ("collapsed", exactly the zero output's loss), or a step
+ * that blew the weights up ("diverged": a base-16 depth-3 network with a
+ * linear output went from 0.0035 to a training loss of 114 within 150 steps
+ * at lr 5e-4 and stayed above the zero output's).  Stopping then keeps the
+ * broken state out of the checkpoint. */
 static gboolean
 check_alive (const AetTrainParams *p, const Best *b, gint64 step, gdouble loss,
              GError **error)
 {
-  if (!b->relu_output || loss < COLLAPSED * b->zero_loss || b->loss >= 0.5 * b->zero_loss)
+  if (loss < COLLAPSED * b->zero_loss || b->loss >= 0.5 * b->zero_loss)
     return TRUE;
   g_autofree char *where = NULL;
   const char *file = b->from_before || b->step > b->first_step ? b->path : p->resume;
@@ -684,9 +690,10 @@ check_alive (const AetTrainParams *p, const Best *b, gint64 step, gdouble loss,
   else
     where = g_strdup ("no checkpoint was better: start again with a smaller --lr");
   g_set_error (error, AET_ERROR, AET_ERROR_DATA,
-               "train: the network collapsed at step %" G_GINT64_FORMAT " (validation loss "
+               "train: the network %s at step %" G_GINT64_FORMAT " (validation loss "
                "%.6f, an all-zero output's is %.6f); %s",
-               step, loss, b->zero_loss, where);
+               b->relu_output && loss < 1.05 * b->zero_loss ? "collapsed" : "diverged", step,
+               loss, b->zero_loss, where);
   return FALSE;
 }
 
@@ -899,6 +906,7 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
       crop_into (pair->target, o[0], o[1], o[2], flips, y);
 
       adam->lr = aet_train_lr_at (p, s);
+      adam->clip = p->clip;
       gint64 t0 = g_get_monotonic_time ();
       gdouble loss = 0;
       if (!aet_unet_train_step (net, adam, x, y, &loss, error))
@@ -925,9 +933,13 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
         {
           gint64 now = g_get_monotonic_time ();
           gdouble wall = (now - t_log) / 1e6 - (stats.generate_seconds - gen_at_log);
+          g_autofree char *clipped
+            = p->clip > 0 ? g_strdup_printf ("  clipped %" G_GUINT64_FORMAT, adam->n_clipped)
+                          : g_strdup ("");
+          adam->n_clipped = 0;
           train_log (p, "step %" G_GINT64_FORMAT "  loss %.6f  lr %.3g  %.3f s/step  pool %"
-                        G_GUINT64_FORMAT,
-                     done, loss_sum / loss_n, adam->lr, wall / loss_n, available);
+                        G_GUINT64_FORMAT "%s",
+                     done, loss_sum / loss_n, adam->lr, wall / loss_n, available, clipped);
           loss_sum = 0;
           loss_n = 0;
           t_log = now;

@@ -65,6 +65,8 @@ typedef struct
   gdouble substrate_fraction;  /* share of particles on a substrate; default 0.2.  Pool
                                 * files of another share are named "…-sub<percent>-…" */
   guint cache_pairs;           /* pairs kept in memory; default 16 */
+  gdouble clip;                /* adaptive gradient clipping (aet_adam_clip_gradients):
+                                * × the running mean norm; 0 (default): off */
   gint pair_reuse;             /* steps in a row that crop the same pair (one read for
                                 * them); default 1: a pair drawn every step */
   gdouble output_init_scale;   /* a new network's output layer weights × this; 0.1 */
@@ -144,11 +146,11 @@ gboolean aet_train_make_pool (const AetTrainParams *params, AetTrainStats *stats
  * AET_ERROR_CANCELLED "train: interrupted, checkpoint saved to <output>".
  * The lowest validation loss is kept in aet_train_best_path (output) (an
  * earlier run's file there, rescored on this run's validation set, is
- * replaced only by a lower loss).  A ReLU output that dies (validation loss
- * ≥ 95 % of an all-zero output's after being below half of it, seen at a
- * validation) stops the run with AET_ERROR_DATA "train: the network
- * collapsed at step S …" before that state is checkpointed, naming the
- * checkpoint to resume from.  stats may be NULL. */
+ * replaced only by a lower loss).  A network whose validation loss reaches
+ * 95 % of an all-zero output's after being below half of it (a dead ReLU
+ * output, or weights blown up by one step) stops the run with
+ * AET_ERROR_DATA "train: the network collapsed|diverged at step S …"
+ * before that state is checkpointed, naming the checkpoint to resume from.  stats may be NULL. */
 gboolean aet_train (const AetTrainParams *params, AetTrainStats *stats, AetJob *job,
                     GError **error);
 

@@ -1062,6 +1062,7 @@ aet_unet_train_step (AetUnet *net, AetAdam *adam, const AetTensor *input,
     }
   aet_unet_zero_param_grads (net);
   aet_unet_backward (net, net->loss_grad);
+  aet_adam_clip_gradients (adam, net);
   aet_adam_step (adam, net);
   if (loss != NULL)
     *loss = l;

@@ -186,7 +186,8 @@ write_file (hid_t file, AetUnet *net, const AetAdam *adam, gboolean half)
   gint64 step = adam->step;
   ok = write_attr (ag, "step", H5T_NATIVE_INT64, H5T_STD_I64LE, 1, &step)
        && write_double (ag, "lr", adam->lr) && write_double (ag, "beta1", adam->beta1)
-       && write_double (ag, "beta2", adam->beta2) && write_double (ag, "eps", adam->eps);
+       && write_double (ag, "beta2", adam->beta2) && write_double (ag, "eps", adam->eps)
+       && (adam->grad_norm_avg <= 0 || write_double (ag, "grad_norm_avg", adam->grad_norm_avg));
   for (guint k = 0; ok && k < adam->n_params; k++)
     {
       char name[32];
@@ -575,6 +576,16 @@ read_file (Ctx *c, hid_t file, AetAdam **adam_out)
               ok = FALSE;
             }
           adam->step = step;
+          /* optional: written once gradient clipping has run */
+          if (ok && H5Aexists (ag, "grad_norm_avg") > 0
+              && (!read_num_attr (ag, "grad_norm_avg", H5T_NATIVE_DOUBLE, &adam->grad_norm_avg,
+                                  1, NULL)
+                  || !isfinite (adam->grad_norm_avg) || adam->grad_norm_avg < 0))
+            {
+              g_set_error (c->error, AET_ERROR, AET_ERROR_FORMAT,
+                           "%s: the optimiser's grad_norm_avg is not a number ≥ 0", c->file);
+              ok = FALSE;
+            }
           for (guint k = 0; ok && k < adam->n_params; k++)
             {
               char name[32];

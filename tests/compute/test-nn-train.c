@@ -184,6 +184,74 @@ test_bad_target (void)
   g_test_message ("%s", error->message);
 }
 
+static gdouble
+grad_norm (AetUnet *net)
+{
+  gdouble sum = 0;
+  for (guint i = 0; i < aet_unet_get_n_params (net); i++)
+    {
+      const AetParam *p = aet_unet_get_param (net, i);
+      for (gsize k = 0; k < p->n; k++)
+        sum += (gdouble) p->grad[k] * p->grad[k];
+    }
+  return sqrt (sum);
+}
+
+/* Adaptive clipping: ordinary steps pass; a patch whose target is 100×
+ * too bright gives a gradient far above the running mean, which is scaled
+ * down to clip × that mean; the weights then move less than unclipped. */
+static void
+test_clip (void)
+{
+  Data d;
+  data_init (&d);
+  g_autoptr (AetTensor) wild = aet_tensor_new (1, d.y[0]->d, d.y[0]->h, d.y[0]->w);
+  for (gsize i = 0; i < wild->n; i++)
+    wild->data[i] = 100 * d.y[0]->data[i];
+  gdouble moved[2] = { 0 };
+  for (int clipped = 0; clipped < 2; clipped++)
+    {
+      g_autoptr (AetUnet) net = aet_unet_new_default (3, 2, 17);
+      g_autoptr (AetAdam) adam = aet_adam_new (net, 1e-3);
+      adam->clip = clipped ? 3.0 : 0.0;
+      train (net, adam, &d, 0, 20, NULL);
+      if (clipped)
+        {
+          g_assert_cmpuint (adam->n_clipped, ==, 0);
+          g_assert_cmpfloat (adam->grad_norm_avg, >, 0);
+        }
+      gdouble avg = adam->grad_norm_avg;
+      g_autoptr (AetUnet) before = aet_unet_new_default (3, 2, 17);
+      for (guint i = 0; i < aet_unet_get_n_params (net); i++)
+        memcpy (aet_unet_get_param (before, i)->data, aet_unet_get_param (net, i)->data,
+                aet_unet_get_param (net, i)->n * sizeof (gfloat));
+      /* the wild step, by hand to see the gradient clipped */
+      g_autoptr (GError) error = NULL;
+      gdouble loss = 0;
+      for (int k = 0; k < 5; k++)
+        g_assert_true (aet_unet_train_step (net, adam, d.x[0], wild, &loss, &error));
+      if (clipped)
+        {
+          g_assert_cmpuint (adam->n_clipped, ==, 5);
+          /* the last gradient was scaled to 3 × the running mean */
+          g_assert_cmpfloat (fabs (grad_norm (net) - 3.0 * adam->grad_norm_avg), <,
+                             0.05 * 3.0 * adam->grad_norm_avg);
+          g_test_message ("running mean norm %.4g before the wild steps, %.4g after", avg,
+                          adam->grad_norm_avg);
+        }
+      for (guint i = 0; i < aet_unet_get_n_params (net); i++)
+        {
+          const AetParam *a = aet_unet_get_param (net, i), *b = aet_unet_get_param (before, i);
+          for (gsize k = 0; k < a->n; k++)
+            moved[clipped] += (gdouble) (a->data[k] - b->data[k]) * (a->data[k] - b->data[k]);
+        }
+    }
+  g_test_message ("weights moved by %.4g unclipped, %.4g clipped", sqrt (moved[0]),
+                  sqrt (moved[1]));
+  g_assert_cmpfloat (moved[1], <, moved[0]);
+  data_clear (&d);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -193,5 +261,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/nn-train/no-allocation", test_no_allocation_after_first_step);
   g_test_add_func ("/compute/nn-train/resume", test_resume);
   g_test_add_func ("/compute/nn-train/bad-target", test_bad_target);
+  g_test_add_func ("/compute/nn-train/clip", test_clip);
   return g_test_run ();
 }

@@ -72,6 +72,17 @@ test_round_trip (void)
     }
   g_assert_cmpint (adam_back->step, ==, 3);
   g_assert_cmpfloat (adam_back->lr, ==, 1e-3);
+  g_assert_cmpfloat (adam_back->grad_norm_avg, ==, 0);
+
+  /* the gradient clipping's running mean is checkpointed once it exists */
+  adam->grad_norm_avg = 0.0625;
+  g_autofree char *clipped = g_build_filename (dir, "clipped.h5", NULL);
+  g_assert_true (aet_weights_save (net, adam, clipped, &error));
+  AetAdam *adam_clip = NULL;
+  g_autoptr (AetUnet) net_clip = aet_weights_load (clipped, &adam_clip, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (adam_clip->grad_norm_avg, ==, 0.0625);
+  aet_adam_free (adam_clip);
 
   /* a plain weights file (no optimiser) also loads, with no Adam state */
   g_autofree char *plain = g_build_filename (dir, "plain.h5", NULL);
