@@ -466,6 +466,20 @@ pool_get (Pool *pool, gboolean validation, guint index, AetJob *job, GError **er
           pair_free (pair);
           return NULL;
         }
+      /* a pair records the substrate share it was made with (files from
+       * before it did are not checked: their names say it) */
+      const char *share = aet_project_get_param (project, "train/substrate_fraction");
+      gdouble made_with = share != NULL ? g_ascii_strtod (share, NULL) : 0;
+      if (share != NULL && fabs (made_with - pool->p->substrate_fraction) > 1e-9)
+        {
+          g_autofree char *name = g_path_get_basename (path);
+          g_set_error (error, AET_ERROR, AET_ERROR_MISMATCH,
+                       "%s: made with substrate fraction %g, this run asks for %g (give that, "
+                       "or another --pool)",
+                       name, made_with, pool->p->substrate_fraction);
+          pair_free (pair);
+          return NULL;
+        }
       pair->input = aet_volume_ref (input);
       pair->target = aet_volume_ref (target);
       pool->stats->pairs_loaded++;
@@ -487,6 +501,9 @@ pool_get (Pool *pool, gboolean validation, guint index, AetJob *job, GError **er
       aet_project_set_volume (project, "input", pair->input);
       aet_project_set_volume (project, "target", pair->target);
       aet_project_set_param (project, "train/description", description);
+      char share[G_ASCII_DTOSTR_BUF_SIZE];
+      aet_project_set_param (project, "train/substrate_fraction",
+                             g_ascii_dtostr (share, sizeof share, pool->p->substrate_fraction));
       if (!aet_project_save (project, path, error))
         {
           pair_free (pair);

@@ -401,6 +401,26 @@ test_make_pool (void)
   g_assert_cmpuint (stats.pairs_generated, ==, 3);
   g_autofree char *free_pair = pair_description (dir, "pair-s7-n48-sub0-000001.h5");
   g_assert_null (strstr (free_pair, "on substrate"));
+
+  /* a pair file whose recorded share differs from the run's is refused */
+  g_autofree char *src = g_build_filename (dir, "pair-s7-n48-sub0-000001.h5", NULL);
+  g_autofree char *dst = g_build_filename (dir, "pair-s7-n48-sub0-000000.h5", NULL);
+  g_autoptr (AetProject) pair = aet_project_load (src, &error);
+  g_assert_no_error (error);
+  aet_project_set_param (pair, "train/substrate_fraction", "0.5");
+  g_assert_true (aet_project_save (pair, dst, &error));
+  g_autofree char *out = g_build_filename (dir, "share.h5", NULL);
+  p.output = out;
+  p.steps = 4;
+  p.pool_start = 2;
+  p.pair_reuse = 4;   /* one pair for the 4 steps */
+  p.n_val_pairs = 1;
+  g_autoptr (GError) mismatch = NULL;
+  /* (seed 7 draws pair 0 for its first block of 4 steps) */
+  g_assert_false (aet_train (&p, NULL, NULL, &mismatch));
+  g_test_message ("%s", mismatch->message);
+  g_assert_error (mismatch, AET_ERROR, AET_ERROR_MISMATCH);
+  g_assert_nonnull (strstr (mismatch->message, "made with substrate fraction 0.5"));
 }
 
 
