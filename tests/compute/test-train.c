@@ -39,6 +39,17 @@ tiny_params (AetTrainParams *p, const char *output)
   p->seed = 7;
 }
 
+/* Trains p on 2 threads and asserts that it succeeded. */
+static void
+train_ok (const AetTrainParams *p, AetTrainStats *stats)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetJob) job = aet_job_new ();
+  aet_job_set_threads (job, 2);
+  g_assert_true (aet_train (p, stats, job, &error));
+  g_assert_no_error (error);
+}
+
 /* Every parameter of two checkpoints, compared bit for bit (Adam step too). */
 static void
 assert_same_weights (const char *a_path, const char *b_path)
@@ -72,11 +83,7 @@ test_loss_decreases_and_pool_reused (void)
   tiny_params (&p, out);
   p.steps = 40;
   AetTrainStats stats;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (AetJob) job = aet_job_new ();
-  aet_job_set_threads (job, 2);
-  g_assert_true (aet_train (&p, &stats, job, &error));
-  g_assert_no_error (error);
+  train_ok (&p, &stats);
   g_test_message ("validation loss %.5f → %.5f, %u pairs made", stats.first_val_loss,
                   stats.last_val_loss, stats.pairs_generated);
   g_assert_cmpint (stats.first_step, ==, 0);
@@ -92,8 +99,7 @@ test_loss_decreases_and_pool_reused (void)
   tiny_params (&p, out2);
   p.steps = 40;
   AetTrainStats again;
-  g_assert_true (aet_train (&p, &again, job, &error));
-  g_assert_no_error (error);
+  train_ok (&p, &again);
   g_assert_cmpuint (again.pairs_generated, ==, 0);
   g_assert_cmpuint (again.pairs_loaded, ==, stats.pairs_generated);
   /* same seed and threads: the same result as the first run */
@@ -266,11 +272,10 @@ test_best_checkpoint_and_collapse (void)
   p.steps = 30;
   p.val_every = 5;
   AetTrainStats stats;
+  train_ok (&p, &stats);
   g_autoptr (GError) error = NULL;
   g_autoptr (AetJob) job = aet_job_new ();
   aet_job_set_threads (job, 2);
-  g_assert_true (aet_train (&p, &stats, job, &error));
-  g_assert_no_error (error);
   g_test_message ("best validation %.5f at step %" G_GINT64_FORMAT " (first %.5f, last %.5f)",
                   stats.best_val_loss, stats.best_step, stats.first_val_loss,
                   stats.last_val_loss);
