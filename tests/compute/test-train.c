@@ -321,9 +321,8 @@ test_linear_output (void)
   p.steps = 30;
   p.linear_output = TRUE;
   AetTrainStats stats;
+  train_ok (&p, &stats);
   g_autoptr (GError) error = NULL;
-  g_assert_true (aet_train (&p, &stats, NULL, &error));
-  g_assert_no_error (error);
   g_test_message ("validation loss %.5f → %.5f", stats.first_val_loss, stats.last_val_loss);
   g_assert_cmpfloat (stats.last_val_loss, <, 0.8 * stats.first_val_loss);
   g_autoptr (AetUnet) net = aet_weights_load (out, NULL, &error);
@@ -344,13 +343,10 @@ test_pair_reuse (void)
   p.steps = 8;
   p.cache_pairs = 1;
   AetTrainStats every, reused;
-  g_autoptr (GError) error = NULL;
-  g_assert_true (aet_train (&p, &every, NULL, &error));
-  g_assert_no_error (error);
+  train_ok (&p, &every);
   g_remove (out);
   p.pair_reuse = 4;
-  g_assert_true (aet_train (&p, &reused, NULL, &error));
-  g_assert_no_error (error);
+  train_ok (&p, &reused);
   g_test_message ("pairs read in 8 steps: %u drawn every step, %u reused 4 steps",
                   every.pairs_loaded + every.pairs_generated,
                   reused.pairs_loaded + reused.pairs_generated);
