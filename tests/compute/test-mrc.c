@@ -5,6 +5,7 @@
 #include "aet-error.h"
 #include "aet-mrc.h"
 #include "scratch-dir.h"
+#include "fuzz-files.h"
 
 /* A scratch folder per test program, removed at the end. */
 static char *scratch_dir;
@@ -549,6 +550,21 @@ test_read_speed (void)
   g_assert_cmpfloat (best, <, 1.0);
 }
 
+static gboolean
+read_mrc (const char *path, GError **error)
+{
+  g_autoptr (AetVolume) v = aet_mrc_read (path, NULL, error);
+  return v != NULL;
+}
+
+/* The fuzzer's seed corpus (every mode, both byte orders, extended
+ * headers) reads through the file path too, not only from bytes. */
+static void
+test_fuzz_corpus (void)
+{
+  aet_test_check_fuzz_folder ("corpus-mrc", ".mrc", read_mrc, AET_TEST_FUZZ_MUST_READ);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -567,6 +583,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/mrc/missing-file", test_missing_file);
   g_test_add_func ("/compute/mrc/write-fails-cleanly", test_write_fails_cleanly);
   g_test_add_func ("/compute/mrc/read-speed", test_read_speed);
+  g_test_add_func ("/compute/mrc/fuzz-corpus", test_fuzz_corpus);
   int status = g_test_run ();
   aet_test_remove_tree (scratch_dir);
   g_free (scratch_dir);
