@@ -63,6 +63,7 @@ aet_cmd_train (int argc, char **argv)
   gdouble substrate = params.substrate_fraction;
   gint pair_reuse = params.pair_reuse;
   gdouble clip = params.clip;
+  gdouble ema = params.ema;
   gdouble lr = params.lr, warmup = (gdouble) params.lr_warmup;
   gdouble half_life = (gdouble) params.lr_half_life;
 
@@ -99,6 +100,9 @@ aet_cmd_train (int argc, char **argv)
       "Share of the simulated particles on a substrate (0.2)", "F" },
     { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip,
       "Clip gradients whose norm passes K × their running mean (0: off)", "K" },
+    { "ema", 0, 0, G_OPTION_ARG_DOUBLE, &ema,
+      "Average the weights with this decay, e.g. 0.999; validation, the best checkpoint and "
+      "--export use the average (0: as the checkpoint resumed from)", "D" },
     { "pair-reuse", 0, 0, G_OPTION_ARG_INT, &pair_reuse,
       "Steps in a row that crop the same pair: fewer reads (1)", "N" },
     { "val-pairs", 0, 0, G_OPTION_ARG_INT, &val_pairs, "Validation pairs (4)", "N" },
@@ -174,6 +178,7 @@ aet_cmd_train (int argc, char **argv)
   params.substrate_fraction = substrate;
   params.pair_reuse = pair_reuse;
   params.clip = clip;
+  params.ema = ema;
   params.val_patches = (guint) val_patches;
   params.checkpoint_every = checkpoint_every;
   params.val_every = val_every;

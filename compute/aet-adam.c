@@ -3,6 +3,7 @@
 #include "aet-adam.h"
 
 #include <math.h>
+#include <string.h>
 
 AetAdam *
 aet_adam_new (AetUnet *net, gdouble lr)
@@ -35,7 +36,10 @@ aet_adam_free (AetAdam *a)
     {
       aet_floats_free (a->m[i]);
       aet_floats_free (a->v[i]);
+      if (a->ema != NULL)
+        aet_floats_free (a->ema[i]);
     }
+  g_free (a->ema);
   g_free (a->m);
   g_free (a->v);
   g_free (a->sizes);
@@ -106,6 +110,56 @@ aet_adam_step (AetAdam *a, AetUnet *net)
           m[k] = b1 * m[k] + (1.0f - b1) * g;
           v[k] = b2 * v[k] + (1.0f - b2) * g * g;
           p->data[k] -= step * m[k] / (sqrtf (v[k]) + eps);
+        }
+      if (a->ema != NULL)
+        {
+          const gfloat keep = (gfloat) a->ema_decay, take = 1.0f - keep;
+          gfloat *e = a->ema[i];
+          for (gsize k = 0; k < p->n; k++)
+            e[k] = keep * e[k] + take * p->data[k];
+        }
+    }
+}
+
+void
+aet_adam_set_ema (AetAdam *a, AetUnet *net, gdouble decay)
+{
+  g_return_if_fail (aet_adam_matches (a, net));
+  g_return_if_fail (decay >= 0.0 && decay < 1.0);
+  if (decay == 0.0)
+    {
+      if (a->ema != NULL)
+        for (guint i = 0; i < a->n_params; i++)
+          aet_floats_free (a->ema[i]);
+      g_clear_pointer (&a->ema, g_free);
+      a->ema_decay = 0.0;
+      return;
+    }
+  a->ema_decay = decay;
+  if (a->ema != NULL)
+    return;
+  a->ema = g_new0 (gfloat *, a->n_params);
+  for (guint i = 0; i < a->n_params; i++)
+    {
+      a->ema[i] = aet_floats_new (a->sizes[i]);
+      memcpy (a->ema[i], aet_unet_get_param (net, i)->data, a->sizes[i] * sizeof (gfloat));
+    }
+}
+
+void
+aet_adam_swap_ema (AetAdam *a, AetUnet *net)
+{
+  g_return_if_fail (aet_adam_matches (a, net));
+  if (a->ema == NULL)
+    return;
+  for (guint i = 0; i < a->n_params; i++)
+    {
+      gfloat *w = aet_unet_get_param (net, i)->data, *e = a->ema[i];
+      for (gsize k = 0; k < a->sizes[i]; k++)
+        {
+          gfloat t = w[k];
+          w[k] = e[k];
+          e[k] = t;
         }
     }
 }

@@ -27,6 +27,15 @@ struct _AetAdam
   gdouble clip;
   gdouble grad_norm_avg;
   guint64 n_clipped;
+  /* Weight averaging (Polyak): with ema != NULL, ema[i] is an exponential
+   * moving average of parameter i's weights, updated after every step with
+   * weight 1 − ema_decay (a horizon of ~1/(1 − ema_decay) steps).  At a
+   * constant learning rate the weights keep jumping around a minimum by the
+   * noise of one-patch gradients; their average lies closer to it.  The
+   * averaged weights are the ones to validate and ship, training continues
+   * from the raw ones; both are state (checkpointed). */
+  gdouble ema_decay;
+  gfloat **ema;
 };
 
 /* Zero moments for every parameter of net, learning rate lr. Caller owns. */
@@ -43,8 +52,19 @@ gboolean aet_adam_matches (const AetAdam *adam, AetUnet *net);
  * Returns the norm before clipping (0 when clip is 0: not computed). */
 gdouble aet_adam_clip_gradients (AetAdam *adam, AetUnet *net);
 
-/* One update of every parameter from its gradient (bias-corrected moments). */
+/* One update of every parameter from its gradient (bias-corrected moments),
+ * then of the averaged weights when averaging is on. */
 void aet_adam_step (AetAdam *adam, AetUnet *net);
+
+/* Turns weight averaging on with the given decay (0 < decay < 1), starting
+ * the average at net's current weights unless adam already keeps one (a
+ * resumed run keeps its average and takes the new decay); decay 0 turns it
+ * off and drops the average. */
+void aet_adam_set_ema (AetAdam *adam, AetUnet *net, gdouble decay);
+
+/* Exchanges net's weights with the averaged ones (nothing when averaging
+ * is off); calling it twice restores both exactly. */
+void aet_adam_swap_ema (AetAdam *adam, AetUnet *net);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AetAdam, aet_adam_free)
 

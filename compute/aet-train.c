@@ -105,6 +105,8 @@ aet_train_params_validate (const AetTrainParams *p, GError **error)
          p->val_patches);
   CHECK (p->val_every >= 1 && p->checkpoint_every >= 1 && p->log_every >= 1,
          "train: the validation, checkpoint and log intervals must be positive");
+  CHECK (isfinite (p->ema) && p->ema >= 0 && p->ema < 1,
+         "train: weight averaging decay %g: expected 0 to 1 (0.999: ~1,000 steps)", p->ema);
   CHECK (p->genfire_iterations >= 1 && p->genfire_iterations <= 10000,
          "train: GENFIRE iterations %d: expected 1 to 10000", p->genfire_iterations);
   CHECK (isfinite (p->substrate_fraction) && p->substrate_fraction >= 0
@@ -611,9 +613,18 @@ val_set_init (ValSet *vs, Pool *pool, AetJob *job, GError **error)
   return TRUE;
 }
 
+/* The validation loss of net's weights, or of their average when adam
+ * keeps one (adam may be NULL). */
 static gboolean
-val_loss (AetUnet *net, const ValSet *vs, gdouble *loss, GError **error)
+val_loss (AetUnet *net, AetAdam *adam, const ValSet *vs, gdouble *loss, GError **error)
 {
+  if (adam != NULL && adam->ema != NULL)
+    {
+      aet_adam_swap_ema (adam, net);
+      gboolean ok = val_loss (net, NULL, vs, loss, error);
+      aet_adam_swap_ema (adam, net);
+      return ok;
+    }
   gdouble sum = 0;
   for (guint i = 0; i < vs->n; i++)
     {
@@ -795,6 +806,8 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
         }
       adam = aet_adam_new (net, p->lr);
     }
+  if (p->ema > 0)
+    aet_adam_set_ema (adam, net, p->ema);
   /* checkpoints record the sampling the network learns at */
   aet_unet_set_voxel_size (net, p->pixel);
   aet_unet_set_threads (net, aet_job_get_threads (job));
@@ -818,6 +831,9 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
                 "pool %s, steps %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT,
              aet_unet_count_parameters (net), aet_unet_get_n_layers (net),
              aet_unet_get_receptive_radius (net), c, dir, adam->step, p->steps);
+  if (adam->ema != NULL)
+    train_log (p, "weights averaged with decay %g (~%.0f steps): validation and the best "
+                  "checkpoint use the average", adam->ema_decay, 1.0 / (1.0 - adam->ema_decay));
   {
     g_autoptr (GError) local = NULL;
     ok = val_set_init (&vs, &pool, job, &local);
@@ -839,7 +855,7 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
       train_log (p, "validation: %u patches; loss of a zero output %.6f, of the input %.6f",
                  vs.n, zero, identity);
       zero_loss = zero;
-      ok = val_loss (net, &vs, &stats.first_val_loss, error);
+      ok = val_loss (net, adam, &vs, &stats.first_val_loss, error);
     }
   if (ok)
     train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", adam->step,
@@ -862,7 +878,7 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
           && aet_unet_count_parameters (earlier) == aet_unet_count_parameters (net))
         {
           aet_unet_set_threads (earlier, aet_job_get_threads (job));
-          if (val_loss (earlier, &vs, &loss, NULL) && loss <= best.loss)
+          if (val_loss (earlier, best_adam, &vs, &loss, NULL) && loss <= best.loss)
             {
               best.loss = loss;
               best.step = best_adam->step;
@@ -964,7 +980,7 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
         }
       if (done % p->val_every == 0 && done < p->steps)
         {
-          if (!val_loss (net, &vs, &stats.last_val_loss, error))
+          if (!val_loss (net, adam, &vs, &stats.last_val_loss, error))
             {
               ok = FALSE;
               break;
@@ -992,7 +1008,7 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
 
   if (ok && !interrupted && adam->step > stats.first_step)
     {
-      ok = val_loss (net, &vs, &stats.last_val_loss, error);
+      ok = val_loss (net, adam, &vs, &stats.last_val_loss, error);
       if (ok)
         train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", adam->step,
                    stats.last_val_loss);

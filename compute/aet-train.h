@@ -69,6 +69,10 @@ typedef struct
                                 * × the running mean norm; 0 (default): off */
   gint pair_reuse;             /* steps in a row that crop the same pair (one read for
                                 * them); default 1: a pair drawn every step */
+  gdouble ema;                 /* weight averaging (aet_adam_set_ema): the decay, 0 < ema
+                                * < 1; validation, the best checkpoint and exports use the
+                                * average.  0 (default): as the checkpoint resumed from has
+                                * it (a new run: off) */
   gdouble output_init_scale;   /* a new network's output layer weights × this; 0.1 */
   AetTrainLogFunc log_func;    /* may be NULL */
   gpointer log_data;

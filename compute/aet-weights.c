@@ -187,7 +187,8 @@ write_file (hid_t file, AetUnet *net, const AetAdam *adam, gboolean half)
   ok = write_attr (ag, "step", H5T_NATIVE_INT64, H5T_STD_I64LE, 1, &step)
        && write_double (ag, "lr", adam->lr) && write_double (ag, "beta1", adam->beta1)
        && write_double (ag, "beta2", adam->beta2) && write_double (ag, "eps", adam->eps)
-       && (adam->grad_norm_avg <= 0 || write_double (ag, "grad_norm_avg", adam->grad_norm_avg));
+       && (adam->grad_norm_avg <= 0 || write_double (ag, "grad_norm_avg", adam->grad_norm_avg))
+       && (adam->ema == NULL || write_double (ag, "ema_decay", adam->ema_decay));
   for (guint k = 0; ok && k < adam->n_params; k++)
     {
       char name[32];
@@ -195,6 +196,8 @@ write_file (hid_t file, AetUnet *net, const AetAdam *adam, gboolean half)
       ok = write_floats (ag, name, adam->m[k], adam->sizes[k], FALSE);
       g_snprintf (name, sizeof name, "v_%u", k);
       ok = ok && write_floats (ag, name, adam->v[k], adam->sizes[k], FALSE);
+      g_snprintf (name, sizeof name, "ema_%u", k);
+      ok = ok && (adam->ema == NULL || write_floats (ag, name, adam->ema[k], adam->sizes[k], FALSE));
     }
   H5Gclose (ag);
   return ok;
@@ -555,6 +558,25 @@ read_file (Ctx *c, hid_t file, AetAdam **adam_out)
   if (!ok)
     return NULL;
 
+  /* A checkpoint that averages its weights (aet_adam_set_ema) holds the
+   * raw ones in /layers, to resume from, and the average in /adam/ema_*:
+   * loaded for use rather than for training, it gives the average. */
+  if (adam_out == NULL && H5Lexists (file, "adam", H5P_DEFAULT) > 0)
+    {
+      hid_t ag = H5Gopen2 (file, "adam", H5P_DEFAULT);
+      if (H5Aexists (ag, "ema_decay") > 0)
+        for (guint k = 0; ok && k < aet_unet_get_n_params (net); k++)
+          {
+            AetParam *p = aet_unet_get_param (net, k);
+            char name[32];
+            g_snprintf (name, sizeof name, "ema_%u", k);
+            ok = read_floats (c, ag, "averaged weights", name, p->data, p->n);
+          }
+      H5Gclose (ag);
+      if (!ok)
+        return NULL;
+    }
+
   if (adam_out != NULL)
     {
       *adam_out = NULL;
@@ -586,6 +608,21 @@ read_file (Ctx *c, hid_t file, AetAdam **adam_out)
                            "%s: the optimiser's grad_norm_avg is not a number ≥ 0", c->file);
               ok = FALSE;
             }
+          /* optional: written when the weights are averaged */
+          gdouble ema_decay = 0;
+          if (ok && H5Aexists (ag, "ema_decay") > 0)
+            {
+              if (!read_num_attr (ag, "ema_decay", H5T_NATIVE_DOUBLE, &ema_decay, 1, NULL)
+                  || !(ema_decay > 0 && ema_decay < 1))
+                {
+                  g_set_error (c->error, AET_ERROR, AET_ERROR_FORMAT,
+                               "%s: the optimiser's ema_decay is not a number between 0 and 1",
+                               c->file);
+                  ok = FALSE;
+                }
+              else
+                aet_adam_set_ema (adam, net, ema_decay);
+            }
           for (guint k = 0; ok && k < adam->n_params; k++)
             {
               char name[32];
@@ -593,6 +630,10 @@ read_file (Ctx *c, hid_t file, AetAdam **adam_out)
               ok = read_floats (c, ag, "optimiser", name, adam->m[k], adam->sizes[k]);
               g_snprintf (name, sizeof name, "v_%u", k);
               ok = ok && read_floats (c, ag, "optimiser", name, adam->v[k], adam->sizes[k]);
+              g_snprintf (name, sizeof name, "ema_%u", k);
+              ok = ok && (adam->ema == NULL
+                          || read_floats (c, ag, "averaged weights", name, adam->ema[k],
+                                          adam->sizes[k]));
             }
           H5Gclose (ag);
           if (!ok)

@@ -252,6 +252,60 @@ test_clip (void)
   data_clear (&d);
 }
 
+/* Weight averaging: after every step the average moves towards the new
+ * weights by 1 − decay, exactly as the recurrence written out here; turned
+ * on later it starts at the weights of that moment; decay 0 drops it. */
+static void
+test_ema (void)
+{
+  Data d;
+  data_init (&d);
+  g_autoptr (AetUnet) net = aet_unet_new_default (3, 2, 5);
+  g_autoptr (AetAdam) adam = aet_adam_new (net, 1e-3);
+  train (net, adam, &d, 0, 2, NULL);
+  aet_adam_set_ema (adam, net, 0.75);
+  guint n = aet_unet_get_n_params (net);
+  g_autofree gdouble **expect = g_new0 (gdouble *, n);
+  for (guint i = 0; i < n; i++)
+    {
+      const AetParam *p = aet_unet_get_param (net, i);
+      expect[i] = g_new (gdouble, p->n);
+      for (gsize k = 0; k < p->n; k++)
+        {
+          g_assert_cmpfloat (adam->ema[i][k], ==, p->data[k]);
+          expect[i][k] = p->data[k];
+        }
+    }
+  gdouble gap = 0;
+  for (int s = 0; s < 6; s++)
+    {
+      train (net, adam, &d, 2 + s, 1, NULL);
+      for (guint i = 0; i < n; i++)
+        {
+          const AetParam *p = aet_unet_get_param (net, i);
+          for (gsize k = 0; k < p->n; k++)
+            expect[i][k] = 0.75 * expect[i][k] + 0.25 * p->data[k];
+        }
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      const AetParam *p = aet_unet_get_param (net, i);
+      for (gsize k = 0; k < p->n; k++)
+        {
+          g_assert_cmpfloat (fabs (adam->ema[i][k] - expect[i][k]), <=,
+                             1e-6 * (1 + fabs (expect[i][k])));
+          gap = MAX (gap, fabs (adam->ema[i][k] - p->data[k]));
+        }
+      g_free (expect[i]);
+    }
+  /* the average lags the weights */
+  g_assert_cmpfloat (gap, >, 0);
+  aet_adam_set_ema (adam, net, 0.0);
+  g_assert_null (adam->ema);
+  train (net, adam, &d, 8, 1, NULL);
+  data_clear (&d);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -262,5 +316,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/nn-train/resume", test_resume);
   g_test_add_func ("/compute/nn-train/bad-target", test_bad_target);
   g_test_add_func ("/compute/nn-train/clip", test_clip);
+  g_test_add_func ("/compute/nn-train/ema", test_ema);
   return g_test_run ();
 }

@@ -355,6 +355,52 @@ test_pair_reuse (void)
   g_assert_cmpfloat (reused.last_val_loss, <, reused.first_val_loss);
 }
 
+/* --ema: the checkpoint keeps the average beside the raw weights; a run
+ * resumed without --ema keeps averaging, and 10 + 10 steps give the same
+ * raw and averaged weights, bit for bit, as 20 in one go. */
+static void
+test_ema (void)
+{
+  g_autofree char *once = g_build_filename (work_dir, "ema-once.h5", NULL);
+  g_autofree char *twice = g_build_filename (work_dir, "ema-twice.h5", NULL);
+  AetTrainParams p;
+  tiny_params (&p, once);
+  p.steps = 20;
+  p.ema = 0.9;
+  AetTrainStats stats;
+  train_ok (&p, &stats);
+  g_test_message ("validation loss of the average %.5f → %.5f", stats.first_val_loss,
+                  stats.last_val_loss);
+  g_assert_cmpfloat (stats.last_val_loss, <, stats.first_val_loss);
+  p.output = twice;
+  p.steps = 10;
+  train_ok (&p, &stats);
+  p.resume = twice;
+  p.steps = 20;
+  p.ema = 0;
+  train_ok (&p, &stats);
+  assert_same_weights (once, twice);
+
+  g_autoptr (GError) error = NULL;
+  AetAdam *a = NULL, *b = NULL;
+  g_autoptr (AetUnet) net_a = aet_weights_load (once, &a, &error);
+  g_autoptr (AetUnet) net_b = aet_weights_load (twice, &b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (b->ema_decay, ==, 0.9);
+  g_autoptr (AetUnet) used = aet_weights_load (once, NULL, &error);
+  gboolean differs = FALSE;
+  for (guint i = 0; i < aet_unet_get_n_params (net_a); i++)
+    {
+      gsize bytes = a->sizes[i] * sizeof (gfloat);
+      g_assert_true (memcmp (a->ema[i], b->ema[i], bytes) == 0);
+      g_assert_true (memcmp (aet_unet_get_param (used, i)->data, a->ema[i], bytes) == 0);
+      differs = differs || memcmp (aet_unet_get_param (net_a, i)->data, a->ema[i], bytes) != 0;
+    }
+  g_assert_true (differs);
+  aet_adam_free (a);
+  aet_adam_free (b);
+}
+
 /* The description a pool file records of its particle. */
 static char *
 pair_description (const char *dir, const char *name)
@@ -440,6 +486,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/train/make-pool-substrate-fraction", test_make_pool);
   g_test_add_func ("/compute/train/linear-output", test_linear_output);
   g_test_add_func ("/compute/train/pair-reuse", test_pair_reuse);
+  g_test_add_func ("/compute/train/ema", test_ema);
   g_test_add_func ("/compute/train/best-checkpoint-and-collapse",
                    test_best_checkpoint_and_collapse);
   int status = g_test_run ();

@@ -400,6 +400,76 @@ test_half (void)
   aet_test_remove_tree (dir);
 }
 
+static void
+set_ema_decay_2 (hid_t file)
+{
+  hid_t g = H5Gopen2 (file, "adam", H5P_DEFAULT);
+  gdouble two = 2.0;
+  hid_t a = H5Aopen (g, "ema_decay", H5P_DEFAULT);
+  g_assert_cmpint (H5Awrite (a, H5T_NATIVE_DOUBLE, &two), >=, 0);
+  H5Aclose (a);
+  H5Gclose (g);
+}
+
+/* A checkpoint that averages its weights keeps the raw weights (to resume
+ * from) and the average: loaded with its optimiser it gives both back
+ * bit for bit; loaded for use it gives the average; a decay outside (0, 1)
+ * is refused. */
+static void
+test_ema (void)
+{
+  g_autofree char *dir = aet_test_scratch_dir_new ("aet-weights-ema");
+  AetUnet *net0;
+  AetAdam *adam0;
+  g_autofree char *plain = save_trained (dir, &net0, &adam0);
+  g_autoptr (AetUnet) net = net0;
+  g_autoptr (AetAdam) adam = adam0;
+  aet_adam_set_ema (adam, net, 0.9);
+  /* make the average differ from the weights */
+  for (guint k = 0; k < aet_unet_get_n_params (net); k++)
+    for (gsize i = 0; i < adam->sizes[k]; i++)
+      adam->ema[k][i] = 0.5f * adam->ema[k][i] + (gfloat) (i % 7) * 0.125f;
+  g_autofree char *path = g_build_filename (dir, "ema.h5", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_weights_save (net, adam, path, &error));
+
+  AetAdam *adam_read = NULL;
+  g_autoptr (AetUnet) raw = aet_weights_load (path, &adam_read, &error);
+  g_assert_no_error (error);
+  g_autoptr (AetAdam) adam_back = adam_read;
+  g_assert_cmpfloat (adam_back->ema_decay, ==, 0.9);
+  g_assert_nonnull (adam_back->ema);
+  g_autoptr (AetUnet) used = aet_weights_load (path, NULL, &error);
+  g_assert_no_error (error);
+  for (guint k = 0; k < aet_unet_get_n_params (net); k++)
+    {
+      gsize bytes = adam->sizes[k] * sizeof (gfloat);
+      g_assert_cmpmem (aet_unet_get_param (raw, k)->data, bytes, aet_unet_get_param (net, k)->data,
+                       bytes);
+      g_assert_cmpmem (adam_back->ema[k], bytes, adam->ema[k], bytes);
+      g_assert_cmpmem (aet_unet_get_param (used, k)->data, bytes, adam->ema[k], bytes);
+    }
+  /* swapping twice restores both exactly */
+  aet_adam_swap_ema (adam_back, raw);
+  g_assert_cmpmem (aet_unet_get_param (raw, 0)->data, adam->sizes[0] * sizeof (gfloat),
+                   adam->ema[0], adam->sizes[0] * sizeof (gfloat));
+  aet_adam_swap_ema (adam_back, raw);
+  g_assert_cmpmem (aet_unet_get_param (raw, 0)->data, adam->sizes[0] * sizeof (gfloat),
+                   aet_unet_get_param (net, 0)->data, adam->sizes[0] * sizeof (gfloat));
+  /* the file without averaging has none, and gives its weights for use */
+  AetAdam *adam_plain = NULL;
+  g_autoptr (AetUnet) net_plain = aet_weights_load (plain, &adam_plain, &error);
+  g_assert_null (adam_plain->ema);
+  aet_adam_free (adam_plain);
+
+  edit_file (path, set_ema_decay_2);
+  g_assert_null (aet_weights_load (path, &adam_read, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_FORMAT);
+  g_assert_cmpstr (error->message, ==,
+                   "ema.h5: the optimiser's ema_decay is not a number between 0 and 1");
+  aet_test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -412,5 +482,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/weights/voxel-size", test_voxel_size);
   g_test_add_func ("/compute/weights/not-a-network", test_not_a_network);
   g_test_add_func ("/compute/weights/half", test_half);
+  g_test_add_func ("/compute/weights/ema", test_ema);
   return g_test_run ();
 }
