@@ -130,8 +130,25 @@ aet_cli_load_tilt_series (const char *path, const char *tlt, gdouble pixel, GErr
   return copy;
 }
 
+static AetAtoms *load_atoms (const char *path, const char *dataset, const char *const *order,
+                             GError **error);
+
 AetAtoms *
 aet_cli_load_atoms (const char *path, const char *dataset, GError **error)
+{
+  static const char *const order[] = { "after", "before", "truth", NULL };
+  return load_atoms (path, dataset, order, error);
+}
+
+AetAtoms *
+aet_cli_load_reference_atoms (const char *path, GError **error)
+{
+  static const char *const order[] = { "truth", "after", "before", NULL };
+  return load_atoms (path, NULL, order, error);
+}
+
+static AetAtoms *
+load_atoms (const char *path, const char *dataset, const char *const *order, GError **error)
 {
   g_autofree char *name = aet_display_name (path);
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
@@ -149,7 +166,6 @@ aet_cli_load_atoms (const char *path, const char *dataset, GError **error)
     found = aet_project_get_atoms (project, dataset);
   else
     {
-      const char *order[] = { "after", "before", "truth", NULL };
       for (int i = 0; order[i] && found == NULL; i++)
         found = aet_project_get_atoms (project, order[i]);
     }

@@ -98,7 +98,7 @@ aet_cmd_analyze (int argc, char **argv)
   g_autoptr (AetAtoms) truth = NULL;
   if (truth_path != NULL)
     {
-      truth = aet_cli_load_atoms (truth_path, NULL, &error);
+      truth = aet_cli_load_reference_atoms (truth_path, &error);
       if (truth == NULL || !mark_reference_surface (truth, &error)
           || !aet_match_atoms (truth, atoms, match_distance, &stats, TRUE, &error))
         {
@@ -110,6 +110,11 @@ aet_cmd_analyze (int argc, char **argv)
         { "n_model", stats.n_model },
         { "n_matched", stats.n_matched },
         { "rmsd_pm", stats.rmsd_pm },
+        { "rmsd_rigid_pm", stats.rmsd_rigid_pm },
+        { "rotation_deg", stats.rotation_deg },
+        { "rotation_axis_x", stats.rotation_axis[0] },
+        { "rotation_axis_y", stats.rotation_axis[1] },
+        { "rotation_axis_z", stats.rotation_axis[2] },
         { "sigma_x_pm", stats.sigma_pm[0] },
         { "sigma_y_pm", stats.sigma_pm[1] },
         { "sigma_z_pm", stats.sigma_pm[2] },
@@ -162,8 +167,10 @@ aet_cmd_analyze (int argc, char **argv)
   if (truth != NULL)
     aet_cli_say (&common,
                  "against %s: RMSD %.1f pm (surface %.1f, interior %.1f), recall %.2f%%, "
-                 "precision %.2f%%\n",
+                 "precision %.2f%%; %.1f pm after a rigid superposition that turns it "
+                 "by %.2f°\n",
                  truth_path, stats.rmsd_pm, stats.rmsd_surface_pm, stats.rmsd_interior_pm,
-                 100 * stats.recall, 100 * stats.precision);
+                 100 * stats.recall, 100 * stats.precision, stats.rmsd_rigid_pm,
+                 stats.rotation_deg);
   return AET_EXIT_OK;
 }

@@ -171,7 +171,7 @@ aet_cmd_run (int argc, char **argv)
   g_autoptr (AetTiltSeries) series = aet_cli_load_tilt_series (input, tlt, pixel, &error);
   g_autoptr (AetAtoms) truth = NULL;
   if (series != NULL && truth_path != NULL)
-    truth = aet_cli_load_atoms (truth_path, NULL, &error);
+    truth = aet_cli_load_reference_atoms (truth_path, &error);
   else if (series != NULL && aet_cli_is_hdf5 (input))
     {
       g_autoptr (AetProject) in = aet_project_load (input, NULL);

@@ -54,6 +54,7 @@ typedef struct
   gdouble seconds;
   /* [0] before, [1] after augmentation */
   gdouble rmsd[2], recall[2], precision[2], surface_recall[2], surface_precision[2];
+  gdouble rmsd_rigid[2], rotation_deg[2];   /* after a rigid superposition (aet-match.h) */
 } Particle;
 
 /* The training pool's simulator seeds (training and validation pairs of
@@ -222,6 +223,8 @@ run_particle (Particle *p, guint index, const char *model, guint threads, gint i
       for (int m = 0; m < 2; m++)
         {
           p->rmsd[m] = result (project, models[m], "rmsd_pm");
+          p->rmsd_rigid[m] = result (project, models[m], "rmsd_rigid_pm");
+          p->rotation_deg[m] = result (project, models[m], "rotation_deg");
           p->recall[m] = result (project, models[m], "recall");
           p->precision[m] = result (project, models[m], "precision");
           p->surface_recall[m] = result (project, models[m], "recall_surface");
@@ -494,6 +497,25 @@ main (int argc, char **argv)
       print_criterion (&criteria[c]);
       all = all && criteria[c].mean_ok && criteria[c].all_ok;
     }
+  /* Not a criterion: how much of the error is one turn of the whole model */
+  printf ("\nDiagnostic, not the published figure: RMSD after the best rigid superposition "
+          "(translation and rotation) and the turn it removes (aet-match.h).\n\n"
+          "| # | rigid RMSD before (pm) | rigid RMSD after (pm) | turn before | turn after |\n"
+          "|---|---|---|---|---|\n");
+  gdouble m_rigid[2] = { 0 }, m_turn[2] = { 0 };
+  for (int i = 0; i < n; i++)
+    {
+      const Particle *p = &parts[i];
+      printf ("| %d | %.1f | %.1f | %.2f° | %.2f° |\n", i + 1, p->rmsd_rigid[0], p->rmsd_rigid[1],
+              p->rotation_deg[0], p->rotation_deg[1]);
+      for (int m = 0; m < 2; m++)
+        {
+          m_rigid[m] += p->rmsd_rigid[m] / n;
+          m_turn[m] += p->rotation_deg[m] / n;
+        }
+    }
+  printf ("| mean | %.1f | %.1f | %.2f° | %.2f° |\n", m_rigid[0], m_rigid[1], m_turn[0], m_turn[1]);
+
   printf ("\n%s: %d particles in %.0f s (the reduction of the mean row is that of the mean "
           "RMSDs; times are noisy: the CPU is shared)\n",
           all ? "PASS" : "FAIL", n, (g_get_monotonic_time () - t_all) / 1e6);

@@ -2,6 +2,7 @@
 
 #include "aet-match.h"
 #include "aet-error.h"
+#include "aet-lattice-fit.h"
 #include "aet-neighbors.h"
 
 #include <math.h>
@@ -64,6 +65,54 @@ subset_rmsd (const AetAtoms *ref, const AetAtoms *model, const gssize *partner,
       total += s * s;
     }
   return sqrt (total);
+}
+
+/* The best rigid superposition of the reference's matched atoms onto the
+ * model's: its RMSD (pm) and the rotation (degrees, unit axis). */
+static void
+rigid_fit (const AetAtoms *ref, const AetAtoms *model, const gssize *partner,
+           AetMatchStats *s)
+{
+  s->rmsd_rigid_pm = s->rotation_deg = NAN;
+  s->rotation_axis[0] = s->rotation_axis[1] = s->rotation_axis[2] = 0;
+  if (s->n_matched < 3)
+    return;
+  gdouble cm[3] = { 0 }, cr[3] = { 0 };
+  for (gsize j = 0; j < model->n_atoms; j++)
+    if (partner[j] >= 0)
+      for (int a = 0; a < 3; a++)
+        {
+          cm[a] += model->positions[3 * j + a] / s->n_matched;
+          cr[a] += ref->positions[3 * partner[j] + a] / s->n_matched;
+        }
+  /* C = Σ (model − c_m)(ref − c_r)ᵀ: R maximises Σ modelᵀ R ref */
+  gdouble c[9] = { 0 };
+  for (gsize j = 0; j < model->n_atoms; j++)
+    if (partner[j] >= 0)
+      for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++)
+          c[3 * a + b] += (model->positions[3 * j + a] - cm[a])
+                          * (ref->positions[3 * partner[j] + b] - cr[b]);
+  gdouble r[9];
+  aet_rotation_from_covariance (c, r);
+  gdouble ss = 0;
+  for (gsize j = 0; j < model->n_atoms; j++)
+    if (partner[j] >= 0)
+      for (int a = 0; a < 3; a++)
+        {
+          gdouble turned = 0;
+          for (int b = 0; b < 3; b++)
+            turned += r[3 * a + b] * (ref->positions[3 * partner[j] + b] - cr[b]);
+          gdouble e = model->positions[3 * j + a] - cm[a] - turned;
+          ss += e * e;
+        }
+  s->rmsd_rigid_pm = 100.0 * sqrt (ss / s->n_matched);
+  s->rotation_deg = acos (CLAMP ((r[0] + r[4] + r[8] - 1.0) / 2.0, -1.0, 1.0)) * 180.0 / G_PI;
+  gdouble w[3] = { r[7] - r[5], r[2] - r[6], r[3] - r[1] };
+  gdouble norm = sqrt (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
+  if (norm > 0)
+    for (int a = 0; a < 3; a++)
+      s->rotation_axis[a] = w[a] / norm;
 }
 
 gboolean
@@ -162,6 +211,7 @@ aet_match_atoms_with_partners (const AetAtoms *reference, AetAtoms *model, gdoub
   for (int a = 0; a < 3; a++)
     s.mean_offset[a] = matched > 0 ? s.mean_offset[a] / matched : NAN;
   s.rmsd_pm = subset_rmsd (reference, model, partner, s.mean_offset, NULL, -1, s.sigma_pm);
+  rigid_fit (reference, model, partner, &s);
 
   s.rmsd_surface_pm = s.rmsd_interior_pm = NAN;
   s.recall_surface = s.recall_interior = NAN;

@@ -377,7 +377,7 @@ analyse_model (AetStageContext *c, const char *name, AetAtoms *truth, AetAtoms *
       return NULL;
     }
   AetMatchStats s = { 0 };
-  AetReportValue values[16];
+  AetReportValue values[20];
   gsize n_values = 0;
   if (truth != NULL)
     {
@@ -392,6 +392,7 @@ analyse_model (AetStageContext *c, const char *name, AetAtoms *truth, AetAtoms *
         { "precision_surface", s.precision_surface },
         { "rmsd_interior_pm", s.rmsd_interior_pm }, { "recall_interior", s.recall_interior },
         { "precision_interior", s.precision_interior },
+        { "rmsd_rigid_pm", s.rmsd_rigid_pm },  { "rotation_deg", s.rotation_deg },
       };
       n_values = G_N_ELEMENTS (v);
       memcpy (values, v, sizeof v);

@@ -221,6 +221,59 @@ test_bad_and_empty_input (void)
   g_assert_cmpfloat (s.precision, ==, 0.0);
 }
 
+/* A model turned by 1° about the tilt axis (y) around a point 5 Å off
+ * the particle's centre, plus 10 pm of error per axis: the published RMSD keeps the
+ * turn (far atoms move ~20 pm more), the rigid superposition removes it and
+ * finds the angle and axis; a model that is only shifted needs no turn. */
+static void
+test_rigid_superposition (void)
+{
+  g_autoptr (GRand) rng = g_rand_new_with_seed (3);
+  g_autoptr (AetAtoms) ref = fcc_ball_new (rng, 3.924, 14.0, 100, 0.357, 0.1);
+  g_autofree gsize *perm = g_new (gsize, ref->n_atoms);
+  const gdouble zero[3] = { 0, 0, 0 }, sigma = 0.1;
+  g_autoptr (AetAtoms) model = perturbed_copy (ref, zero, sigma, rng, perm);
+  AetMatchStats plain;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_match_atoms (ref, model, 0.9, &plain, FALSE, &error));
+  g_test_message ("shifted only: RMSD %.2f pm, rigid %.2f pm, turn %.3f°", plain.rmsd_pm,
+                  plain.rmsd_rigid_pm, plain.rotation_deg);
+  g_assert_cmpfloat (plain.rotation_deg, <, 0.1);
+  g_assert_cmpfloat (plain.rmsd_rigid_pm, <=, plain.rmsd_pm);
+  g_assert_cmpfloat (plain.rmsd_pm - plain.rmsd_rigid_pm, <, 0.2);
+
+  const gdouble angle = 1.0 * G_PI / 180.0;
+  gdouble pivot[3];
+  aet_atoms_centroid (ref, pivot);
+  pivot[0] += 3.0;
+  pivot[2] -= 4.0;
+  for (gsize j = 0; j < model->n_atoms; j++)
+    {
+      gdouble *p = model->positions + 3 * j;
+      gdouble x = p[0] - pivot[0], z = p[2] - pivot[2];
+      p[0] = pivot[0] + cos (angle) * x + sin (angle) * z;
+      p[2] = pivot[2] - sin (angle) * x + cos (angle) * z;
+    }
+  AetMatchStats s;
+  g_assert_true (aet_match_atoms (ref, model, 0.9, &s, FALSE, &error));
+  g_test_message ("turned by 1°: RMSD %.2f pm, rigid %.2f pm, turn %.3f° about (%.3f %.3f %.3f)",
+                  s.rmsd_pm, s.rmsd_rigid_pm, s.rotation_deg, s.rotation_axis[0],
+                  s.rotation_axis[1], s.rotation_axis[2]);
+  g_assert_cmpuint (s.n_matched, ==, ref->n_atoms);
+  g_assert_cmpfloat (fabs (s.rotation_deg - 1.0), <, 0.02);
+  /* x' = x cos + z sin, z' = −x sin + z cos: a turn about +y */
+  g_assert_cmpfloat (s.rotation_axis[1], >, 0.999);
+  g_assert_cmpfloat (fabs (s.rmsd_rigid_pm - plain.rmsd_rigid_pm), <, 0.2);
+  g_assert_cmpfloat (s.rmsd_pm, >, plain.rmsd_pm + 3.0);
+
+  /* fewer than 3 pairs: no superposition */
+  g_autoptr (AetAtoms) two = aet_atoms_new (2);
+  aet_atoms_append (two, 78, ref->positions[0], ref->positions[1], ref->positions[2]);
+  aet_atoms_append (two, 78, ref->positions[3], ref->positions[4], ref->positions[5]);
+  g_assert_true (aet_match_atoms (ref, two, 0.9, &s, FALSE, &error));
+  g_assert_true (isnan (s.rmsd_rigid_pm) && isnan (s.rotation_deg));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -228,6 +281,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/match/offset-removed-and-rmsd", test_offset_removed_and_rmsd);
   g_test_add_func ("/compute/match/one-to-one-by-shortest-pair", test_one_to_one_by_shortest_pair);
   g_test_add_func ("/compute/match/surface-split", test_surface_split);
+  g_test_add_func ("/compute/match/rigid-superposition", test_rigid_superposition);
   g_test_add_func ("/compute/match/bad-and-empty-input", test_bad_and_empty_input);
   return g_test_run ();
 }
