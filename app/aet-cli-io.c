@@ -169,11 +169,16 @@ load_atoms (const char *path, const char *dataset, const char *const *order, GEr
       for (int i = 0; order[i] && found == NULL; i++)
         found = aet_project_get_atoms (project, order[i]);
     }
-  if (found == NULL)
+  if (found == NULL && dataset != NULL)
+    g_set_error (error, AET_ERROR, AET_ERROR_FORMAT, "%s: no atoms %s in the project", name,
+                 dataset);
+  else if (found == NULL)
     {
-      g_set_error (error, AET_ERROR, AET_ERROR_FORMAT, "%s: no atoms %s in the project", name,
-                   dataset ? dataset : "(give --dataset)");
-      return NULL;
+      g_autofree char *names = g_strjoinv (", ", (char **) order);
+      g_set_error (error, AET_ERROR, AET_ERROR_FORMAT, "%s: the project holds no atoms (%s)",
+                   name, names);
     }
+  if (found == NULL)
+    return NULL;
   return aet_atoms_ref (found);
 }

@@ -107,9 +107,10 @@ rigid_fit (const AetAtoms *ref, const AetAtoms *model, const gssize *partner,
           ss += e * e;
         }
   s->rmsd_rigid_pm = 100.0 * sqrt (ss / s->n_matched);
-  s->rotation_deg = acos (CLAMP ((r[0] + r[4] + r[8] - 1.0) / 2.0, -1.0, 1.0)) * 180.0 / G_PI;
+  /* R − Rᵀ = 2 sin θ [u]ₓ, tr R = 1 + 2 cos θ */
   gdouble w[3] = { r[7] - r[5], r[2] - r[6], r[3] - r[1] };
   gdouble norm = sqrt (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
+  s->rotation_deg = atan2 (norm / 2.0, (r[0] + r[4] + r[8] - 1.0) / 2.0) * 180.0 / G_PI;
   if (norm > 0)
     for (int a = 0; a < 3; a++)
       s->rotation_axis[a] = w[a] / norm;

@@ -106,7 +106,7 @@ aet_train_params_validate (const AetTrainParams *p, GError **error)
   CHECK (p->val_every >= 1 && p->checkpoint_every >= 1 && p->log_every >= 1,
          "train: the validation, checkpoint and log intervals must be positive");
   CHECK (isfinite (p->ema) && p->ema >= 0 && p->ema < 1,
-         "train: weight averaging decay %g: expected 0 to 1 (0.999: ~1,000 steps)", p->ema);
+         "train: weight averaging decay %g: expected 0 ≤ D < 1 (0.999: ~1,000 steps)", p->ema);
   CHECK (p->genfire_iterations >= 1 && p->genfire_iterations <= 10000,
          "train: GENFIRE iterations %d: expected 1 to 10000", p->genfire_iterations);
   CHECK (isfinite (p->substrate_fraction) && p->substrate_fraction >= 0
@@ -725,6 +725,22 @@ check_alive (const AetTrainParams *p, const Best *b, gint64 step, gdouble loss,
   return FALSE;
 }
 
+/* check_alive on the weights training goes on from: with averaging on,
+ * `loss` is the average's, which trails a divergence or a dead output by
+ * ~1/(1 − decay) steps while the checkpoints hold the raw weights, so those
+ * are scored too (one more pass over the validation patches). */
+static gboolean
+check_live (const AetTrainParams *p, AetUnet *net, AetAdam *adam, const ValSet *vs,
+            const Best *b, gint64 step, gdouble loss, GError **error)
+{
+  if (!check_alive (p, b, step, loss, error))
+    return FALSE;
+  if (adam->ema == NULL)
+    return TRUE;
+  gdouble live = 0;
+  return val_loss (net, NULL, vs, &live, error) && check_alive (p, b, step, live, error);
+}
+
 /* Keeps net as the best checkpoint when `loss` beats it. */
 static gboolean
 keep_if_best (AetUnet *net, const AetAdam *adam, Best *b, gint64 step, gdouble loss,
@@ -987,7 +1003,7 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
             }
           train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", done,
                      stats.last_val_loss);
-          if (!check_alive (p, &best, done, stats.last_val_loss, error)
+          if (!check_live (p, net, adam, &vs, &best, done, stats.last_val_loss, error)
               || !keep_if_best (net, adam, &best, done, stats.last_val_loss, error))
             {
               ok = FALSE;
@@ -1012,7 +1028,7 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
       if (ok)
         train_log (p, "validation loss at step %" G_GINT64_FORMAT ": %.6f", adam->step,
                    stats.last_val_loss);
-      ok = ok && check_alive (p, &best, adam->step, stats.last_val_loss, error);
+      ok = ok && check_live (p, net, adam, &vs, &best, adam->step, stats.last_val_loss, error);
     }
   if ((ok || interrupted) && last_saved != adam->step)
     {

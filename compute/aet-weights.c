@@ -452,6 +452,18 @@ read_spec (Ctx *c, hid_t g, guint index, AetLayerSpec *s)
   return TRUE;
 }
 
+/* The weight averaging's decay (/adam attribute ema_decay), 0 < d < 1. */
+static gboolean
+read_ema_decay (Ctx *c, hid_t adam_group, gdouble *decay)
+{
+  if (read_num_attr (adam_group, "ema_decay", H5T_NATIVE_DOUBLE, decay, 1, NULL)
+      && *decay > 0 && *decay < 1)
+    return TRUE;
+  g_set_error (c->error, AET_ERROR, AET_ERROR_FORMAT,
+               "%s: the optimiser's ema_decay is not a number between 0 and 1", c->file);
+  return FALSE;
+}
+
 static AetUnet *
 read_file (Ctx *c, hid_t file, AetAdam **adam_out)
 {
@@ -564,7 +576,8 @@ read_file (Ctx *c, hid_t file, AetAdam **adam_out)
   if (adam_out == NULL && H5Lexists (file, "adam", H5P_DEFAULT) > 0)
     {
       hid_t ag = H5Gopen2 (file, "adam", H5P_DEFAULT);
-      if (H5Aexists (ag, "ema_decay") > 0)
+      gdouble decay = 0;
+      if (H5Aexists (ag, "ema_decay") > 0 && (ok = read_ema_decay (c, ag, &decay)))
         for (guint k = 0; ok && k < aet_unet_get_n_params (net); k++)
           {
             AetParam *p = aet_unet_get_param (net, k);
@@ -612,15 +625,8 @@ read_file (Ctx *c, hid_t file, AetAdam **adam_out)
           gdouble ema_decay = 0;
           if (ok && H5Aexists (ag, "ema_decay") > 0)
             {
-              if (!read_num_attr (ag, "ema_decay", H5T_NATIVE_DOUBLE, &ema_decay, 1, NULL)
-                  || !(ema_decay > 0 && ema_decay < 1))
-                {
-                  g_set_error (c->error, AET_ERROR, AET_ERROR_FORMAT,
-                               "%s: the optimiser's ema_decay is not a number between 0 and 1",
-                               c->file);
-                  ok = FALSE;
-                }
-              else
+              ok = read_ema_decay (c, ag, &ema_decay);
+              if (ok)
                 aet_adam_set_ema (adam, net, ema_decay);
             }
           for (guint k = 0; ok && k < adam->n_params; k++)

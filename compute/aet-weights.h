@@ -15,7 +15,10 @@
  *                    datasets weight, bias, gamma, beta (1-D float32) as the
  *                    layer has them (aet-nn-layers.h gives their sizes)
  *   /adam            (checkpoints only) attributes step, lr, beta1, beta2,
- *                    eps; datasets m_K and v_K for parameter K in layer order
+ *                    eps, optional grad_norm_avg (gradient clipping) and
+ *                    ema_decay (weight averaging); datasets m_K and v_K for
+ *                    parameter K in layer order, and ema_K (the averaged
+ *                    weights) when ema_decay is there
  *
  * Loading validates everything and refuses an inconsistent file with one
  * clear line, e.g. "model.h5: layer 7 (conv3d) expects 24 input channels
@@ -47,9 +50,11 @@ gboolean aet_weights_save (AetUnet *net, const AetAdam *adam, const char *path,
 gboolean aet_weights_save_half (AetUnet *net, const char *path, GError **error);
 
 /* Reads a network from path.  When adam_out is not NULL it receives the
- * optimiser state stored in the file, or NULL when the file has none.
- * Caller owns both.  NULL with an error for a missing, foreign or
- * inconsistent file. */
+ * optimiser state stored in the file, or NULL when the file has none, and
+ * the network has the raw weights training resumes from.  When adam_out is
+ * NULL (the network is for use) and the file averages its weights
+ * (aet_adam_set_ema), the network has the averaged weights.  Caller owns
+ * both.  NULL with an error for a missing, foreign or inconsistent file. */
 AetUnet *aet_weights_load (const char *path, AetAdam **adam_out, GError **error);
 
 G_END_DECLS

@@ -231,8 +231,8 @@ test_rigid_superposition (void)
   g_autoptr (GRand) rng = g_rand_new_with_seed (3);
   g_autoptr (AetAtoms) ref = fcc_ball_new (rng, 3.924, 14.0, 100, 0.357, 0.1);
   g_autofree gsize *perm = g_new (gsize, ref->n_atoms);
-  const gdouble zero[3] = { 0, 0, 0 }, sigma = 0.1;
-  g_autoptr (AetAtoms) model = perturbed_copy (ref, zero, sigma, rng, perm);
+  const gdouble offset[3] = { 0.3, -0.2, 0.1 }, sigma = 0.1;
+  g_autoptr (AetAtoms) model = perturbed_copy (ref, offset, sigma, rng, perm);
   AetMatchStats plain;
   g_autoptr (GError) error = NULL;
   g_assert_true (aet_match_atoms (ref, model, 0.9, &plain, FALSE, &error));

@@ -309,6 +309,20 @@ test_best_checkpoint_and_collapse (void)
   gsize now_len = 0;
   g_assert_true (g_file_get_contents (out, &now, &now_len, NULL));
   g_assert_true (now_len == saved_len && memcmp (now, saved, now_len) == 0);
+
+  /* with weights averaged over ~1,000 steps the average stays good for a
+   * long while; the raw weights are watched too, and stop the run as soon */
+  g_clear_error (&error);
+  p.ema = 0.999;
+  g_assert_false (aet_train (&p, &stats, job, &error));
+  g_test_message ("averaged: %s", error->message);
+  g_assert_error (error, AET_ERROR, AET_ERROR_DATA);
+  g_assert_nonnull (strstr (error->message, "collapsed"));
+  g_assert_cmpint (stats.last_step, <, 60);
+  g_autofree char *after = NULL;
+  gsize after_len = 0;
+  g_assert_true (g_file_get_contents (out, &after, &after_len, NULL));
+  g_assert_true (after_len == saved_len && memcmp (after, saved, after_len) == 0);
 }
 
 /* --linear-output: a new network ends in a linear layer, and learns. */
