@@ -421,13 +421,13 @@ update_caption (AetCompareView *self)
       else if (mode == AET_VIEW_ISO)
         text = g_strdup_printf ("Where |%s − %s| exceeds %.0f %% of %.3g (each volume scaled "
                                 "to its %.1fth percentile): red where %s is denser, blue where "
-                                "%s is", after, before, 100 * aet_viewer_get_iso_level (v),
+                                "%s is denser", after, before, 100 * aet_viewer_get_iso_level (v),
                                 aet_viewer_get_signed_bound (v), PEAK_PERCENTILE, after,
                                 before);
       else
         {
           text = g_strdup_printf ("Layer %+d of %s − %s, each volume scaled to its %.1fth "
-                                  "percentile: red where %s is denser, blue where %s is",
+                                  "percentile: red where %s is denser, blue where %s is denser",
                                   aet_viewer_get_layer_index (v), after, before,
                                   PEAK_PERCENTILE, after, before);
           p->legend_title = g_strdup_printf ("%s − %s", after, before);
