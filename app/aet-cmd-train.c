@@ -11,6 +11,7 @@
 #include "aet-cli.h"
 #include "aet-commands.h"
 #include "aet-error.h"
+#include "aet-tilt-series.h"
 #include "aet-train.h"
 #include "aet-weights.h"
 
@@ -61,6 +62,7 @@ aet_cmd_train (int argc, char **argv)
   gint pool_start = (gint) params.pool_start, val_pairs = (gint) params.n_val_pairs;
   gint val_patches = (gint) params.val_patches;
   gdouble substrate = params.substrate_fraction;
+  g_autofree char *tilt = NULL;
   gint pair_reuse = params.pair_reuse;
   gdouble clip = params.clip;
   gdouble ema = params.ema;
@@ -96,6 +98,9 @@ aet_cmd_train (int argc, char **argv)
     { "pairs", 0, 0, G_OPTION_ARG_INT, &pairs, "Training pairs in the pool at most (512)", "N" },
     { "pool-start", 0, 0, G_OPTION_ARG_INT, &pool_start,
       "Pairs drawn from at step 0; one more every 40 steps (8; a made pool: --pairs)", "N" },
+    { "tilt", 0, 0, G_OPTION_ARG_STRING, &tilt,
+      "Train for this tilt series (start:stop:step or a,b,c, degrees): every pair uses it "
+      "(default: each pair draws ±55…75°, 15–31 tilts)", "LIST" },
     { "substrate-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &substrate,
       "Share of the simulated particles on a substrate (0.2)", "F" },
     { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip,
@@ -160,6 +165,15 @@ aet_cmd_train (int argc, char **argv)
   if (pool_start < 1 || val_pairs < 1 || val_patches < 1)
     return aet_cli_usage ("train", "--pool-start, --val-pairs and --val-patches must be ≥ 1");
 
+  g_autofree gdouble *angles = NULL;
+  if (tilt != NULL)
+    {
+      g_autoptr (GError) tilt_error = NULL;
+      angles = aet_parse_tilt_range (tilt, &params.n_angles, &tilt_error);
+      if (angles == NULL)
+        return aet_cli_usage ("train", "--tilt: %s", tilt_error->message);
+      params.angles = angles;
+    }
   params.output = output;
   params.resume = resume;
   params.pool_dir = pool;

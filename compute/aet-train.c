@@ -105,6 +105,11 @@ aet_train_params_validate (const AetTrainParams *p, GError **error)
          p->val_patches);
   CHECK (p->val_every >= 1 && p->checkpoint_every >= 1 && p->log_every >= 1,
          "train: the validation, checkpoint and log intervals must be positive");
+  CHECK (p->angles == NULL || (p->n_angles >= 2 && p->n_angles <= 720),
+         "train: %zu tilt angles: expected 2 to 720", p->n_angles);
+  for (gsize i = 0; p->angles != NULL && i < p->n_angles; i++)
+    CHECK (isfinite (p->angles[i]) && fabs (p->angles[i]) < 90,
+           "train: tilt angle %g: expected within ±90°", p->angles[i]);
   CHECK (isfinite (p->ema) && p->ema >= 0 && p->ema < 1,
          "train: weight averaging decay %g: expected 0 ≤ D < 1 (0.999: ~1,000 steps)", p->ema);
   CHECK (p->genfire_iterations >= 1 && p->genfire_iterations <= 10000,
@@ -304,6 +309,17 @@ aet_train_make_pair (const AetTrainParams *p, gboolean validation, guint index,
     angles[t] = -tilt_max + 2 * tilt_max * t / (n_tilts - 1);
   sp.angles = angles;
   sp.n_angles = (gsize) n_tilts;
+  if (p->angles != NULL)
+    {
+      /* the experiment's series (the draws above keep every other choice
+       * of the pair as it would be) */
+      sp.angles = p->angles;
+      sp.n_angles = p->n_angles;
+      n_tilts = (gint) p->n_angles;
+      tilt_max = 0;
+      for (gsize t = 0; t < p->n_angles; t++)
+        tilt_max = MAX (tilt_max, fabs (p->angles[t]));
+    }
 
   /* Size: the radius scales the atom count as radius³; one trial particle
    * gives the factor, then shrink until it fits the box. */
@@ -417,9 +433,60 @@ train_log (const AetTrainParams *p, const char *format, ...)
   p->log_func (line, p->log_data);
 }
 
+char *
+aet_train_tilt_list (const AetTrainParams *p)
+{
+  if (p->angles == NULL)
+    return NULL;
+  GString *s = g_string_new (NULL);
+  for (gsize i = 0; i < p->n_angles; i++)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      g_string_append_printf (s, "%s%s", i > 0 ? "," : "",
+                              g_ascii_formatd (buf, sizeof buf, "%.6g", p->angles[i]));
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* TRUE when the series is its own mirror (θ → −θ): then flips along x
+ * or z alone keep the missing wedge where it is. */
+static gboolean
+symmetric_series (const AetTrainParams *p)
+{
+  if (p->angles == NULL)
+    return TRUE;
+  for (gsize i = 0; i < p->n_angles; i++)
+    {
+      gboolean found = FALSE;
+      for (gsize j = 0; j < p->n_angles && !found; j++)
+        found = fabs (p->angles[i] + p->angles[j]) < 1e-6;
+      if (!found)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+guint
+aet_train_patch_flips (const AetTrainParams *p, guint drawn)
+{
+  drawn &= 7u;
+  if (symmetric_series (p))
+    return drawn;
+  /* x and z together: a half turn about y, which keeps every tilt */
+  return (drawn & 3u) | ((drawn & 1u) << 2);
+}
+
 static char *
 pair_path (Pool *pool, gboolean validation, guint index)
 {
+  /* pools of a fixed tilt series hold other pairs: named by its hash */
+  g_autofree char *tilts = aet_train_tilt_list (pool->p);
+  g_autofree char *tilt_tag = NULL;
+  if (tilts != NULL)
+    {
+      g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA1, tilts, -1);
+      tilt_tag = g_strdup_printf ("-tilt%.8s", sum);
+    }
   /* pools of another substrate share hold other particles: name them apart */
   g_autofree char *share = NULL;
   if (fabs (pool->p->substrate_fraction - DEFAULT_SUBSTRATE_FRACTION) > 1e-9)
@@ -431,8 +498,8 @@ pair_path (Pool *pool, gboolean validation, guint index)
                            NULL);
     }
   g_autofree char *name = g_strdup_printf (
-    "%s-s%" G_GUINT64_FORMAT "-n%d%s-%06u.h5", validation ? "val" : "pair", pool->p->seed,
-    pool->p->volume_size, share != NULL ? share : "", index);
+    "%s-s%" G_GUINT64_FORMAT "-n%d%s%s-%06u.h5", validation ? "val" : "pair", pool->p->seed,
+    pool->p->volume_size, share != NULL ? share : "", tilt_tag != NULL ? tilt_tag : "", index);
   return g_build_filename (pool->dir, name, NULL);
 }
 
@@ -482,6 +549,19 @@ pool_get (Pool *pool, gboolean validation, guint index, AetJob *job, GError **er
           pair_free (pair);
           return NULL;
         }
+      const char *tilts = aet_project_get_param (project, "train/tilt");
+      g_autofree char *wanted = aet_train_tilt_list (pool->p);
+      if (g_strcmp0 (tilts, wanted) != 0 && (tilts != NULL || wanted != NULL))
+        {
+          g_autofree char *name = g_path_get_basename (path);
+          g_set_error (error, AET_ERROR, AET_ERROR_MISMATCH,
+                       "%s: made with tilt angles %s, this run asks for %s (give those, or "
+                       "another --pool)",
+                       name, tilts != NULL ? tilts : "drawn per pair",
+                       wanted != NULL ? wanted : "them drawn per pair");
+          pair_free (pair);
+          return NULL;
+        }
       pair->input = aet_volume_ref (input);
       pair->target = aet_volume_ref (target);
       pool->stats->pairs_loaded++;
@@ -506,6 +586,9 @@ pool_get (Pool *pool, gboolean validation, guint index, AetJob *job, GError **er
       char share[G_ASCII_DTOSTR_BUF_SIZE];
       aet_project_set_param (project, "train/substrate_fraction",
                              g_ascii_dtostr (share, sizeof share, pool->p->substrate_fraction));
+      g_autofree char *tilts = aet_train_tilt_list (pool->p);
+      if (tilts != NULL)
+        aet_project_set_param (project, "train/tilt", tilts);
       if (!aet_project_save (project, path, error))
         {
           pair_free (pair);
@@ -841,6 +924,7 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
   g_autoptr (AetTensor) x = aet_tensor_new (1, c, c, c);
   g_autoptr (AetTensor) y = aet_tensor_new (1, c, c, c);
   gint64 last_saved = -1;
+  const gboolean mirror_ok = symmetric_series (p);
 
   aet_job_set_stage (job, "Train");
   train_log (p, "network: %zu parameters, %u layers, receptive radius %d; patch %d³, "
@@ -936,7 +1020,8 @@ aet_train (const AetTrainParams *p, AetTrainStats *stats_out, AetJob *job, GErro
       gint o[3];
       for (int d = 0; d < 3; d++)
         o[d] = (gint) aet_rng_below (&rng, (guint64) (n - c + 1));
-      guint flips = (guint) aet_rng_below (&rng, 8);
+      guint flips = mirror_ok ? (guint) aet_rng_below (&rng, 8)
+                              : aet_train_patch_flips (p, (guint) aet_rng_below (&rng, 8));
 
       g_autoptr (GError) local = NULL;
       Pair *pair = pool_get (&pool, FALSE, index, job, &local);

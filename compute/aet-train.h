@@ -74,6 +74,11 @@ typedef struct
                                 * average.  0 (default): as the checkpoint resumed from has
                                 * it (a new run: off) */
   gdouble output_init_scale;   /* a new network's output layer weights × this; 0.1 */
+  const gdouble *angles;       /* every pair's tilt angles (degrees, n_angles of them), as
+                                * an experiment's series to train for; NULL (default):
+                                * each pair draws its own (±55…75°, 15–31 tilts).  Pool
+                                * files of a fixed series are named "…-tilt<hash>-…" */
+  gsize n_angles;
   AetTrainLogFunc log_func;    /* may be NULL */
   gpointer log_data;
 } AetTrainParams;
@@ -162,5 +167,15 @@ gboolean aet_train (const AetTrainParams *params, AetTrainStats *stats, AetJob *
  * AET_DATADIR/aet-unet.h5, else AET_SOURCE_DIR/resources/aet-unet.h5, the
  * first that exists; NULL when none does.  Caller owns. */
 char *aet_train_find_default_model (void);
+
+/* The fixed tilt series of p as text ("-65,-58.5,…", locale-free), or NULL
+ * when each pair draws its own.  Caller owns. */
+char *aet_train_tilt_list (const AetTrainParams *p);
+
+/* The mirror flips (bit 0: x, 1: y, 2: z) a patch gets for a drawn value
+ * 0–7: any when the tilt series is its own mirror (θ → −θ; drawn per pair,
+ * or a fixed symmetric one), else only those that keep its wedge: y, and x
+ * with z together (a half turn about the tilt axis). */
+guint aet_train_patch_flips (const AetTrainParams *p, guint drawn);
 
 G_END_DECLS

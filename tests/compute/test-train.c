@@ -484,6 +484,86 @@ test_make_pool (void)
   g_assert_nonnull (strstr (mismatch->message, "made with substrate fraction 0.5"));
 }
 
+/* --tilt: every pair of the pool is simulated with the given series (its
+ * description says so, it records the list) under names of their own; a
+ * pair made with another series is refused. */
+static void
+test_fixed_tilt_series (void)
+{
+  g_autofree char *dir = g_build_filename (work_dir, "pool-tilt", NULL);
+  const gdouble angles[] = { -60, -30, 0, 30, 60 };
+  AetTrainParams p;
+  tiny_params (&p, NULL);
+  p.pool_dir = dir;
+  p.n_pairs = 1;
+  p.n_val_pairs = 1;
+  p.genfire_iterations = 5;
+  p.angles = angles;
+  p.n_angles = G_N_ELEMENTS (angles);
+  g_autofree char *list = aet_train_tilt_list (&p);
+  g_assert_cmpstr (list, ==, "-60,-30,0,30,60");
+  /* a symmetric series takes every flip, a lopsided one only y and x+z */
+  const gdouble lopsided[] = { -40, 0, 40, 70 };
+  AetTrainParams q = p;
+  q.angles = lopsided;
+  q.n_angles = G_N_ELEMENTS (lopsided);
+  for (guint f = 0; f < 8; f++)
+    {
+      g_assert_cmpuint (aet_train_patch_flips (&p, f), ==, f);
+      guint kept = aet_train_patch_flips (&q, f);
+      g_assert_cmpuint (kept & 1u, ==, (kept >> 2) & 1u);
+      g_assert_cmpuint (kept & 3u, ==, f & 3u);
+    }
+  AetTrainStats stats;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_train_make_pool (&p, &stats, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.pairs_generated, ==, 2);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *entry;
+  guint n = 0;
+  g_autofree char *pair_name = NULL;
+  while ((entry = g_dir_read_name (d)) != NULL)
+    {
+      g_test_message ("%s", entry);
+      g_assert_true (g_str_has_prefix (entry, "pair-s7-n48-tilt")
+                     || g_str_has_prefix (entry, "val-s7-n48-tilt"));
+      g_autofree char *description = pair_description (dir, entry);
+      g_assert_nonnull (strstr (description, "5 tilts ±60.0°"));
+      if (g_str_has_prefix (entry, "pair-"))
+        pair_name = g_strdup (entry);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, 2);
+  g_autofree char *path = g_build_filename (dir, pair_name, NULL);
+  g_autoptr (AetProject) pair = aet_project_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (aet_project_get_param (pair, "train/tilt"), ==, list);
+
+  /* the same file under the name of another series' pair is refused */
+  const gdouble other[] = { -50, 0, 50 };
+  p.angles = other;
+  p.n_angles = G_N_ELEMENTS (other);
+  g_assert_true (aet_train_make_pool (&p, &stats, NULL, &error));
+  g_assert_cmpuint (stats.pairs_generated, ==, 2);
+  g_autoptr (GDir) d2 = g_dir_open (dir, 0, NULL);
+  g_autofree char *other_pair = NULL;
+  while ((entry = g_dir_read_name (d2)) != NULL)
+    if (g_str_has_prefix (entry, "pair-") && g_strcmp0 (entry, pair_name) != 0)
+      other_pair = g_build_filename (dir, entry, NULL);
+  g_assert_nonnull (other_pair);
+  g_assert_true (aet_project_save (pair, other_pair, &error));
+  g_autofree char *out = g_build_filename (dir, "tilt.h5", NULL);
+  p.output = out;
+  p.steps = 2;
+  p.pool_start = 1;
+  g_autoptr (GError) mismatch = NULL;
+  g_assert_false (aet_train (&p, NULL, NULL, &mismatch));
+  g_test_message ("%s", mismatch->message);
+  g_assert_error (mismatch, AET_ERROR, AET_ERROR_MISMATCH);
+  g_assert_nonnull (strstr (mismatch->message, "made with tilt angles -60,-30,0,30,60, this run "
+                                               "asks for -50,0,50"));
+}
 
 int
 main (int argc, char **argv)
@@ -498,6 +578,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/train/peak-level", test_peak_level);
   g_test_add_func ("/compute/train/schedule-validation", test_schedule_and_validation);
   g_test_add_func ("/compute/train/make-pool-substrate-fraction", test_make_pool);
+  g_test_add_func ("/compute/train/fixed-tilt-series", test_fixed_tilt_series);
   g_test_add_func ("/compute/train/linear-output", test_linear_output);
   g_test_add_func ("/compute/train/pair-reuse", test_pair_reuse);
   g_test_add_func ("/compute/train/ema", test_ema);
