@@ -131,24 +131,35 @@ aet_cli_load_tilt_series (const char *path, const char *tlt, gdouble pixel, GErr
 }
 
 static AetAtoms *load_atoms (const char *path, const char *dataset, const char *const *order,
-                             GError **error);
+                             const char **used, GError **error);
 
 AetAtoms *
 aet_cli_load_atoms (const char *path, const char *dataset, GError **error)
 {
   static const char *const order[] = { "after", "before", "truth", NULL };
-  return load_atoms (path, dataset, order, error);
+  return load_atoms (path, dataset, order, NULL, error);
 }
 
 AetAtoms *
 aet_cli_load_reference_atoms (const char *path, GError **error)
 {
   static const char *const order[] = { "truth", "after", "before", NULL };
-  return load_atoms (path, NULL, order, error);
+  const char *used = NULL;
+  AetAtoms *atoms = load_atoms (path, NULL, order, &used, error);
+  if (atoms != NULL && used != NULL && strcmp (used, "truth") != 0)
+    {
+      g_autofree char *name = aet_display_name (path);
+      fprintf (stderr, "aet: note: %s has no truth atoms; its %s atoms are the reference\n", name,
+               used);
+    }
+  return atoms;
 }
 
+/* *used (nullable) gets the project dataset the atoms came from, NULL for
+ * an .xyz file (a static string: one of order, or dataset). */
 static AetAtoms *
-load_atoms (const char *path, const char *dataset, const char *const *order, GError **error)
+load_atoms (const char *path, const char *dataset, const char *const *order, const char **used,
+            GError **error)
 {
   g_autofree char *name = aet_display_name (path);
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
@@ -167,7 +178,11 @@ load_atoms (const char *path, const char *dataset, const char *const *order, GEr
   else
     {
       for (int i = 0; order[i] && found == NULL; i++)
-        found = aet_project_get_atoms (project, order[i]);
+        {
+          found = aet_project_get_atoms (project, order[i]);
+          if (found != NULL && used != NULL)
+            *used = order[i];
+        }
     }
   if (found == NULL && dataset != NULL)
     g_set_error (error, AET_ERROR, AET_ERROR_FORMAT, "%s: no atoms %s in the project", name,

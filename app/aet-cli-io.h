@@ -31,7 +31,9 @@ AetTiltSeries *aet_cli_load_tilt_series (const char *path, const char *tlt, gdou
 /* Atoms from .xyz or a project (`dataset`, else "after", "before", "truth"). */
 AetAtoms *aet_cli_load_atoms (const char *path, const char *dataset, GError **error);
 /* Reference atoms (--truth): .xyz, or a project's "truth", else its "after"
- * or "before" (a run compared with another).  Caller owns. */
+ * or "before" (a run compared with another), saying so on stderr: given the
+ * same project as the model, that compares the model with itself.  Caller
+ * owns. */
 AetAtoms *aet_cli_load_reference_atoms (const char *path, GError **error);
 /* A project from path if it exists and is one, else a new empty one. */
 AetProject *aet_cli_open_or_new_project (const char *path, GError **error);

@@ -20,7 +20,8 @@ report_number (const char *json, const char *key)
 
 /* A project holding a particle's truth and a model of it turned by 0.5°
  * about y and shifted: analysed against the project itself (--truth), the
- * model is scored against the truth (not against itself, which gives 0). */
+ * model is scored against the truth (not against itself, which gives 0).
+ * A project without truth atoms serves its "after" atoms, with a note. */
 static void
 test_truth_from_project (void)
 {
@@ -64,6 +65,20 @@ test_truth_from_project (void)
   g_assert_cmpfloat (fabs (turn - 0.5), <, 1e-3);
   g_assert_cmpfloat (report_number (json, "recall"), ==, 1.0);
   g_assert_nonnull (strstr (out, "after a rigid superposition that turns it by 0.50°"));
+  g_assert_null (strstr (err, "note:"));
+
+  /* a project without truth atoms: its "after" atoms are the reference,
+   * and the command says so (here: the model against itself) */
+  g_autoptr (AetProject) runs = aet_project_new ();
+  aet_project_set_atoms (runs, "after", model);
+  g_autofree char *runs_path = g_build_filename (dir, "runs.h5", NULL);
+  g_assert_true (aet_project_save (runs, runs_path, &error));
+  const char *args2[] = { "analyze", "-i", runs_path, "--truth", runs_path, "-o", report, NULL };
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  g_assert_cmpint (run_aet_env (args2, NULL, &out2, &err2), ==, 0);
+  g_test_message ("%s", err2);
+  g_assert_nonnull (strstr (err2, "aet: note: runs.h5 has no truth atoms; its after atoms are "
+                                  "the reference"));
   aet_test_remove_tree (dir);
 }
 
