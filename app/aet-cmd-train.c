@@ -171,7 +171,7 @@ aet_cmd_train (int argc, char **argv)
       g_autoptr (GError) tilt_error = NULL;
       angles = aet_parse_tilt_range (tilt, &params.n_angles, &tilt_error);
       if (angles == NULL)
-        return aet_cli_usage ("train", "--tilt: %s", tilt_error->message);
+        return aet_cli_usage ("train", "%s", tilt_error->message);
       params.angles = angles;
     }
   params.output = output;
