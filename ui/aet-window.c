@@ -1583,7 +1583,17 @@ update_network_label (AetWindow *self)
         text = g_strdup_printf ("%s: cannot be read", base);
       else
         {
-          g_autofree char *n = g_strdup_printf ("%'zu", aet_unet_count_parameters (net));
+          /* thousands apart in any locale: "1,400,561" */
+          g_autofree char *digits = g_strdup_printf ("%zu", aet_unet_count_parameters (net));
+          GString *grouped = g_string_new (NULL);
+          gsize len = strlen (digits);
+          for (gsize i = 0; i < len; i++)
+            {
+              if (i > 0 && (len - i) % 3 == 0)
+                g_string_append_c (grouped, ',');
+              g_string_append_c (grouped, digits[i]);
+            }
+          g_autofree char *n = g_string_free (grouped, FALSE);
           text = g_strdup_printf ("Network %s: %s parameters, %.3g Å voxels", base, n,
                                   aet_unet_get_voxel_size (net));
         }
