@@ -86,13 +86,13 @@ print_summary (AetPipeline *pipeline, gboolean have_truth)
       else
         printf ("%-14s %-12s %8s\n", aet_stage_label (s), words[st], "");
     }
-  const char *models[] = { "before", "after" };
+  const char *models[] = { "before", "after", "refined" };
   printf ("\n%-8s %8s", "model", "atoms");
   if (have_truth)
     printf (" %9s %9s %9s %8s %9s %9s", "RMSD pm", "surface", "interior", "recall",
             "precision", "surf. rec");
   printf ("\n");
-  for (int m = 0; m < 2; m++)
+  for (int m = 0; m < 3; m++)
     {
       if (aet_project_get_atoms (p, models[m]) == NULL)
         continue;
@@ -112,10 +112,11 @@ aet_cmd_run (int argc, char **argv)
 {
   AetCliCommon common = { 0 };
   g_autofree char *input = NULL, *tlt = NULL, *output = NULL, *truth_path = NULL;
-  g_autofree char *xyz_before = NULL, *xyz_after = NULL, *method = NULL, *model = NULL;
+  g_autofree char *xyz_before = NULL, *xyz_after = NULL, *xyz_refined = NULL, *method = NULL;
+  g_autofree char *model = NULL;
   gdouble pixel = 0, min_distance = 0;
   gint iterations = 0, flips = -1;   /* -1: not given */
-  gboolean no_augment = FALSE;
+  gboolean no_augment = FALSE, no_refine = FALSE;
 
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input,
@@ -129,6 +130,8 @@ aet_cmd_run (int argc, char **argv)
       "Also write the atoms traced before augmentation", "FILE" },
     { "xyz-after", 0, 0, G_OPTION_ARG_FILENAME, &xyz_after,
       "Also write the atoms traced after augmentation", "FILE" },
+    { "xyz-refined", 0, 0, G_OPTION_ARG_FILENAME, &xyz_refined,
+      "Also write the atoms after augmentation refined against the projections", "FILE" },
     { "pixel", 0, 0, G_OPTION_ARG_DOUBLE, &pixel, "Pixel size in Å", "A" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method, "genfire (default), sirt or wbp", "M" },
     { "iterations", 0, 0, G_OPTION_ARG_INT, &iterations, "Reconstruction iterations", "N" },
@@ -137,14 +140,16 @@ aet_cmd_run (int argc, char **argv)
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, "Network weights (default: shipped)",
       "FILE" },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "Skip the augmentation", NULL },
+    { "no-refine", 0, 0, G_OPTION_ARG_NONE, &no_refine,
+      "Keep the traced positions (no refinement against the projections)", NULL },
     { "flips", 0, 0, G_OPTION_ARG_INT, &flips,
       "Augment: average the network over N reflections (1–8; 8× the time at 8)", "N" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = aet_cli_context_new (
     "run", NULL,
-    "Reconstructs, traces, augments with the network, traces again and analyses, into one "
-    "project.",
+    "Reconstructs, traces, augments with the network, traces again, refines those atoms "
+    "against the projections and analyses, into one project.",
     &common);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!aet_cli_parse (context, "run", &common, &argc, &argv))
@@ -201,6 +206,7 @@ aet_cmd_run (int argc, char **argv)
                                            : NULL);
   aet_pipeline_set_param (pipeline, "augment/model", model);
   aet_pipeline_set_param (pipeline, "augment/enabled", no_augment ? "false" : NULL);
+  aet_pipeline_set_param (pipeline, "refine/enabled", no_refine ? "false" : NULL);
   aet_pipeline_set_param (pipeline, "augment/flips",
                           flips > 1 ? g_ascii_dtostr (buf, sizeof buf, flips) : NULL);
 
@@ -229,6 +235,17 @@ aet_cmd_run (int argc, char **argv)
       else
         aet_xyz_write (xyz_after, aet_project_get_atoms (project, "after"),
                        "AET Studio: traced after augmentation", &save_error);
+      saved = save_error == NULL;
+    }
+  if (saved && ok && xyz_refined != NULL)
+    {
+      if (aet_project_get_atoms (project, "refined") == NULL)
+        g_set_error (&save_error, AET_ERROR, AET_ERROR_INVALID,
+                     "--xyz-refined: no atoms were refined (no network, or --no-refine)");
+      else
+        aet_xyz_write (xyz_refined, aet_project_get_atoms (project, "refined"),
+                       "AET Studio: atoms after augmentation, refined against the projections",
+                       &save_error);
       saved = save_error == NULL;
     }
   if (!common.quiet)

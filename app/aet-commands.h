@@ -12,6 +12,7 @@ int aet_cmd_info (int argc, char **argv);
 int aet_cmd_simulate (int argc, char **argv);
 int aet_cmd_reconstruct (int argc, char **argv);
 int aet_cmd_trace (int argc, char **argv);
+int aet_cmd_refine (int argc, char **argv);
 int aet_cmd_analyze (int argc, char **argv);
 int aet_cmd_run (int argc, char **argv);
 int aet_cmd_train (int argc, char **argv);

@@ -23,6 +23,7 @@ static const Command commands[] = {
   { "reconstruct", aet_cmd_reconstruct, "a volume from a tilt series (GENFIRE, SIRT, WBP)" },
   { "augment", aet_cmd_augment, "sharpen a reconstruction with the trained network" },
   { "trace", aet_cmd_trace, "atoms from a volume" },
+  { "refine", aet_cmd_refine, "traced atoms moved to fit the measured projections" },
   { "analyze", aet_cmd_analyze, "structure and precision of traced atoms: report.json" },
   { "run", aet_cmd_run, "the whole pipeline into one project, before/after augmentation" },
   { "figure", aet_cmd_figure, "a figure for a paper (PNG, SVG, PDF) or the surface (STL, OBJ)" },

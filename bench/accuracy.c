@@ -14,7 +14,7 @@
  * Usage:
  *   bench-accuracy [--model FILE] [--n 6] [--first-seed 100001] [--threads 2]
  *                  [--genfire-iterations N] [--flips N] [--train-seed 1] [--train-pairs 512]
- *                  [--quiet]
+ *                  [--save DIR] [--quiet]
  */
 #define G_LOG_DOMAIN "bench-accuracy"
 
@@ -176,7 +176,7 @@ on_event (const AetPipelineEvent *e, gpointer user_data)
 /* The pipeline of `aet run` on particle p, with the network `model`. */
 static gboolean
 run_particle (Particle *p, guint index, const char *model, guint threads, gint iterations,
-              gint flips, gboolean quiet, GError **error)
+              gint flips, const char *save_dir, gboolean quiet, GError **error)
 {
   AetPipeline *pl = aet_pipeline_new (aet_project_new ());
   const AetSimParams *s = &p->sim;
@@ -230,6 +230,12 @@ run_particle (Particle *p, guint index, const char *model, guint threads, gint i
           p->surface_recall[m] = result (project, models[m], "recall_surface");
           p->surface_precision[m] = result (project, models[m], "precision_surface");
         }
+    }
+  if (ok && save_dir != NULL)
+    {
+      g_autofree char *name = g_strdup_printf ("particle%u.h5", index + 1);
+      g_autofree char *path = g_build_filename (save_dir, name, NULL);
+      ok = aet_project_save (project, path, error);
     }
   aet_pipeline_free (pl);
   return ok;
@@ -293,7 +299,7 @@ print_criterion (const Criterion *c)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *model = NULL;
+  g_autofree char *model = NULL, *save_dir = NULL;
   gint n = 6, threads = 2, iterations = 0, train_pairs = 512, flips = 1;
   gint64 first_seed = 100001, train_seed = 1;
   gboolean quiet = FALSE;
@@ -311,6 +317,8 @@ main (int argc, char **argv)
     { "train-seed", 0, 0, G_OPTION_ARG_INT64, &train_seed,
       "Seed of the training run whose pool must be avoided (1)", "S" },
     { "train-pairs", 0, 0, G_OPTION_ARG_INT, &train_pairs, "Its pool size (512)", "N" },
+    { "save", 0, 0, G_OPTION_ARG_FILENAME, &save_dir,
+      "Save each particle's project as DIR/particleN.h5", "DIR" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress on stderr", NULL },
     { NULL },
   };
@@ -414,7 +422,8 @@ main (int argc, char **argv)
                  i + 1, p->seed, aet_shape_kind_name (p->sim.shape),
                  p->sim.substrate ? " on a substrate" : "", p->sim.radius, p->n_atoms,
                  p->sim.counts);
-      if (!run_particle (p, (guint) i, model, (guint) threads, iterations, flips, quiet, &error))
+      if (!run_particle (p, (guint) i, model, (guint) threads, iterations, flips, save_dir, quiet,
+                         &error))
         {
           fprintf (stderr, "bench-accuracy: particle %d (seed %" G_GUINT64_FORMAT "): %s\n",
                    i + 1, p->seed, error->message);

@@ -3,7 +3,7 @@
  *
  * Project names: tilt series "tilts"; simulated truth "truth" (atoms) and
  * "target" (volume); "reconstruction"; atoms "before"; "augmented"; atoms
- * "after"; the report.  Parameters: "<stage>/<key>" (see docs/pipeline.md);
+ * "after"; atoms "refined"; the report.  Parameters: "<stage>/<key>" (see docs/pipeline.md);
  * results for summaries under "result/…", which no signature reads. */
 #define G_LOG_DOMAIN "aet-pipeline"
 
@@ -14,6 +14,7 @@
 #include "aet-match.h"
 #include "aet-pipeline-private.h"
 #include "aet-reconstruct.h"
+#include "aet-refine.h"
 #include "aet-report.h"
 #include "aet-simulate.h"
 #include "aet-trace.h"
@@ -174,6 +175,12 @@ reconstruct_run (AetStageContext *c, GError **error)
   for (gint i = 0; i < stats.n_iterations; i++)
     g_string_append_printf (err, "%s%.6g", i ? "," : "", stats.error[i]);
   aet_project_set_param (project, "result/reconstruct/error", err->str);
+  /* the geometry alignment found, for the refinement to start from */
+  g_string_truncate (err, 0);
+  for (gint i = 0; i < aet_tilt_series_n_images (series); i++)
+    g_string_append_printf (err, "%s%.9g,%.9g,%.9g", i ? "," : "", series->angles[i],
+                            series->shifts[2 * i], series->shifts[2 * i + 1]);
+  aet_project_set_param (project, "result/reconstruct/geometry", err->str);
   aet_recon_stats_clear (&stats);
   aet_project_set_volume (project, "reconstruction", volume);
   aet_stage_emit_volume (c, "reconstruction", volume, TRUE);
@@ -332,6 +339,94 @@ trace_after_needed (AetProject *project)
   return augment_needed (project);
 }
 
+/* ---- refine ---- */
+
+static gboolean
+refine_needed (AetProject *project)
+{
+  if (g_strcmp0 (aet_project_get_param (project, "refine/enabled"), "false") == 0)
+    return FALSE;
+  return augment_needed (project);
+}
+
+static gboolean
+refine_has_outputs (AetProject *project)
+{
+  return aet_project_get_atoms (project, "refined") != NULL;
+}
+
+/* The tilt series as the reconstruction used it: alignment's angles and
+ * shifts ("result/reconstruct/geometry") when recorded for this series. */
+static AetTiltSeries *
+aligned_series (AetProject *project)
+{
+  AetTiltSeries *stored = aet_project_get_tilt_series (project, "tilts");
+  if (stored == NULL)
+    return NULL;
+  AetTiltSeries *series = aet_tilt_series_dup (stored);
+  const char *geometry = aet_project_get_param (project, "result/reconstruct/geometry");
+  gint n = aet_tilt_series_n_images (series);
+  if (geometry != NULL)
+    {
+      g_auto (GStrv) parts = g_strsplit (geometry, ",", -1);
+      if (g_strv_length (parts) == (guint) (3 * n))
+        for (gint i = 0; i < n; i++)
+          {
+            series->angles[i] = g_ascii_strtod (parts[3 * i], NULL);
+            series->shifts[2 * i] = g_ascii_strtod (parts[3 * i + 1], NULL);
+            series->shifts[2 * i + 1] = g_ascii_strtod (parts[3 * i + 2], NULL);
+          }
+    }
+  return series;
+}
+
+static gboolean
+refine_run (AetStageContext *c, GError **error)
+{
+  AetProject *project = aet_stage_context_project (c);
+  AetAtoms *after = aet_project_get_atoms (project, "after");
+  g_autoptr (AetTiltSeries) series = aligned_series (project);
+  if (after == NULL || series == NULL)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "refine: the project has no %s",
+                   after == NULL ? "atoms traced after augmentation" : "tilt series");
+      return FALSE;
+    }
+  AetRefineParams p;
+  aet_refine_params_init_defaults (&p);
+  p.iterations = aet_stage_param_int (c, "refine/iterations", p.iterations);
+  p.global_iterations = aet_stage_param_int (c, "refine/global_iterations",
+                                             p.global_iterations);
+  p.prior = aet_stage_param_double (c, "refine/prior_pm", 100 * p.prior) / 100;
+  p.fit_geometry = g_strcmp0 (aet_stage_param (c, "refine/geometry", "true"), "false") != 0;
+  gdouble b = aet_stage_param_double (c, "refine/b_factor", 0);
+  if (b > 0)
+    {
+      p.b = b;
+      p.fit_b = FALSE;
+    }
+  AetRefineReport report;
+  g_autoptr (AetAtoms) refined
+    = aet_refine_atoms (after, series, &p, aet_stage_context_job (c), &report, NULL, error);
+  if (refined == NULL)
+    return FALSE;
+  AetReportValue v[] = {
+    { "r_before", report.r_before }, { "r_after", report.r_after }, { "b_factor", report.b },
+    { "rms_move_pm", 100 * report.rms_move }, { "max_move_pm", 100 * report.max_move },
+    { "rms_angle_change_deg", report.rms_angle_change },
+    { "rms_shift_change_px", report.rms_shift_change },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (v); i++)
+    {
+      g_autofree char *k = g_strdup_printf ("result/refine/%s", v[i].key);
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      aet_project_set_param (project, k, g_ascii_dtostr (buf, sizeof buf, v[i].value));
+    }
+  aet_project_set_atoms (project, "refined", refined);
+  aet_stage_emit_atoms (c, "refined", refined);
+  return TRUE;
+}
+
 /* ---- analyse ---- */
 
 static void
@@ -445,9 +540,18 @@ analyse_run (AetStageContext *c, GError **error)
       if (after == NULL)
         return FALSE;
     }
+  g_autofree char *refined = NULL;
+  if (aet_project_get_atoms (project, "refined") != NULL)
+    {
+      refined = analyse_model (c, "refined", truth, aet_project_get_atoms (project, "before"),
+                               error);
+      if (refined == NULL)
+        return FALSE;
+    }
   g_autofree char *report = g_strdup_printf (
-    "{\n\"format\": \"aet-run-report\",\n\"version\": 1,\n\"before\": %s,\n\"after\": %s\n}\n",
-    before, after != NULL ? after : "null");
+    "{\n\"format\": \"aet-run-report\",\n\"version\": 1,\n\"before\": %s,\n\"after\": %s,"
+    "\n\"refined\": %s\n}\n",
+    before, after != NULL ? after : "null", refined != NULL ? refined : "null");
   aet_project_set_report (project, report);
   return TRUE;
 }
@@ -468,8 +572,11 @@ static const AetStageInfo stages[AET_N_STAGES] = {
   [AET_STAGE_TRACE_AFTER] = { "trace_after", "Trace after", DEP (AET_STAGE_AUGMENT),
                               trace_after_needed, trace_params_hash, trace_after_has_outputs,
                               trace_after_run },
+  [AET_STAGE_REFINE] = { "refine", "Refine", DEP (AET_STAGE_TRACE_AFTER), refine_needed, NULL,
+                         refine_has_outputs, refine_run },
   [AET_STAGE_ANALYSE] = { "analyse", "Analyse",
-                          DEP (AET_STAGE_TRACE_BEFORE) | DEP (AET_STAGE_TRACE_AFTER), NULL,
+                          DEP (AET_STAGE_TRACE_BEFORE) | DEP (AET_STAGE_TRACE_AFTER)
+                            | DEP (AET_STAGE_REFINE), NULL,
                           truth_hash, analyse_has_outputs, analyse_run },
 };
 

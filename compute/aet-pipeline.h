@@ -1,7 +1,8 @@
 /* aet-pipeline.h — the one job engine behind the window and `aet run`.
  *
  * Stages: simulate (optional) → reconstruct → trace before → augment →
- * trace after → analyse.  All inputs, outputs and parameters live in an
+ * trace after → refine (the atoms after augmentation moved to fit the
+ * projections, aet-refine.h) → analyse.  All inputs, outputs and parameters live in an
  * AetProject (the project file's in-memory form), so a pipeline is saved
  * and reopened with everything it had finished.
  *
@@ -35,6 +36,7 @@ typedef enum
   AET_STAGE_TRACE_BEFORE,
   AET_STAGE_AUGMENT,
   AET_STAGE_TRACE_AFTER,
+  AET_STAGE_REFINE,
   AET_STAGE_ANALYSE,
   AET_N_STAGES
 } AetStageId;

@@ -1,0 +1,881 @@
+/* aet-refine.c — atomic positions refined against the projections
+ * (aet-refine.h says what and why). */
+#define G_LOG_DOMAIN "aet-refine"
+
+#include "aet-refine.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "aet-atom-density.h"
+#include "aet-error.h"
+#include "aet-fft.h"
+#include "aet-parallel.h"
+#include "aet-scattering.h"
+
+#define CUTOFF_SIGMAS 5.0  /* as the simulator draws its Gaussians (aet-potential.c) */
+#define LINE_SEARCH_HALVINGS 6
+#define B_MIN 0.5
+#define B_MAX 30.0
+
+typedef struct
+{
+  gfloat *real;        /* nx × ny scratch */
+  gfloat *model;       /* the unscaled model image */
+  fftwf_complex *spec;
+  fftwf_complex *accum;
+  gfloat **filtered;   /* per element: f_e ⊛ residual */
+  gdouble *us, *vs;    /* per atom: image position (pixels) */
+  gdouble *gx;         /* nx: one atom's Gaussian along a row */
+} Scratch;
+
+typedef struct
+{
+  /* fixed */
+  gint nx, ny, n_images;
+  gsize n_real, n_complex, n_atoms;
+  gdouble pixel, centre[3];
+  const gfloat *data;        /* n_images images */
+  guint n_el;
+  guint *atom_el;            /* per atom: index into the element list */
+  gdouble **fe;              /* per element: ny × (nx/2+1) filter, incl. 1/(nx·ny) */
+  fftwf_plan r2c, c2r;
+  Scratch *scratch;          /* per thread */
+  /* the state evaluated */
+  const gdouble *pos;        /* 3·n_atoms, Å */
+  const gdouble *angles;     /* n_images, degrees */
+  const gdouble *shifts;     /* 2·n_images, pixels */
+  gdouble b;
+  gboolean want_grad;
+  const gdouble *prior_centre;  /* 3·n_atoms: the prior's centres (the start) */
+  gdouble kappa;                /* its strength: ½ κ Σ |r − r₀|² joins the cost */
+  /* per image results */
+  gdouble *cost;             /* ½ Σ residual² */
+  gdouble *abs_res, *abs_data;
+  gdouble *scale, *offset;
+  gdouble *gu, *gv;          /* n_images × n_atoms: ∂E/∂u, ∂E/∂v of each atom's image */
+  gdouble *dudt;             /* n_images × n_atoms: ∂u/∂θ (pixels per radian) */
+  gsize *n_inside;           /* atoms that land in the image */
+} Eval;
+
+static void
+project_position (const Eval *ev, gint k, const gdouble r[3], gdouble *u, gdouble *v,
+                  gdouble *dudt)
+{
+  gdouble th = ev->angles[k] * G_PI / 180.0, ct = cos (th), st = sin (th);
+  gdouble x = r[0] - ev->centre[0], y = r[1] - ev->centre[1], z = r[2] - ev->centre[2];
+  *u = (x * ct + z * st) / ev->pixel + ev->nx / 2 + ev->shifts[2 * k];
+  *v = y / ev->pixel + ev->ny / 2 + ev->shifts[2 * k + 1];
+  *dudt = (-x * st + z * ct) / ev->pixel;
+}
+
+/* The patch of an atom at (cx, cy) with width sigma (pixels): FALSE when it
+ * misses the image. */
+static gboolean
+patch (const Eval *ev, gdouble cx, gdouble cy, gdouble sigma, gint *i0, gint *i1, gint *j0,
+       gint *j1)
+{
+  gdouble cut = CUTOFF_SIGMAS * sigma;
+  *i0 = MAX (0, (gint) ceil (cx - cut));
+  *i1 = MIN (ev->nx - 1, (gint) floor (cx + cut));
+  *j0 = MAX (0, (gint) ceil (cy - cut));
+  *j1 = MIN (ev->ny - 1, (gint) floor (cy + cut));
+  return *i0 <= *i1 && *j0 <= *j1;
+}
+
+static void
+eval_images (gsize start, gsize end, guint thread_index, gpointer user_data)
+{
+  Eval *ev = user_data;
+  Scratch *s = &ev->scratch[thread_index];
+  gint nx = ev->nx;
+  gdouble sigma = aet_b_to_sigma (ev->b) / ev->pixel, inv = 1.0 / (2.0 * sigma * sigma);
+  gdouble amplitude = G_PI / ev->b;
+  for (gsize k = start; k < end; k++)
+    {
+      const gfloat *data = ev->data + k * ev->n_real;
+      gdouble *dudt = ev->dudt + k * ev->n_atoms;
+      gsize inside = 0;
+      for (gsize a = 0; a < ev->n_atoms; a++)
+        {
+          project_position (ev, (gint) k, ev->pos + 3 * a, &s->us[a], &s->vs[a], &dudt[a]);
+          if (s->us[a] >= 0 && s->us[a] < nx && s->vs[a] >= 0 && s->vs[a] < ev->ny)
+            inside++;
+        }
+      ev->n_inside[k] = inside;
+
+      /* the model: Σ_e f_e ⊛ (Gaussians of element e) */
+      for (guint e = 0; e < ev->n_el; e++)
+        {
+          memset (s->real, 0, sizeof (gfloat) * ev->n_real);
+          for (gsize a = 0; a < ev->n_atoms; a++)
+            {
+              gint i0, i1, j0, j1;
+              if (ev->atom_el[a] != e
+                  || !patch (ev, s->us[a], s->vs[a], sigma, &i0, &i1, &j0, &j1))
+                continue;
+              for (gint i = i0; i <= i1; i++)
+                s->gx[i] = exp (-(i - s->us[a]) * (i - s->us[a]) * inv);
+              for (gint j = j0; j <= j1; j++)
+                {
+                  gdouble dy = j - s->vs[a];
+                  gdouble gy = amplitude * exp (-dy * dy * inv);
+                  gfloat *row = s->real + (gsize) j * nx;
+                  for (gint i = i0; i <= i1; i++)
+                    row[i] += (gfloat) (gy * s->gx[i]);
+                }
+            }
+          fftwf_execute_dft_r2c (ev->r2c, s->real, s->spec);
+          const gdouble *fe = ev->fe[e];
+          for (gsize i = 0; i < ev->n_complex; i++)
+            {
+              gdouble w = fe[i];
+              if (e == 0)
+                {
+                  s->accum[i][0] = (gfloat) (s->spec[i][0] * w);
+                  s->accum[i][1] = (gfloat) (s->spec[i][1] * w);
+                }
+              else
+                {
+                  s->accum[i][0] += (gfloat) (s->spec[i][0] * w);
+                  s->accum[i][1] += (gfloat) (s->spec[i][1] * w);
+                }
+            }
+        }
+      fftwf_execute_dft_c2r (ev->c2r, s->accum, s->model);
+
+      /* scale and offset by least squares, then the residual */
+      gdouble sm = 0, sd = 0, smm = 0, smd = 0, n = (gdouble) ev->n_real;
+      for (gsize i = 0; i < ev->n_real; i++)
+        {
+          sm += s->model[i];
+          sd += data[i];
+          smm += (gdouble) s->model[i] * s->model[i];
+          smd += (gdouble) s->model[i] * data[i];
+        }
+      gdouble var = smm - sm * sm / n, scale = 0, offset = sd / n;
+      if (var > 0)
+        {
+          scale = (smd - sm * sd / n) / var;
+          offset = (sd - scale * sm) / n;
+        }
+      ev->scale[k] = scale;
+      ev->offset[k] = offset;
+      gdouble cost = 0, ares = 0, adata = 0;
+      for (gsize i = 0; i < ev->n_real; i++)
+        {
+          gdouble r = scale * s->model[i] + offset - data[i];
+          s->real[i] = (gfloat) r;
+          cost += r * r;
+          ares += fabs (r);
+          adata += fabs (data[i]);
+        }
+      ev->cost[k] = 0.5 * cost;
+      ev->abs_res[k] = ares;
+      ev->abs_data[k] = adata;
+      if (!ev->want_grad)
+        continue;
+
+      /* ∂E/∂(u, v) of each atom: the residual filtered by f_e (the model's
+       * operator is symmetric), weighted by the Gaussian's derivatives */
+      fftwf_execute_dft_r2c (ev->r2c, s->real, s->spec);
+      for (guint e = 0; e < ev->n_el; e++)
+        {
+          const gdouble *fe = ev->fe[e];
+          for (gsize i = 0; i < ev->n_complex; i++)
+            {
+              s->accum[i][0] = (gfloat) (s->spec[i][0] * fe[i]);
+              s->accum[i][1] = (gfloat) (s->spec[i][1] * fe[i]);
+            }
+          fftwf_execute_dft_c2r (ev->c2r, s->accum, s->filtered[e]);
+        }
+      gdouble *gu = ev->gu + k * ev->n_atoms, *gv = ev->gv + k * ev->n_atoms;
+      for (gsize a = 0; a < ev->n_atoms; a++)
+        {
+          gint i0, i1, j0, j1;
+          gu[a] = gv[a] = 0;
+          if (!patch (ev, s->us[a], s->vs[a], sigma, &i0, &i1, &j0, &j1))
+            continue;
+          const gfloat *f = s->filtered[ev->atom_el[a]];
+          gdouble su = 0, sv = 0;
+          for (gint i = i0; i <= i1; i++)
+            s->gx[i] = exp (-(i - s->us[a]) * (i - s->us[a]) * inv);
+          for (gint j = j0; j <= j1; j++)
+            {
+              gdouble dy = j - s->vs[a];
+              gdouble gy = amplitude * exp (-dy * dy * inv);
+              const gfloat *row = f + (gsize) j * nx;
+              gdouble ru = 0, rv = 0;
+              for (gint i = i0; i <= i1; i++)
+                {
+                  /* ∂g/∂u = g · (i − u)/σ² */
+                  gdouble w = row[i] * s->gx[i];
+                  ru += w * (i - s->us[a]);
+                  rv += w;
+                }
+              su += gy * ru;
+              sv += gy * rv * dy;
+            }
+          gu[a] = scale * su * 2 * inv;
+          gv[a] = scale * sv * 2 * inv;
+        }
+    }
+}
+
+static gdouble
+evaluate (Eval *ev, guint threads, const gdouble *pos, const gdouble *angles,
+          const gdouble *shifts, gdouble b, gboolean want_grad)
+{
+  ev->pos = pos;
+  ev->angles = angles;
+  ev->shifts = shifts;
+  ev->b = b;
+  ev->want_grad = want_grad;
+  aet_parallel_for (threads, (gsize) ev->n_images, eval_images, ev);
+  gdouble cost = 0, prior = 0;
+  for (gint k = 0; k < ev->n_images; k++)
+    cost += ev->cost[k];
+  if (ev->kappa > 0)
+    for (gsize i = 0; i < 3 * ev->n_atoms; i++)
+      prior += (pos[i] - ev->prior_centre[i]) * (pos[i] - ev->prior_centre[i]);
+  return cost + 0.5 * ev->kappa * prior;
+}
+
+static gdouble
+r_factor (const Eval *ev)
+{
+  gdouble res = 0, data = 0;
+  for (gint k = 0; k < ev->n_images; k++)
+    {
+      res += ev->abs_res[k];
+      data += ev->abs_data[k];
+    }
+  return data > 0 ? res / data : 0;
+}
+
+/* c = Σ_pixels (f_e ⊛ ∂g/∂u)² for one atom of element 0 and width b: the
+ * curvature of the cost along u of an isolated atom, per unit scale². */
+static gdouble
+isolated_curvature (Eval *ev, gdouble b)
+{
+  Scratch *s = &ev->scratch[0];
+  gdouble sigma = aet_b_to_sigma (b) / ev->pixel, inv = 1.0 / (2.0 * sigma * sigma);
+  gdouble amplitude = G_PI / b, cx = ev->nx / 2, cy = ev->ny / 2;
+  memset (s->real, 0, sizeof (gfloat) * ev->n_real);
+  gint i0, i1, j0, j1;
+  patch (ev, cx, cy, sigma, &i0, &i1, &j0, &j1);
+  for (gint j = j0; j <= j1; j++)
+    for (gint i = i0; i <= i1; i++)
+      {
+        gdouble dx = i - cx, dy = j - cy;
+        s->real[(gsize) j * ev->nx + i]
+          = (gfloat) (amplitude * exp (-(dx * dx + dy * dy) * inv) * dx * 2 * inv);
+      }
+  fftwf_execute_dft_r2c (ev->r2c, s->real, s->spec);
+  for (gsize i = 0; i < ev->n_complex; i++)
+    {
+      s->accum[i][0] = (gfloat) (s->spec[i][0] * ev->fe[0][i]);
+      s->accum[i][1] = (gfloat) (s->spec[i][1] * ev->fe[0][i]);
+    }
+  fftwf_execute_dft_c2r (ev->c2r, s->accum, s->model);
+  gdouble c = 0;
+  for (gsize i = 0; i < ev->n_real; i++)
+    c += (gdouble) s->model[i] * s->model[i];
+  return c;
+}
+
+/* Inverse of a symmetric 3×3 matrix (row-major); FALSE when singular. */
+static gboolean
+invert3 (const gdouble m[9], gdouble out[9])
+{
+  gdouble c00 = m[4] * m[8] - m[5] * m[7], c01 = m[5] * m[6] - m[3] * m[8];
+  gdouble c02 = m[3] * m[7] - m[4] * m[6];
+  gdouble det = m[0] * c00 + m[1] * c01 + m[2] * c02;
+  if (!(fabs (det) > 1e-300))
+    return FALSE;
+  out[0] = c00 / det;
+  out[1] = (m[2] * m[7] - m[1] * m[8]) / det;
+  out[2] = (m[1] * m[5] - m[2] * m[4]) / det;
+  out[3] = c01 / det;
+  out[4] = (m[0] * m[8] - m[2] * m[6]) / det;
+  out[5] = (m[2] * m[3] - m[0] * m[5]) / det;
+  out[6] = c02 / det;
+  out[7] = (m[1] * m[6] - m[0] * m[7]) / det;
+  out[8] = (m[0] * m[4] - m[1] * m[3]) / det;
+  return TRUE;
+}
+
+/* B by golden-section search on log B in [lo, hi], positions fixed. */
+static gdouble
+fit_b (Eval *ev, guint threads, const gdouble *pos, const gdouble *angles,
+       const gdouble *shifts, gdouble lo, gdouble hi, gint evaluations)
+{
+  const gdouble g = (sqrt (5.0) - 1) / 2;
+  gdouble a = log (lo), d = log (hi);
+  gdouble b = d - g * (d - a), c = a + g * (d - a);
+  gdouble fb = evaluate (ev, threads, pos, angles, shifts, exp (b), FALSE);
+  gdouble fc = evaluate (ev, threads, pos, angles, shifts, exp (c), FALSE);
+  for (gint i = 2; i < evaluations; i++)
+    {
+      if (fb < fc)
+        {
+          d = c;
+          c = b;
+          fc = fb;
+          b = d - g * (d - a);
+          fb = evaluate (ev, threads, pos, angles, shifts, exp (b), FALSE);
+        }
+      else
+        {
+          a = b;
+          b = c;
+          fb = fc;
+          c = a + g * (d - a);
+          fc = evaluate (ev, threads, pos, angles, shifts, exp (c), FALSE);
+        }
+    }
+  return exp (fb < fc ? b : c);
+}
+
+/* Solves the n×n system a·x = b in place (b becomes x), Gaussian
+ * elimination with partial pivoting; FALSE when singular. */
+static gboolean
+solve (gint n, gdouble *a, gdouble *b)
+{
+  for (gint c = 0; c < n; c++)
+    {
+      gint piv = c;
+      for (gint r = c + 1; r < n; r++)
+        if (fabs (a[r * n + c]) > fabs (a[piv * n + c]))
+          piv = r;
+      if (!(fabs (a[piv * n + c]) > 1e-300))
+        return FALSE;
+      if (piv != c)
+        {
+          for (gint k = 0; k < n; k++)
+            {
+              gdouble t = a[c * n + k];
+              a[c * n + k] = a[piv * n + k];
+              a[piv * n + k] = t;
+            }
+          gdouble t = b[c];
+          b[c] = b[piv];
+          b[piv] = t;
+        }
+      for (gint r = c + 1; r < n; r++)
+        {
+          gdouble f = a[r * n + c] / a[c * n + c];
+          for (gint k = c; k < n; k++)
+            a[r * n + k] -= f * a[c * n + k];
+          b[r] -= f * b[c];
+        }
+    }
+  for (gint r = n - 1; r >= 0; r--)
+    {
+      gdouble v = b[r];
+      for (gint k = r + 1; k < n; k++)
+        v -= a[r * n + k] * b[k];
+      b[r] = v / a[r * n + r];
+    }
+  return TRUE;
+}
+
+/* The global step: the per-atom gradients g (3·n) turned into one affine
+ * motion r → r + M (r − c) + t of the whole model (c its centroid), by
+ * Gauss–Newton with the isolated-atom block h; the motion of every atom is
+ * written to step.  FALSE when the system is singular. */
+static gboolean
+affine_step (gsize n, const gdouble *pos, const gdouble *g, const gdouble h[9], gdouble *step)
+{
+  gdouble c[3] = { 0 };
+  for (gsize a = 0; a < n; a++)
+    for (int d = 0; d < 3; d++)
+      c[d] += pos[3 * a + d] / n;
+  gdouble big[144] = { 0 }, rhs[12] = { 0 };
+  for (gsize a = 0; a < n; a++)
+    {
+      /* J (3 × 12): row i has (r − c)_j at column 3i + j and 1 at 9 + i */
+      gdouble jac[36] = { 0 };
+      for (int i = 0; i < 3; i++)
+        {
+          for (int j = 0; j < 3; j++)
+            jac[i * 12 + 3 * i + j] = pos[3 * a + j] - c[j];
+          jac[i * 12 + 9 + i] = 1;
+        }
+      gdouble hj[36];  /* h · J */
+      for (int i = 0; i < 3; i++)
+        for (int q = 0; q < 12; q++)
+          hj[i * 12 + q] = h[3 * i] * jac[q] + h[3 * i + 1] * jac[12 + q]
+                           + h[3 * i + 2] * jac[24 + q];
+      for (int pp = 0; pp < 12; pp++)
+        {
+          for (int i = 0; i < 3; i++)
+            rhs[pp] -= jac[i * 12 + pp] * g[3 * a + i];
+          for (int q = 0; q < 12; q++)
+            big[pp * 12 + q] += jac[pp] * hj[q] + jac[12 + pp] * hj[12 + q]
+                                + jac[24 + pp] * hj[24 + q];
+        }
+    }
+  if (!solve (12, big, rhs))
+    return FALSE;
+  for (gsize a = 0; a < n; a++)
+    for (int i = 0; i < 3; i++)
+      {
+        gdouble v = rhs[9 + i];
+        for (int j = 0; j < 3; j++)
+          v += rhs[3 * i + j] * (pos[3 * a + j] - c[j]);
+        step[3 * a + i] = v;
+      }
+  return TRUE;
+}
+
+void
+aet_refine_params_init_defaults (AetRefineParams *p)
+{
+  *p = (AetRefineParams) {
+    .iterations = 30, .b = 5.0, .fit_b = TRUE, .fit_geometry = TRUE,
+    .max_step = 0.1, .max_move = 1.0, .prior = 0.05, .global_iterations = 30,
+  };
+}
+
+static void
+scratch_free (Scratch *s, guint n_el)
+{
+  fftwf_free (s->real);
+  fftwf_free (s->model);
+  fftwf_free (s->spec);
+  fftwf_free (s->accum);
+  for (guint e = 0; e < n_el && s->filtered != NULL; e++)
+    fftwf_free (s->filtered[e]);
+  g_free (s->filtered);
+  g_free (s->us);
+  g_free (s->vs);
+  g_free (s->gx);
+}
+
+static gdouble
+fft_freq (gint i, gint n)
+{
+  return i <= n / 2 ? i : i - n;
+}
+
+/* The geometry step's gauge removed: a common angle change (a turn of the
+ * model) and shift changes of the form t_x cos θ + t_z sin θ, t_y (a
+ * translation of the model). */
+static void
+remove_gauge (gint n, const gdouble *angles, gdouble *dtheta, gdouble *dshift)
+{
+  gdouble mean = 0, mean_y = 0;
+  for (gint k = 0; k < n; k++)
+    {
+      mean += dtheta[k];
+      mean_y += dshift[2 * k + 1];
+    }
+  mean /= n;
+  mean_y /= n;
+  gdouble m[3] = { 0 }, rhs[2] = { 0 };
+  for (gint k = 0; k < n; k++)
+    {
+      dtheta[k] -= mean;
+      dshift[2 * k + 1] -= mean_y;
+      gdouble c = cos (angles[k] * G_PI / 180), s = sin (angles[k] * G_PI / 180);
+      m[0] += c * c;
+      m[1] += c * s;
+      m[2] += s * s;
+      rhs[0] += c * dshift[2 * k];
+      rhs[1] += s * dshift[2 * k];
+    }
+  gdouble det = m[0] * m[2] - m[1] * m[1];
+  if (fabs (det) < 1e-12)
+    return;
+  gdouble tx = (m[2] * rhs[0] - m[1] * rhs[1]) / det;
+  gdouble tz = (m[0] * rhs[1] - m[1] * rhs[0]) / det;
+  for (gint k = 0; k < n; k++)
+    dshift[2 * k] -= tx * cos (angles[k] * G_PI / 180) + tz * sin (angles[k] * G_PI / 180);
+}
+
+AetAtoms *
+aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
+                  const AetRefineParams *params, AetJob *job, AetRefineReport *report,
+                  AetTiltSeries **refined_series, GError **error)
+{
+  g_return_val_if_fail (atoms != NULL && series != NULL, NULL);
+  AetRefineParams defaults;
+  aet_refine_params_init_defaults (&defaults);
+  const AetRefineParams *p = params != NULL ? params : &defaults;
+  gint64 t0 = g_get_monotonic_time ();
+  if (atoms->n_atoms == 0)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "refine: there are no atoms to refine");
+      return NULL;
+    }
+  gint nx = series->images->nx, ny = series->images->ny, n_images = series->images->nz;
+  if (n_images < 1 || nx < 8 || ny < 8)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
+                   "refine: the tilt series has %d images of %d × %d pixels", n_images, nx, ny);
+      return NULL;
+    }
+  if (!(p->iterations >= 0 && p->b > 0 && p->max_step > 0 && p->max_move > 0))
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
+                   "refine: iterations must be ≥ 0 and B, the step and the move positive");
+      return NULL;
+    }
+  gsize n_real = (gsize) nx * ny;
+  const gfloat *data = series->images->data;
+  for (gsize i = 0; i < n_real * n_images; i++)
+    if (!isfinite (data[i]))
+      {
+        g_set_error (error, AET_ERROR, AET_ERROR_DATA,
+                     "refine: image %zu of the tilt series holds NaN or infinity",
+                     i / n_real + 1);
+        return NULL;
+      }
+  for (gsize i = 0; i < 3 * atoms->n_atoms; i++)
+    if (!isfinite (atoms->positions[i]))
+      {
+        g_set_error (error, AET_ERROR, AET_ERROR_DATA,
+                     "refine: atom %zu has a position that is not a number", i / 3 + 1);
+        return NULL;
+      }
+
+  guint threads = MIN (aet_job_get_threads (job), (guint) n_images);
+  gsize n = atoms->n_atoms;
+  Eval ev = {
+    .nx = nx, .ny = ny, .n_images = n_images, .n_real = n_real,
+    .n_complex = (gsize) ny * (nx / 2 + 1), .n_atoms = n,
+    .pixel = aet_tilt_series_pixel_size (series), .data = data,
+  };
+  ev.centre[0] = (nx / 2) * ev.pixel;
+  ev.centre[1] = (ny / 2) * ev.pixel;
+  ev.centre[2] = (nx / 2) * ev.pixel;
+
+  /* elements and their filters */
+  guint zs[256] = { 0 };
+  gint index_of[256];
+  for (int z = 0; z < 256; z++)
+    index_of[z] = -1;
+  g_autofree guint *atom_el = g_new (guint, n);
+  for (gsize a = 0; a < n; a++)
+    {
+      guint z = atoms->elements[a];
+      if (index_of[z] < 0)
+        {
+          if (!aet_scattering_has_element (z))
+            {
+              g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
+                           "refine: no scattering factor for element %u", z);
+              return NULL;
+            }
+          index_of[z] = (gint) ev.n_el;
+          zs[ev.n_el++] = z;
+        }
+      atom_el[a] = (guint) index_of[z];
+    }
+  ev.atom_el = atom_el;
+  g_autofree gdouble *q2 = g_new (gdouble, ev.n_complex);
+  for (gint j = 0; j < ny; j++)
+    for (gint i = 0; i <= nx / 2; i++)
+      {
+        gdouble fx = i / (nx * ev.pixel), fy = fft_freq (j, ny) / (ny * ev.pixel);
+        q2[(gsize) j * (nx / 2 + 1) + i] = fx * fx + fy * fy;
+      }
+  g_autofree gdouble **fe = g_new0 (gdouble *, ev.n_el);
+  for (guint e = 0; e < ev.n_el; e++)
+    {
+      fe[e] = g_new (gdouble, ev.n_complex);
+      aet_scattering_fe_q2 (zs[e], q2, ev.n_complex, fe[e]);
+      for (gsize i = 0; i < ev.n_complex; i++)
+        fe[e][i] /= (gdouble) n_real;
+    }
+  ev.fe = fe;
+  int dims[2] = { ny, nx };
+  ev.r2c = aet_fft_plan_r2c (2, dims, 1, 1);
+  ev.c2r = aet_fft_plan_c2r (2, dims, 1, 1);
+  ev.scratch = g_new0 (Scratch, threads);
+  for (guint t = 0; t < threads; t++)
+    {
+      Scratch *s = &ev.scratch[t];
+      s->real = fftwf_alloc_real (n_real);
+      s->model = fftwf_alloc_real (n_real);
+      s->spec = fftwf_alloc_complex (ev.n_complex);
+      s->accum = fftwf_alloc_complex (ev.n_complex);
+      s->filtered = g_new0 (gfloat *, ev.n_el);
+      for (guint e = 0; e < ev.n_el; e++)
+        s->filtered[e] = fftwf_alloc_real (n_real);
+      s->us = g_new (gdouble, n);
+      s->vs = g_new (gdouble, n);
+      s->gx = g_new (gdouble, nx);
+    }
+  g_autofree gdouble *cost_k = g_new0 (gdouble, n_images);
+  g_autofree gdouble *abs_res = g_new0 (gdouble, n_images);
+  g_autofree gdouble *abs_data = g_new0 (gdouble, n_images);
+  g_autofree gdouble *scale = g_new0 (gdouble, n_images);
+  g_autofree gdouble *offset = g_new0 (gdouble, n_images);
+  g_autofree gsize *n_inside = g_new0 (gsize, n_images);
+  g_autofree gdouble *gu = g_new0 (gdouble, (gsize) n_images * n);
+  g_autofree gdouble *gv = g_new0 (gdouble, (gsize) n_images * n);
+  g_autofree gdouble *dudt = g_new0 (gdouble, (gsize) n_images * n);
+  ev.cost = cost_k;
+  ev.abs_res = abs_res;
+  ev.abs_data = abs_data;
+  ev.scale = scale;
+  ev.offset = offset;
+  ev.n_inside = n_inside;
+  ev.gu = gu;
+  ev.gv = gv;
+  ev.dudt = dudt;
+
+  /* state */
+  g_autofree gdouble *start = g_memdup2 (atoms->positions, sizeof (gdouble) * 3 * n);
+  g_autofree gdouble *pos = g_memdup2 (atoms->positions, sizeof (gdouble) * 3 * n);
+  g_autofree gdouble *trial = g_new (gdouble, 3 * n);
+  g_autofree gdouble *angles = g_memdup2 (series->angles, sizeof (gdouble) * n_images);
+  g_autofree gdouble *shifts = g_memdup2 (series->shifts, sizeof (gdouble) * 2 * n_images);
+  g_autofree gdouble *trial_angles = g_new (gdouble, n_images);
+  g_autofree gdouble *trial_shifts = g_new (gdouble, 2 * n_images);
+  g_autofree gdouble *step = g_new (gdouble, 3 * n);
+  g_autofree gdouble *dtheta = g_new (gdouble, n_images);
+  g_autofree gdouble *dshift = g_new (gdouble, 2 * n_images);
+  gdouble b = CLAMP (p->b, B_MIN, B_MAX);
+  gboolean ok = TRUE;
+  gint iterations = 0;
+
+  aet_job_progress (job, 0.0, NULL);
+  if (p->fit_b)
+    b = fit_b (&ev, threads, pos, angles, shifts, B_MIN, B_MAX, 24);
+  gdouble cost = evaluate (&ev, threads, pos, angles, shifts, b, FALSE);
+  gdouble r_before = r_factor (&ev);
+  gdouble alpha_pos = 1.0, alpha_geo = 1.0;
+  /* The prior: the start as a Gaussian of width σ_p per axis, against a
+   * data term whose noise variance per pixel σ_n² is read off the
+   * residual: minimising E + ½ (σ_n²/σ_p²) Σ |r − r₀|² is the MAP
+   * estimate (E/σ_n² being the negative log-likelihood). */
+  g_autofree gdouble *anchor = g_memdup2 (pos, sizeof (gdouble) * 3 * n);
+  g_autofree gdouble *grad = g_new (gdouble, 3 * n);
+  gint n_global = p->global_iterations, n_total = n_global + p->iterations;
+
+  for (gint it = 0; it < n_total; it++)
+    {
+      gboolean global = it < n_global;
+      if (aet_job_cancelled (job))
+        {
+          ok = FALSE;
+          break;
+        }
+      if (it == n_global)
+        {
+          /* the atoms on their own from here: B again, then the prior
+           * about where the global phase left them */
+          if (p->fit_b && n_global > 0)
+            b = fit_b (&ev, threads, pos, angles, shifts, b / 1.5, b * 1.5, 14);
+          cost = evaluate (&ev, threads, pos, angles, shifts, b, FALSE);
+          alpha_pos = 1.0;
+          if (p->prior > 0)
+            {
+              gdouble noise_var = 2 * cost / ((gdouble) n_real * n_images);
+              memcpy (anchor, pos, sizeof (gdouble) * 3 * n);
+              ev.prior_centre = anchor;
+              ev.kappa = noise_var / (p->prior * p->prior);
+              cost = evaluate (&ev, threads, pos, angles, shifts, b, FALSE);
+            }
+        }
+      if (!global && p->fit_b && it == n_global + p->iterations / 2)
+        {
+          b = fit_b (&ev, threads, pos, angles, shifts, b / 1.5, b * 1.5, 14);
+          cost = evaluate (&ev, threads, pos, angles, shifts, b, FALSE);
+        }
+
+      /* positions: block Gauss–Newton step, backtracking */
+      cost = evaluate (&ev, threads, pos, angles, shifts, b, TRUE);
+      gdouble c = isolated_curvature (&ev, b);
+      gdouble h[9] = { 0 }, hinv[9];
+      for (gint k = 0; k < n_images; k++)
+        {
+          gdouble th = angles[k] * G_PI / 180, ct = cos (th), st = sin (th);
+          gdouble w = scale[k] * scale[k] * c / (ev.pixel * ev.pixel);
+          h[0] += w * ct * ct;
+          h[2] += w * ct * st;
+          h[4] += w;
+          h[8] += w * st * st;
+        }
+      h[6] = h[2];
+      h[0] += ev.kappa;
+      h[4] += ev.kappa;
+      h[8] += ev.kappa;
+      if (!invert3 (h, hinv))
+        break;
+      for (gsize a = 0; a < n; a++)
+        {
+          gdouble g[3] = { 0 };
+          for (gint k = 0; k < n_images; k++)
+            {
+              gdouble th = angles[k] * G_PI / 180;
+              gdouble du = gu[(gsize) k * n + a] / ev.pixel, dv = gv[(gsize) k * n + a] / ev.pixel;
+              g[0] += du * cos (th);
+              g[1] += dv;
+              g[2] += du * sin (th);
+            }
+          for (int d = 0; d < 3 && ev.kappa > 0; d++)
+            g[d] += ev.kappa * (pos[3 * a + d] - anchor[3 * a + d]);
+          memcpy (grad + 3 * a, g, sizeof g);
+          if (global)
+            continue;
+          gdouble len = 0;
+          for (int d = 0; d < 3; d++)
+            {
+              step[3 * a + d] = -(hinv[3 * d] * g[0] + hinv[3 * d + 1] * g[1]
+                                  + hinv[3 * d + 2] * g[2]);
+              len += step[3 * a + d] * step[3 * a + d];
+            }
+          len = sqrt (len);
+          if (len > p->max_step)
+            for (int d = 0; d < 3; d++)
+              step[3 * a + d] *= p->max_step / len;
+        }
+      if (global && !affine_step (n, pos, grad, h, step))
+        break;
+      gboolean moved = FALSE;
+      for (gint tries = 0; tries < LINE_SEARCH_HALVINGS; tries++)
+        {
+          for (gsize a = 0; a < n; a++)
+            {
+              gdouble d2 = 0;
+              for (int d = 0; d < 3; d++)
+                {
+                  trial[3 * a + d] = pos[3 * a + d] + alpha_pos * step[3 * a + d];
+                  gdouble m = trial[3 * a + d] - start[3 * a + d];
+                  d2 += m * m;
+                }
+              if (d2 > p->max_move * p->max_move)
+                for (int d = 0; d < 3; d++)
+                  trial[3 * a + d] = start[3 * a + d]
+                                     + (trial[3 * a + d] - start[3 * a + d]) * p->max_move
+                                         / sqrt (d2);
+            }
+          gdouble next = evaluate (&ev, threads, trial, angles, shifts, b, FALSE);
+          if (next < cost)
+            {
+              memcpy (pos, trial, sizeof (gdouble) * 3 * n);
+              cost = next;
+              moved = TRUE;
+              alpha_pos = MIN (1.0, alpha_pos * 1.5);
+              break;
+            }
+          alpha_pos *= 0.5;
+        }
+      if (!global)
+        iterations = it + 1 - n_global;
+
+      /* geometry: per-image angle and shift, Gauss–Newton per image */
+      gboolean geo_moved = FALSE;
+      if (p->fit_geometry)
+        {
+          cost = evaluate (&ev, threads, pos, angles, shifts, b, TRUE);
+          for (gint k = 0; k < n_images; k++)
+            {
+              gdouble su = 0, sv = 0, st = 0, stt = 0;
+              for (gsize a = 0; a < n; a++)
+                {
+                  gsize i = (gsize) k * n + a;
+                  su += gu[i];
+                  sv += gv[i];
+                  st += gu[i] * dudt[i];
+                  stt += dudt[i] * dudt[i];
+                }
+              gdouble w = scale[k] * scale[k] * c;
+              gdouble m = (gdouble) MAX (n_inside[k], 1);
+              dshift[2 * k] = w > 0 ? -su / (w * m) : 0;
+              dshift[2 * k + 1] = w > 0 ? -sv / (w * m) : 0;
+              dtheta[k] = w > 0 && stt > 0 ? -st / (w * stt) * 180 / G_PI : 0;
+              dshift[2 * k] = CLAMP (dshift[2 * k], -0.5, 0.5);
+              dshift[2 * k + 1] = CLAMP (dshift[2 * k + 1], -0.5, 0.5);
+              dtheta[k] = CLAMP (dtheta[k], -0.5, 0.5);
+            }
+          remove_gauge (n_images, angles, dtheta, dshift);
+          for (gint tries = 0; tries < LINE_SEARCH_HALVINGS; tries++)
+            {
+              for (gint k = 0; k < n_images; k++)
+                {
+                  trial_angles[k] = angles[k] + alpha_geo * dtheta[k];
+                  trial_shifts[2 * k] = shifts[2 * k] + alpha_geo * dshift[2 * k];
+                  trial_shifts[2 * k + 1] = shifts[2 * k + 1] + alpha_geo * dshift[2 * k + 1];
+                }
+              gdouble next = evaluate (&ev, threads, pos, trial_angles, trial_shifts, b, FALSE);
+              if (next < cost)
+                {
+                  memcpy (angles, trial_angles, sizeof (gdouble) * n_images);
+                  memcpy (shifts, trial_shifts, sizeof (gdouble) * 2 * n_images);
+                  cost = next;
+                  geo_moved = TRUE;
+                  alpha_geo = MIN (1.0, alpha_geo * 1.5);
+                  break;
+                }
+              alpha_geo *= 0.5;
+            }
+        }
+      aet_job_progress (job, (it + 1.0) / n_total, "step %d", it + 1);
+      if (!moved && !geo_moved)
+        {
+          if (global)
+            it = n_global - 1;  /* on to the atoms' own steps */
+          else
+            break;
+        }
+    }
+
+  cost = evaluate (&ev, threads, pos, angles, shifts, b, FALSE);
+  gdouble r_after = r_factor (&ev);
+  for (guint t = 0; t < threads; t++)
+    scratch_free (&ev.scratch[t], ev.n_el);
+  g_free (ev.scratch);
+  for (guint e = 0; e < ev.n_el; e++)
+    g_free (fe[e]);
+  if (!ok)
+    {
+      aet_job_check_cancelled (job, "refinement", error);
+      return NULL;
+    }
+
+  AetAtoms *out = aet_atoms_dup (atoms);
+  memcpy (out->positions, pos, sizeof (gdouble) * 3 * n);
+  gfloat *moved_pm = aet_atoms_ensure_column (out, "refine_move_pm");
+  gdouble sum2 = 0, worst = 0;
+  gsize held = 0;
+  for (gsize a = 0; a < n; a++)
+    {
+      gdouble d2 = 0;
+      for (int d = 0; d < 3; d++)
+        d2 += (pos[3 * a + d] - start[3 * a + d]) * (pos[3 * a + d] - start[3 * a + d]);
+      moved_pm[a] = (gfloat) (100 * sqrt (d2));
+      sum2 += d2;
+      worst = MAX (worst, sqrt (d2));
+      if (sqrt (d2) > p->max_move * 0.999)
+        held++;
+    }
+  gdouble angle2 = 0, shift2 = 0;
+  for (gint k = 0; k < n_images; k++)
+    {
+      angle2 += (angles[k] - series->angles[k]) * (angles[k] - series->angles[k]);
+      for (int d = 0; d < 2; d++)
+        shift2 += (shifts[2 * k + d] - series->shifts[2 * k + d])
+                  * (shifts[2 * k + d] - series->shifts[2 * k + d]);
+    }
+  if (report != NULL)
+    *report = (AetRefineReport) {
+      .r_before = r_before, .r_after = r_after, .b = b,
+      .rms_move = sqrt (sum2 / n), .max_move = worst, .n_held = held,
+      .rms_angle_change = sqrt (angle2 / n_images),
+      .rms_shift_change = sqrt (shift2 / (2 * n_images)),
+      .iterations = iterations, .seconds = (g_get_monotonic_time () - t0) / 1e6,
+    };
+  if (refined_series != NULL)
+    {
+      *refined_series = aet_tilt_series_dup (series);
+      memcpy ((*refined_series)->angles, angles, sizeof (gdouble) * n_images);
+      memcpy ((*refined_series)->shifts, shifts, sizeof (gdouble) * 2 * n_images);
+    }
+  aet_job_progress (job, 1.0, NULL);
+  return out;
+}
