@@ -57,7 +57,7 @@ source_from_project (AetProject *p, const char *which, Source *s, GError **error
 {
   static const char *const recon[] = { "reconstruction", "recon", NULL };
   static const char *const before[] = { "before", "traced", "model", NULL };
-  static const char *const aug[] = { "augmented", NULL }, *const after[] = { "after", NULL };
+  static const char *const aug[] = { "augmented", NULL }, *const after[] = { "refined", "after", NULL };
   static const char *const target[] = { "target", NULL }, *const truth[] = { "truth", NULL };
   const char *const *vn, *const *an;
   if (g_str_equal (which, "before"))

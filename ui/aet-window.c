@@ -94,6 +94,7 @@ struct _AetWindow
   AetVolume *augmented;
   AetAtoms *traced;
   AetAtoms *traced_after;
+  AetAtoms *refined;   /* traced_after refined against the projections, when run */
   AetAtoms *truth;
   AetAnalysis *analysis;
   GArray *recon_error;
@@ -182,6 +183,14 @@ set_subtitle (AetWindow *self, const char *text)
   gtk_label_set_text (GTK_LABEL (self->subtitle_label), text != NULL ? text : "");
 }
 
+/* The model after augmentation as shown: refined against the projections
+ * when that stage ran, else as traced (borrowed). */
+static AetAtoms *
+after_atoms (AetWindow *self)
+{
+  return self->refined != NULL ? self->refined : self->traced_after;
+}
+
 /* The second pane shows what the first is compared with: the augmented
  * volume once there is one, else the simulated truth. */
 static void
@@ -194,8 +203,8 @@ update_compare_sources (AetWindow *self)
       aet_compare_view_set_label (self->compare, 1, "After");
       if (aet_viewer_get_volume (b) != self->augmented)
         aet_viewer_set_volume (b, self->augmented);
-      if (aet_viewer_get_atoms (b) != self->traced_after)
-        aet_viewer_set_atoms (b, self->traced_after);
+      if (aet_viewer_get_atoms (b) != after_atoms (self))
+        aet_viewer_set_atoms (b, after_atoms (self));
     }
   else if (self->target != NULL)
     {
@@ -259,11 +268,11 @@ show_analysis (AetWindow *self, const AetMatchStats *match)
 {
   /* the model after augmentation against the truth, beside the one before */
   AetMatchStats after = { 0 };
-  gboolean have_after = self->traced_after != NULL && self->truth != NULL
-                        && aet_match_atoms (self->truth, self->traced_after, 0.9, &after, FALSE,
-                                            NULL);
-  aet_inspector_set_analysis (self->inspector, self->traced, self->analysis, match,
-                              self->traced_after, have_after ? &after : NULL);
+  AetAtoms *model = after_atoms (self);
+  gboolean have_after = model != NULL && self->truth != NULL
+                        && aet_match_atoms (self->truth, model, 0.9, &after, FALSE, NULL);
+  aet_inspector_set_analysis (self->inspector, self->traced, self->analysis, match, model,
+                              have_after ? &after : NULL);
   if (self->analysis != NULL)
     aet_compare_view_set_lattice (self->compare, self->analysis->lattice.rotation,
                                   self->analysis->lattice.a);
@@ -489,6 +498,12 @@ handle_event (gpointer data)
       else if (g_strcmp0 (ev->name, "after") == 0)
         {
           replace_atoms (&self->traced_after, ev->atoms);
+          /* a new trace: its refinement comes next */
+          g_clear_pointer (&self->refined, aet_atoms_unref);
+        }
+      else if (g_strcmp0 (ev->name, "refined") == 0)
+        {
+          replace_atoms (&self->refined, ev->atoms);
         }
       else
         {
@@ -665,6 +680,7 @@ clear_data (AetWindow *self)
   g_clear_pointer (&self->truth, aet_atoms_unref);
   g_clear_pointer (&self->augmented, aet_volume_unref);
   g_clear_pointer (&self->traced_after, aet_atoms_unref);
+  g_clear_pointer (&self->refined, aet_atoms_unref);
   g_clear_pointer (&self->analysis, aet_analysis_free);
   g_clear_pointer (&self->recon_error, g_array_unref);
   g_clear_handle_id (&self->error_plot_timeout, g_source_remove);
@@ -815,6 +831,8 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
     = g_strcmp0 (aet_project_get_param (p, "simulate/substrate"), "true") == 0;
   if (aet_project_get_atoms (p, "after") != NULL)
     self->traced_after = aet_atoms_ref (aet_project_get_atoms (p, "after"));
+  if (aet_project_get_atoms (p, "refined") != NULL)
+    self->refined = aet_atoms_ref (aet_project_get_atoms (p, "refined"));
   const char *err = aet_project_get_param (p, "result/reconstruct/error");
   if (err != NULL && *err != '\0')
     {
@@ -851,6 +869,8 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
     aet_stage_list_set_state (self->stages, AET_STAGE_AUGMENT, AET_STAGE_DONE, "loaded");
   if (self->traced_after != NULL)
     aet_stage_list_set_state (self->stages, AET_STAGE_TRACE_AFTER, AET_STAGE_DONE, "loaded");
+  if (self->refined != NULL)
+    aet_stage_list_set_state (self->stages, AET_STAGE_REFINE, AET_STAGE_DONE, "loaded");
   update_compare_sources (self);
   aet_inspector_clear (self->inspector);
   show_analysis (self, NULL);
@@ -961,6 +981,8 @@ save_to (AetWindow *self, const char *path)
     aet_project_set_atoms (d->project, "before", self->traced);
   if (self->traced_after != NULL)
     aet_project_set_atoms (d->project, "after", self->traced_after);
+  if (self->refined != NULL)
+    aet_project_set_atoms (d->project, "refined", self->refined);
   if (self->truth != NULL)
     aet_project_set_atoms (d->project, "truth", self->truth);
   if (self->pipeline != NULL)
