@@ -106,6 +106,11 @@ test_usage_errors (void)
                 "(51.4 Å)");
   r = run_aet ("simulate", "-o", "a.h5", "--tilt", "10:-10:1", NULL);
   assert_error (&r, 2, "simulate: --tilt 10:-10:1: need start ≤ stop and a positive step");
+  r = run_aet ("refine", "-i", "truth.xyz", "--tilts", "t.mrc", "-o", "r.xyz", "--prior", "-3",
+               NULL);
+  assert_error (&r, 2, "refine: --prior -3: give 0–1000 pm");
+  r = run_aet ("refine", "-i", "truth.xyz", "-o", "r.xyz", NULL);
+  assert_error (&r, 2, "refine: give the tilt series with --tilts");
   r = run_aet ("reconstruct", "--no-such-flag", NULL);
   g_assert_cmpint (r.status, ==, 2);
   g_assert_true (g_str_has_prefix (r.err, "aet: error: reconstruct: "));
@@ -126,6 +131,26 @@ test_missing_and_wrong_files (void)
   r = run_aet ("trace", "-i", "bad.xyz", "-o", "x.xyz", NULL);
   g_assert_cmpint (r.status, ==, 1);
   run_clear (&r);
+}
+
+/* `aet refine` on the fixture's truth: the atoms go out with how far each
+ * moved, and a wrong atoms file is a runtime error naming it. */
+static void
+test_refine_writes_moved_atoms (void)
+{
+  Run r = run_aet ("refine", "-i", "truth.xyz", "--tilts", "t.mrc", "--tlt", "t.tlt", "-o",
+                   "refined.xyz", "--iterations", "3", "--global-iterations", "3", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  g_assert_true (g_str_has_prefix (r.out, "refined "));
+  g_assert_nonnull (strstr (r.out, " R "));
+  run_clear (&r);
+  gsize n = 0;
+  g_autofree guint8 *text = read_bytes ("refined.xyz", &n);
+  g_assert_nonnull (strstr ((const char *) text, "refine_move_pm"));
+  write_bytes ("bad.xyz", "2\nc\nPt 0 0 0\nPt 1 2\n", 20);
+  r = run_aet ("refine", "-i", "bad.xyz", "--tilts", "t.mrc", "-o", "x.xyz", NULL);
+  assert_error (&r, 1, "bad.xyz: line 4: expected 'El x y z', got 'Pt 1 2'");
 }
 
 static void
@@ -234,6 +259,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/errors/usage", test_usage_errors);
   g_test_add_func ("/cli/errors/missing-and-wrong-files", test_missing_and_wrong_files);
   g_test_add_func ("/cli/errors/bad-mrc", test_bad_mrc_files);
+  g_test_add_func ("/cli/refine/writes-moved-atoms", test_refine_writes_moved_atoms);
   g_test_add_func ("/cli/errors/tlt-count-mismatch", test_tlt_count_mismatch);
   g_test_add_func ("/cli/errors/truncated-project", test_truncated_project);
   g_test_add_func ("/cli/info/describes-good-files", test_good_files_described);

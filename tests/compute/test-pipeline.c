@@ -112,6 +112,18 @@ test_end_to_end (void)
   g_assert_nonnull (aet_project_get_atoms (project, "after"));
   g_assert_nonnull (aet_atoms_get_column (before, "surface"));
   g_assert_nonnull (aet_atoms_get_column (aet_project_get_atoms (project, "after"), "moved_pm"));
+  /* the refined model: the atoms after augmentation, moved, and measured */
+  AetAtoms *refined = aet_project_get_atoms (project, "refined");
+  g_assert_nonnull (refined);
+  g_assert_cmpuint (refined->n_atoms, ==, aet_project_get_atoms (project, "after")->n_atoms);
+  g_assert_nonnull (aet_atoms_get_column (refined, "refine_move_pm"));
+  g_assert_nonnull (aet_project_get_param (project, "result/refined/rmsd_pm"));
+  g_assert_nonnull (aet_project_get_param (project, "result/reconstruct/geometry"));
+  gdouble r0 = g_ascii_strtod (aet_project_get_param (project, "result/refine/r_before"), NULL);
+  gdouble r1 = g_ascii_strtod (aet_project_get_param (project, "result/refine/r_after"), NULL);
+  g_test_message ("refinement: R %.4f → %.4f", r0, r1);
+  g_assert_cmpfloat (r1, <, r0);
+  g_assert_nonnull (g_strstr_len (aet_project_get_report (project), -1, "\"refined\""));
   /* a few noisy tilts and 12 iterations still find most atoms */
   gdouble recall = g_ascii_strtod (aet_project_get_param (project, "result/before/recall"), NULL);
   g_test_message ("%zu true atoms, %zu traced, recall %.3f", truth->n_atoms, before->n_atoms,
@@ -148,7 +160,8 @@ test_end_to_end (void)
   g_autofree char *log = aet_pipeline_dup_log (again);
   g_assert_cmpstr (log, ==,
                    "simulate: up to date\nreconstruct: up to date\ntrace_before: up to date\n"
-                   "augment: up to date\ntrace_after: up to date\nanalyse: up to date\n");
+                   "augment: up to date\ntrace_after: up to date\nrefine: up to date\n"
+                   "analyse: up to date\n");
 
   /* a new tracing parameter re-runs tracing and analysis, not the
    * reconstruction */
@@ -157,7 +170,15 @@ test_end_to_end (void)
   g_autofree char *log2 = aet_pipeline_dup_log (again);
   g_assert_cmpstr (log2, ==,
                    "simulate: up to date\nreconstruct: up to date\ntrace_before: ran\n"
-                   "augment: up to date\ntrace_after: ran\nanalyse: ran\n");
+                   "augment: up to date\ntrace_after: ran\nrefine: ran\nanalyse: ran\n");
+
+  /* a refinement parameter re-runs the refinement and analysis only */
+  aet_pipeline_set_param (again, "refine/prior_pm", "8");
+  g_assert_true (aet_pipeline_run (again, NULL, NULL, 2, &error));
+  g_autofree char *log_refine = aet_pipeline_dup_log (again);
+  g_assert_cmpstr (log_refine, ==,
+                   "simulate: up to date\nreconstruct: up to date\ntrace_before: up to date\n"
+                   "augment: up to date\ntrace_after: up to date\nrefine: ran\nanalyse: ran\n");
 
   /* the same weights recorded as trained at another sampling: the network
    * then runs on a resampled grid, so augmentation and what follows re-run,
@@ -177,7 +198,7 @@ test_end_to_end (void)
       g_autofree char *log3 = aet_pipeline_dup_log (again);
       g_assert_cmpstr (log3, ==,
                        "simulate: up to date\nreconstruct: up to date\ntrace_before: up to "
-                       "date\naugment: ran\ntrace_after: ran\nanalyse: ran\n");
+                       "date\naugment: ran\ntrace_after: ran\nrefine: ran\nanalyse: ran\n");
     }
   g_assert_cmpint (g_rename (saved_path, model_path), ==, 0);
   AetProject *pr = aet_pipeline_get_project (again);
@@ -212,7 +233,7 @@ test_threads_do_not_change_results (void)
       g_assert_cmpmem (va->data, aet_volume_n_voxels (va) * sizeof (gfloat), vb->data,
                        aet_volume_n_voxels (vb) * sizeof (gfloat));
     }
-  const char *models[] = { "before", "after" };
+  const char *models[] = { "before", "after", "refined" };
   for (guint m = 0; m < G_N_ELEMENTS (models); m++)
     {
       AetAtoms *ma = aet_project_get_atoms (a, models[m]);
