@@ -19,9 +19,9 @@ aet_cmd_refine (int argc, char **argv)
   AetRefineParams params;
   aet_refine_params_init_defaults (&params);
   g_autofree char *input = NULL, *dataset = NULL, *tilts = NULL, *tlt = NULL, *output = NULL;
-  gdouble pixel = 0, b = 0, prior_pm = -1;
+  gdouble pixel = 0, b = 0, prior_pm = -1, cut_pm = -1, max_move_pm = 100 * params.max_move;
   gint iterations = params.iterations, global_iterations = params.global_iterations;
-  gboolean no_geometry = FALSE;
+  gboolean no_geometry = FALSE, uniform = FALSE;
 
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Atoms: .xyz or project .h5", "FILE" },
@@ -40,6 +40,12 @@ aet_cmd_refine (int argc, char **argv)
       "Atom width B in Å², held fixed (default: fitted)", "B" },
     { "no-geometry", 0, 0, G_OPTION_ARG_NONE, &no_geometry,
       "Keep the series' tilt angles and shifts (default: refine them too)", NULL },
+    { "max-move", 0, 0, G_OPTION_ARG_DOUBLE, &max_move_pm,
+      "No atom moves farther than this from where it started (pm, 100)", "PM" },
+    { "prior-cut", 0, 0, G_OPTION_ARG_DOUBLE, &cut_pm,
+      "Beyond this distance (pm) the prior stops growing; 0 = Gaussian (20)", "PM" },
+    { "uniform", 0, 0, G_OPTION_ARG_NONE, &uniform,
+      "Weigh every pixel alike (default: by 1/expected, for Poisson noise in counts)", NULL },
     { "prior", 0, 0, G_OPTION_ARG_DOUBLE, &prior_pm,
       "How far (pm, σ per axis) the input positions are trusted; 0 = the data alone (5)",
       "PM" },
@@ -78,9 +84,17 @@ aet_cmd_refine (int argc, char **argv)
     params.prior = prior_pm / 100;
   if (global_iterations < 0 || global_iterations > 10000)
     return aet_cli_usage ("refine", "--global-iterations %d: give 0–10000", global_iterations);
+  if (cut_pm != -1 && !(cut_pm >= 0 && cut_pm <= 1000))
+    return aet_cli_usage ("refine", "--prior-cut %g: give 0–1000 pm", cut_pm);
+  if (cut_pm >= 0)
+    params.prior_cut = cut_pm / 100;
+  if (!(max_move_pm >= 1 && max_move_pm <= 1000))
+    return aet_cli_usage ("refine", "--max-move %g: give 1–1000 pm", max_move_pm);
+  params.max_move = max_move_pm / 100;
   params.iterations = iterations;
   params.global_iterations = global_iterations;
   params.fit_geometry = !no_geometry;
+  params.poisson = !uniform;
   if (b != 0)
     {
       params.b = b;

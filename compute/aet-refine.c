@@ -15,6 +15,7 @@
 
 #define CUTOFF_SIGMAS 5.0  /* as the simulator draws its Gaussians (aet-potential.c) */
 #define LINE_SEARCH_HALVINGS 6
+#define WEIGHT_FLOOR 0.02  /* Poisson weights: 1/model, the model at least this × its peak */
 #define B_MIN 0.5
 #define B_MAX 30.0
 
@@ -48,7 +49,8 @@ typedef struct
   gdouble b;
   gboolean want_grad;
   const gdouble *prior_centre;  /* 3·n_atoms: the prior's centres (the start) */
-  gdouble kappa;                /* its strength: ½ κ Σ |r − r₀|² joins the cost */
+  gdouble kappa;                /* its strength: ½ κ Σ ρ(|r − r₀|) joins the cost */
+  gdouble cut;                  /* ρ(d) = d² / (1 + d²/cut²) (robust), or d² when 0 */
   /* per image results */
   gdouble *cost;             /* ½ Σ residual² */
   gdouble *abs_res, *abs_data;
@@ -56,6 +58,12 @@ typedef struct
   gdouble *gu, *gv;          /* n_images × n_atoms: ∂E/∂u, ∂E/∂v of each atom's image */
   gdouble *dudt;             /* n_images × n_atoms: ∂u/∂θ (pixels per radian) */
   gsize *n_inside;           /* atoms that land in the image */
+  gdouble *w_atom;           /* n_images × n_atoms: the weight where each atom lands (0 outside) */
+  /* Poisson weighting (iteratively reweighted least squares): the cost is
+   * ½ Σ w (model − image)² with w = 1/max(model, floor) per pixel, fixed
+   * between reweightings so that a line search compares like with like */
+  gfloat *weights;           /* n_images × n_real, or NULL: uniform */
+  gboolean reweight;         /* set the weights from this evaluation's model */
 } Eval;
 
 static void
@@ -81,6 +89,32 @@ patch (const Eval *ev, gdouble cx, gdouble cy, gdouble sigma, gint *i0, gint *i1
   *j0 = MAX (0, (gint) ceil (cy - cut));
   *j1 = MIN (ev->ny - 1, (gint) floor (cy + cut));
   return *i0 <= *i1 && *j0 <= *j1;
+}
+
+/* Scale and offset of the model that fit the image best, weighted by w
+ * (NULL: uniformly). */
+static void
+fit_scale_offset (const gfloat *model, const gfloat *data, const gfloat *w, gsize n,
+                  gdouble *scale, gdouble *offset)
+{
+  gdouble sw = 0, sm = 0, sd = 0, smm = 0, smd = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      gdouble wi = w != NULL ? w[i] : 1.0;
+      sw += wi;
+      sm += wi * model[i];
+      sd += wi * data[i];
+      smm += wi * model[i] * model[i];
+      smd += wi * model[i] * data[i];
+    }
+  *scale = 0;
+  *offset = sw > 0 ? sd / sw : 0;
+  gdouble var = smm - sm * sm / sw;
+  if (sw > 0 && var > 0)
+    {
+      *scale = (smd - sm * sd / sw) / var;
+      *offset = (sd - *scale * sm) / sw;
+    }
 }
 
 static void
@@ -144,20 +178,19 @@ eval_images (gsize start, gsize end, guint thread_index, gpointer user_data)
         }
       fftwf_execute_dft_c2r (ev->c2r, s->accum, s->model);
 
-      /* scale and offset by least squares, then the residual */
-      gdouble sm = 0, sd = 0, smm = 0, smd = 0, n = (gdouble) ev->n_real;
-      for (gsize i = 0; i < ev->n_real; i++)
+      /* scale and offset by (weighted) least squares, then the residual */
+      gfloat *wk = ev->weights != NULL ? ev->weights + k * ev->n_real : NULL;
+      gdouble scale, offset;
+      fit_scale_offset (s->model, data, wk, ev->n_real, &scale, &offset);
+      if (ev->reweight && wk != NULL)
         {
-          sm += s->model[i];
-          sd += data[i];
-          smm += (gdouble) s->model[i] * s->model[i];
-          smd += (gdouble) s->model[i] * data[i];
-        }
-      gdouble var = smm - sm * sm / n, scale = 0, offset = sd / n;
-      if (var > 0)
-        {
-          scale = (smd - sm * sd / n) / var;
-          offset = (sd - scale * sm) / n;
+          gdouble top = 0;
+          for (gsize i = 0; i < ev->n_real; i++)
+            top = MAX (top, scale * s->model[i] + offset);
+          gdouble floor_ = top > 0 ? WEIGHT_FLOOR * top : 1;
+          for (gsize i = 0; i < ev->n_real; i++)
+            wk[i] = (gfloat) (1.0 / MAX (scale * s->model[i] + offset, floor_));
+          fit_scale_offset (s->model, data, wk, ev->n_real, &scale, &offset);
         }
       ev->scale[k] = scale;
       ev->offset[k] = offset;
@@ -165,8 +198,9 @@ eval_images (gsize start, gsize end, guint thread_index, gpointer user_data)
       for (gsize i = 0; i < ev->n_real; i++)
         {
           gdouble r = scale * s->model[i] + offset - data[i];
-          s->real[i] = (gfloat) r;
-          cost += r * r;
+          gdouble w = wk != NULL ? wk[i] : 1.0;
+          s->real[i] = (gfloat) (w * r);
+          cost += w * r * r;
           ares += fabs (r);
           adata += fabs (data[i]);
         }
@@ -190,10 +224,14 @@ eval_images (gsize start, gsize end, guint thread_index, gpointer user_data)
           fftwf_execute_dft_c2r (ev->c2r, s->accum, s->filtered[e]);
         }
       gdouble *gu = ev->gu + k * ev->n_atoms, *gv = ev->gv + k * ev->n_atoms;
+      gdouble *wa = ev->w_atom + k * ev->n_atoms;
       for (gsize a = 0; a < ev->n_atoms; a++)
         {
           gint i0, i1, j0, j1;
-          gu[a] = gv[a] = 0;
+          gu[a] = gv[a] = wa[a] = 0;
+          gint iu = (gint) lround (s->us[a]), iv = (gint) lround (s->vs[a]);
+          if (iu >= 0 && iu < nx && iv >= 0 && iv < ev->ny)
+            wa[a] = wk != NULL ? wk[(gsize) iv * nx + iu] : 1.0;
           if (!patch (ev, s->us[a], s->vs[a], sigma, &i0, &i1, &j0, &j1))
             continue;
           const gfloat *f = s->filtered[ev->atom_el[a]];
@@ -222,10 +260,34 @@ eval_images (gsize start, gsize end, guint thread_index, gpointer user_data)
     }
 }
 
+/* ρ(|r − r₀|) of one atom; its derivative is weight · (r − r₀) with
+ * weight = prior_weight (). */
 static gdouble
-evaluate (Eval *ev, guint threads, const gdouble *pos, const gdouble *angles,
-          const gdouble *shifts, gdouble b, gboolean want_grad)
+prior_penalty (const Eval *ev, const gdouble *r, const gdouble *r0)
 {
+  gdouble d2 = 0;
+  for (int d = 0; d < 3; d++)
+    d2 += (r[d] - r0[d]) * (r[d] - r0[d]);
+  return ev->cut > 0 ? d2 / (1 + d2 / (ev->cut * ev->cut)) : d2;
+}
+
+static gdouble
+prior_weight (const Eval *ev, const gdouble *r, const gdouble *r0)
+{
+  if (ev->cut <= 0)
+    return 1;
+  gdouble d2 = 0;
+  for (int d = 0; d < 3; d++)
+    d2 += (r[d] - r0[d]) * (r[d] - r0[d]);
+  gdouble q = 1 + d2 / (ev->cut * ev->cut);
+  return 1 / (q * q);
+}
+
+static gdouble
+evaluate_full (Eval *ev, guint threads, const gdouble *pos, const gdouble *angles,
+               const gdouble *shifts, gdouble b, gboolean want_grad, gboolean reweight)
+{
+  ev->reweight = reweight;
   ev->pos = pos;
   ev->angles = angles;
   ev->shifts = shifts;
@@ -236,9 +298,16 @@ evaluate (Eval *ev, guint threads, const gdouble *pos, const gdouble *angles,
   for (gint k = 0; k < ev->n_images; k++)
     cost += ev->cost[k];
   if (ev->kappa > 0)
-    for (gsize i = 0; i < 3 * ev->n_atoms; i++)
-      prior += (pos[i] - ev->prior_centre[i]) * (pos[i] - ev->prior_centre[i]);
+    for (gsize a = 0; a < ev->n_atoms; a++)
+      prior += prior_penalty (ev, pos + 3 * a, ev->prior_centre + 3 * a);
   return cost + 0.5 * ev->kappa * prior;
+}
+
+static gdouble
+evaluate (Eval *ev, guint threads, const gdouble *pos, const gdouble *angles,
+          const gdouble *shifts, gdouble b, gboolean want_grad)
+{
+  return evaluate_full (ev, threads, pos, angles, shifts, b, want_grad, FALSE);
 }
 
 static gdouble
@@ -382,10 +451,11 @@ solve (gint n, gdouble *a, gdouble *b)
 
 /* The global step: the per-atom gradients g (3·n) turned into one affine
  * motion r → r + M (r − c) + t of the whole model (c its centroid), by
- * Gauss–Newton with the isolated-atom block h; the motion of every atom is
+ * Gauss–Newton with the atoms' blocks hblock (9 per atom); the motion of every atom is
  * written to step.  FALSE when the system is singular. */
 static gboolean
-affine_step (gsize n, const gdouble *pos, const gdouble *g, const gdouble h[9], gdouble *step)
+affine_step (gsize n, const gdouble *pos, const gdouble *g, const gdouble *hblock,
+             gdouble *step)
 {
   gdouble c[3] = { 0 };
   for (gsize a = 0; a < n; a++)
@@ -402,6 +472,7 @@ affine_step (gsize n, const gdouble *pos, const gdouble *g, const gdouble h[9], 
             jac[i * 12 + 3 * i + j] = pos[3 * a + j] - c[j];
           jac[i * 12 + 9 + i] = 1;
         }
+      const gdouble *h = hblock + 9 * a;
       gdouble hj[36];  /* h · J */
       for (int i = 0; i < 3; i++)
         for (int q = 0; q < 12; q++)
@@ -435,6 +506,7 @@ aet_refine_params_init_defaults (AetRefineParams *p)
   *p = (AetRefineParams) {
     .iterations = 30, .b = 5.0, .fit_b = TRUE, .fit_geometry = TRUE,
     .max_step = 0.1, .max_move = 1.0, .prior = 0.05, .global_iterations = 30,
+    .poisson = TRUE, .prior_cut = 0.2,
   };
 }
 
@@ -617,6 +689,12 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
   g_autofree gdouble *gu = g_new0 (gdouble, (gsize) n_images * n);
   g_autofree gdouble *gv = g_new0 (gdouble, (gsize) n_images * n);
   g_autofree gdouble *dudt = g_new0 (gdouble, (gsize) n_images * n);
+  g_autofree gdouble *w_atom = g_new0 (gdouble, (gsize) n_images * n);
+  g_autofree gdouble *hblock = g_new0 (gdouble, 9 * n);
+  g_autofree gdouble *cos_k = g_new (gdouble, n_images);
+  g_autofree gdouble *sin_k = g_new (gdouble, n_images);
+  g_autofree gdouble *curv_k = g_new (gdouble, n_images);
+  g_autofree gfloat *weights = NULL;
   ev.cost = cost_k;
   ev.abs_res = abs_res;
   ev.abs_data = abs_data;
@@ -626,6 +704,7 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
   ev.gu = gu;
   ev.gv = gv;
   ev.dudt = dudt;
+  ev.w_atom = w_atom;
 
   /* state */
   g_autofree gdouble *start = g_memdup2 (atoms->positions, sizeof (gdouble) * 3 * n);
@@ -652,6 +731,16 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
    * data term whose noise variance per pixel σ_n² is read off the
    * residual: minimising E + ½ (σ_n²/σ_p²) Σ |r − r₀|² is the MAP
    * estimate (E/σ_n² being the negative log-likelihood). */
+  if (p->poisson)
+    {
+      /* from here the cost is Poisson-weighted (the weights follow the
+       * model at every position step) */
+      weights = g_new (gfloat, n_real * n_images);
+      for (gsize i = 0; i < n_real * n_images; i++)
+        weights[i] = 1.0f;
+      ev.weights = weights;
+      cost = evaluate_full (&ev, threads, pos, angles, shifts, b, FALSE, TRUE);
+    }
   g_autofree gdouble *anchor = g_memdup2 (pos, sizeof (gdouble) * 3 * n);
   g_autofree gdouble *grad = g_new (gdouble, 3 * n);
   gint n_global = p->global_iterations, n_total = n_global + p->iterations;
@@ -678,6 +767,7 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
               memcpy (anchor, pos, sizeof (gdouble) * 3 * n);
               ev.prior_centre = anchor;
               ev.kappa = noise_var / (p->prior * p->prior);
+              ev.cut = p->prior_cut;
               cost = evaluate (&ev, threads, pos, angles, shifts, b, FALSE);
             }
         }
@@ -688,26 +778,46 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
         }
 
       /* positions: block Gauss–Newton step, backtracking */
-      cost = evaluate (&ev, threads, pos, angles, shifts, b, TRUE);
+      cost = evaluate_full (&ev, threads, pos, angles, shifts, b, TRUE, ev.weights != NULL);
       gdouble c = isolated_curvature (&ev, b);
-      gdouble h[9] = { 0 }, hinv[9];
       for (gint k = 0; k < n_images; k++)
         {
-          gdouble th = angles[k] * G_PI / 180, ct = cos (th), st = sin (th);
-          gdouble w = scale[k] * scale[k] * c / (ev.pixel * ev.pixel);
-          h[0] += w * ct * ct;
-          h[2] += w * ct * st;
-          h[4] += w;
-          h[8] += w * st * st;
+          gdouble th = angles[k] * G_PI / 180;
+          cos_k[k] = cos (th);
+          sin_k[k] = sin (th);
+          curv_k[k] = scale[k] * scale[k] * c / (ev.pixel * ev.pixel);
         }
-      h[6] = h[2];
-      h[0] += ev.kappa;
-      h[4] += ev.kappa;
-      h[8] += ev.kappa;
-      if (!invert3 (h, hinv))
-        break;
-      for (gsize a = 0; a < n; a++)
+      gboolean singular = FALSE;
+      for (gsize a = 0; a < n && !singular; a++)
         {
+          /* this atom's block: Σ_k w s_k² c P_kᵀ P_k + κ I */
+          gdouble *h = hblock + 9 * a, hinv[9];
+          memset (h, 0, sizeof (gdouble) * 9);
+          for (gint k = 0; k < n_images; k++)
+            {
+              gdouble w = curv_k[k] * w_atom[(gsize) k * n + a];
+              h[0] += w * cos_k[k] * cos_k[k];
+              h[2] += w * cos_k[k] * sin_k[k];
+              h[4] += w;
+              h[8] += w * sin_k[k] * sin_k[k];
+            }
+          h[6] = h[2];
+          gdouble kw = ev.kappa > 0 ? ev.kappa * prior_weight (&ev, pos + 3 * a, anchor + 3 * a)
+                                    : 0;
+          h[0] += kw;
+          h[4] += kw;
+          h[8] += kw;
+          if (h[0] <= 0 || h[4] <= 0 || h[8] <= 0)
+            {
+              /* an atom no image sees: it stays */
+              h[0] = h[4] = h[8] = 1;
+              h[2] = h[6] = 0;
+            }
+          if (!invert3 (h, hinv))
+            {
+              singular = TRUE;
+              break;
+            }
           gdouble g[3] = { 0 };
           for (gint k = 0; k < n_images; k++)
             {
@@ -717,8 +827,8 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
               g[1] += dv;
               g[2] += du * sin (th);
             }
-          for (int d = 0; d < 3 && ev.kappa > 0; d++)
-            g[d] += ev.kappa * (pos[3 * a + d] - anchor[3 * a + d]);
+          for (int d = 0; d < 3 && kw > 0; d++)
+            g[d] += kw * (pos[3 * a + d] - anchor[3 * a + d]);
           memcpy (grad + 3 * a, g, sizeof g);
           if (global)
             continue;
@@ -734,7 +844,7 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
             for (int d = 0; d < 3; d++)
               step[3 * a + d] *= p->max_step / len;
         }
-      if (global && !affine_step (n, pos, grad, h, step))
+      if (singular || (global && !affine_step (n, pos, grad, hblock, step)))
         break;
       gboolean moved = FALSE;
       for (gint tries = 0; tries < LINE_SEARCH_HALVINGS; tries++)
@@ -775,19 +885,19 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
           cost = evaluate (&ev, threads, pos, angles, shifts, b, TRUE);
           for (gint k = 0; k < n_images; k++)
             {
-              gdouble su = 0, sv = 0, st = 0, stt = 0;
+              gdouble su = 0, sv = 0, st = 0, stt = 0, m = 0;
               for (gsize a = 0; a < n; a++)
                 {
                   gsize i = (gsize) k * n + a;
                   su += gu[i];
                   sv += gv[i];
                   st += gu[i] * dudt[i];
-                  stt += dudt[i] * dudt[i];
+                  stt += w_atom[i] * dudt[i] * dudt[i];
+                  m += w_atom[i];
                 }
               gdouble w = scale[k] * scale[k] * c;
-              gdouble m = (gdouble) MAX (n_inside[k], 1);
-              dshift[2 * k] = w > 0 ? -su / (w * m) : 0;
-              dshift[2 * k + 1] = w > 0 ? -sv / (w * m) : 0;
+              dshift[2 * k] = w > 0 && m > 0 ? -su / (w * m) : 0;
+              dshift[2 * k + 1] = w > 0 && m > 0 ? -sv / (w * m) : 0;
               dtheta[k] = w > 0 && stt > 0 ? -st / (w * stt) * 180 / G_PI : 0;
               dshift[2 * k] = CLAMP (dshift[2 * k], -0.5, 0.5);
               dshift[2 * k + 1] = CLAMP (dshift[2 * k + 1], -0.5, 0.5);

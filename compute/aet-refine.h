@@ -53,6 +53,9 @@ typedef struct
   gboolean fit_geometry;  /* refine per-image angles and shifts (default TRUE) */
   gdouble max_step;       /* Å: one atom moves at most this far in one step; 0.1 */
   gdouble max_move;       /* Å: nor farther than this from where it started; 1.0 */
+  gdouble prior_cut;      /* Å: beyond this the prior stops growing (robust: the start is
+                           * sometimes grossly wrong), ρ(d) = d²/(1 + d²/cut²); 0: Gaussian */
+  gboolean poisson;       /* weight each pixel by 1/expected (Poisson noise; default TRUE) */
   gdouble prior;          /* Å: trust in the starting positions, σ per axis of a Gaussian
                            * prior about where the affine phase left them (0: none, the
                            * data alone); default 0.05 (docs/refine.md) */
