@@ -202,6 +202,9 @@ aet_inspector_set_analysis (AetInspector *self, const AetAtoms *atoms,
       fmt (buf, sizeof buf, "%.1f %%", 100 * match->precision);
       add_row (self, "precision", "Precision", buf);
     }
+  /* the model after augmentation is shown refined against the projections
+   * when that stage ran (it carries the column "refine_move_pm") */
+  gboolean refined = after != NULL && aet_atoms_get_column (after, "refine_move_pm") != NULL;
   if (after != NULL)
     {
       g_snprintf (buf, sizeof buf, "%zu", after->n_atoms);
@@ -210,12 +213,13 @@ aet_inspector_set_analysis (AetInspector *self, const AetAtoms *atoms,
   if (after != NULL && match_after != NULL)
     {
       fmt (buf, sizeof buf, "%.1f pm", match_after->rmsd_pm);
-      add_row (self, "rmsd_after", "RMSD after", buf);
+      add_row (self, "rmsd_after", refined ? "RMSD after, refined" : "RMSD after", buf);
       rmsd_tooltip (self, "rmsd_after", match_after);
       fmt (buf, sizeof buf, "%.1f %%", 100 * match_after->recall);
-      add_row (self, "recall_after", "Recall after", buf);
+      add_row (self, "recall_after", refined ? "Recall after, refined" : "Recall after", buf);
       fmt (buf, sizeof buf, "%.1f %%", 100 * match_after->precision);
-      add_row (self, "precision_after", "Precision after", buf);
+      add_row (self, "precision_after", refined ? "Precision after, refined" : "Precision after",
+               buf);
     }
   if (analysis != NULL)
     {
