@@ -21,6 +21,7 @@ aet_cmd_refine (int argc, char **argv)
   g_autofree char *input = NULL, *dataset = NULL, *tilts = NULL, *tlt = NULL, *output = NULL;
   gdouble pixel = 0, b = 0, prior_pm = -1, cut_pm = -1, max_move_pm = 100 * params.max_move;
   gint iterations = params.iterations, global_iterations = params.global_iterations;
+  gint global_degree = params.global_degree;
   gboolean no_geometry = FALSE, uniform = FALSE;
 
   GOptionEntry entries[] = {
@@ -35,7 +36,9 @@ aet_cmd_refine (int argc, char **argv)
       "Refined atoms: .xyz, .pdb or project .h5 (as \"refined\")", "FILE" },
     { "iterations", 0, 0, G_OPTION_ARG_INT, &iterations, "Position steps (30)", "N" },
     { "global-iterations", 0, 0, G_OPTION_ARG_INT, &global_iterations,
-      "Steps of one affine motion of the whole model, before the atoms' own (30)", "N" },
+      "Steps of one smooth motion of the whole model, before the atoms' own (60)", "N" },
+    { "global-degree", 0, 0, G_OPTION_ARG_INT, &global_degree,
+      "That motion: 1 affine, 2–5 a polynomial field of that degree (3)", "N" },
     { "b-factor", 0, 0, G_OPTION_ARG_DOUBLE, &b,
       "Atom width B in Å², held fixed (default: fitted)", "B" },
     { "no-geometry", 0, 0, G_OPTION_ARG_NONE, &no_geometry,
@@ -91,8 +94,11 @@ aet_cmd_refine (int argc, char **argv)
   if (!(max_move_pm >= 1 && max_move_pm <= 1000))
     return aet_cli_usage ("refine", "--max-move %g: give 1–1000 pm", max_move_pm);
   params.max_move = max_move_pm / 100;
+  if (global_degree < 1 || global_degree > 5)
+    return aet_cli_usage ("refine", "--global-degree %d: give 1 to 5", global_degree);
   params.iterations = iterations;
   params.global_iterations = global_iterations;
+  params.global_degree = global_degree;
   params.fit_geometry = !no_geometry;
   params.poisson = !uniform;
   if (b != 0)

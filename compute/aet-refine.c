@@ -449,54 +449,80 @@ solve (gint n, gdouble *a, gdouble *b)
   return TRUE;
 }
 
-/* The global step: the per-atom gradients g (3·n) turned into one affine
- * motion r → r + M (r − c) + t of the whole model (c its centroid), by
- * Gauss–Newton with the atoms' blocks hblock (9 per atom); the motion of every atom is
+/* The monomials of r̃ up to `degree` (1: 1, x, y, z; 2: also x², y², z²,
+ * xy, xz, yz; 3: also the cubic ones); returns how many. */
+static gint
+monomials (const gdouble r[3], gint degree, gdouble *out)
+{
+  gint n = 0;
+  for (gint px = 0; px <= degree; px++)
+    for (gint py = 0; px + py <= degree; py++)
+      for (gint pz = 0; px + py + pz <= degree; pz++)
+        out[n++] = pow (r[0], px) * pow (r[1], py) * pow (r[2], pz);
+  return n;
+}
+
+#define MAX_BASIS 56  /* monomials up to degree 5 */
+
+/* The global step: the per-atom gradients g (3·n) turned into one smooth
+ * motion of the whole model, a polynomial field of `degree` in the offset
+ * from the centroid (1: affine, r → r + M (r − c) + t), by Gauss–Newton
+ * with the atoms' blocks hblock (9 per atom); the motion of every atom is
  * written to step.  FALSE when the system is singular. */
 static gboolean
-affine_step (gsize n, const gdouble *pos, const gdouble *g, const gdouble *hblock,
-             gdouble *step)
+global_step (gsize n, const gdouble *pos, const gdouble *g, const gdouble *hblock,
+             gint degree, gdouble *step)
 {
-  gdouble c[3] = { 0 };
+  gdouble c[3] = { 0 }, extent = 0;
   for (gsize a = 0; a < n; a++)
     for (int d = 0; d < 3; d++)
       c[d] += pos[3 * a + d] / n;
-  gdouble big[144] = { 0 }, rhs[12] = { 0 };
+  for (gsize a = 0; a < n; a++)
+    for (int d = 0; d < 3; d++)
+      extent = MAX (extent, fabs (pos[3 * a + d] - c[d]));
+  gdouble scale = extent > 0 ? 1 / extent : 1;  /* r̃ in [−1, 1]: a well-posed system */
+  gdouble phi[MAX_BASIS], r[3] = { 0 };
+  gint nb = monomials (r, degree, phi), np = 3 * nb;
+  g_autofree gdouble *big = g_new0 (gdouble, np * np);
+  g_autofree gdouble *rhs = g_new0 (gdouble, np);
   for (gsize a = 0; a < n; a++)
     {
-      /* J (3 × 12): row i has (r − c)_j at column 3i + j and 1 at 9 + i */
-      gdouble jac[36] = { 0 };
-      for (int i = 0; i < 3; i++)
-        {
-          for (int j = 0; j < 3; j++)
-            jac[i * 12 + 3 * i + j] = pos[3 * a + j] - c[j];
-          jac[i * 12 + 9 + i] = 1;
-        }
+      for (int d = 0; d < 3; d++)
+        r[d] = (pos[3 * a + d] - c[d]) * scale;
+      monomials (r, degree, phi);
+      /* J (3 × np): row i holds φ at columns i·nb … i·nb + nb − 1, so
+       * (Jᵀ h J)[(i, j), (k, l)] = h_ik φ_j φ_l */
       const gdouble *h = hblock + 9 * a;
-      gdouble hj[36];  /* h · J */
       for (int i = 0; i < 3; i++)
-        for (int q = 0; q < 12; q++)
-          hj[i * 12 + q] = h[3 * i] * jac[q] + h[3 * i + 1] * jac[12 + q]
-                           + h[3 * i + 2] * jac[24 + q];
-      for (int pp = 0; pp < 12; pp++)
-        {
-          for (int i = 0; i < 3; i++)
-            rhs[pp] -= jac[i * 12 + pp] * g[3 * a + i];
-          for (int q = 0; q < 12; q++)
-            big[pp * 12 + q] += jac[pp] * hj[q] + jac[12 + pp] * hj[12 + q]
-                                + jac[24 + pp] * hj[24 + q];
-        }
+        for (gint j = 0; j < nb; j++)
+          {
+            rhs[i * nb + j] -= g[3 * a + i] * phi[j];
+            for (int k = 0; k < 3; k++)
+              {
+                gdouble hik = h[3 * i + k] * phi[j];
+                if (hik == 0)
+                  continue;
+                gdouble *row = big + (gsize) (i * nb + j) * np + k * nb;
+                for (gint l = 0; l < nb; l++)
+                  row[l] += hik * phi[l];
+              }
+          }
     }
-  if (!solve (12, big, rhs))
+  if (!solve (np, big, rhs))
     return FALSE;
   for (gsize a = 0; a < n; a++)
-    for (int i = 0; i < 3; i++)
-      {
-        gdouble v = rhs[9 + i];
-        for (int j = 0; j < 3; j++)
-          v += rhs[3 * i + j] * (pos[3 * a + j] - c[j]);
-        step[3 * a + i] = v;
-      }
+    {
+      for (int d = 0; d < 3; d++)
+        r[d] = (pos[3 * a + d] - c[d]) * scale;
+      monomials (r, degree, phi);
+      for (int i = 0; i < 3; i++)
+        {
+          gdouble v = 0;
+          for (gint j = 0; j < nb; j++)
+            v += rhs[i * nb + j] * phi[j];
+          step[3 * a + i] = v;
+        }
+    }
   return TRUE;
 }
 
@@ -504,9 +530,9 @@ void
 aet_refine_params_init_defaults (AetRefineParams *p)
 {
   *p = (AetRefineParams) {
-    .iterations = 30, .b = 5.0, .fit_b = TRUE, .fit_geometry = TRUE,
-    .max_step = 0.1, .max_move = 1.0, .prior = 0.05, .global_iterations = 30,
-    .poisson = TRUE, .prior_cut = 0.2,
+    .iterations = 30, .global_iterations = 60, .b = 5.0, .fit_b = TRUE, .fit_geometry = TRUE,
+    .max_step = 0.1, .max_move = 1.0, .prior = 0.05,
+    .poisson = TRUE, .prior_cut = 0.2, .global_degree = 3,
   };
 }
 
@@ -588,10 +614,12 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
                    "refine: the tilt series has %d images of %d × %d pixels", n_images, nx, ny);
       return NULL;
     }
-  if (!(p->iterations >= 0 && p->b > 0 && p->max_step > 0 && p->max_move > 0))
+  if (!(p->iterations >= 0 && p->b > 0 && p->max_step > 0 && p->max_move > 0
+        && p->global_degree >= 1 && p->global_degree <= 5))
     {
       g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
-                   "refine: iterations must be ≥ 0 and B, the step and the move positive");
+                   "refine: iterations must be ≥ 0, B, the step and the move positive and "
+                   "the global degree 1–5");
       return NULL;
     }
   gsize n_real = (gsize) nx * ny;
@@ -844,7 +872,7 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
             for (int d = 0; d < 3; d++)
               step[3 * a + d] *= p->max_step / len;
         }
-      if (singular || (global && !affine_step (n, pos, grad, hblock, step)))
+      if (singular || (global && !global_step (n, pos, grad, hblock, p->global_degree, step)))
         break;
       gboolean moved = FALSE;
       for (gint tries = 0; tries < LINE_SEARCH_HALVINGS; tries++)

@@ -19,22 +19,24 @@
  * removed from every geometry step, so the model stays in the frame of the
  * listed angles.
  *
- * Two phases.  First one affine motion of the whole model (12 numbers,
- * which the data fix very well): it removes the turn and shear the wedge
- * leaves.  Then every atom on its own, with a Gaussian prior of width
- * `prior` about where the first phase left it: at 30–40 counts the data
- * alone fix an atom no better than the network does (~20 pm), and the
- * two together beat either (the MAP estimate; the noise variance is read
- * off the residual).
+ * Two phases.  First one smooth motion of the whole model: a polynomial
+ * displacement field of global_degree (3: 60 numbers, which the data fix
+ * well; 1 = affine), which removes the turn, shear and bending the wedge
+ * leaves.  Then every atom on its own, with a prior of width `prior` about
+ * where the first phase left it: at 30–40 counts the data alone fix an
+ * atom no better than the network does (~20 pm), and the two together
+ * beat either (the MAP estimate; the noise variance is read off the
+ * residual).  The prior is robust (it stops growing beyond prior_cut) and
+ * the misfit is weighted for Poisson noise (1/expected per pixel,
+ * reweighted at every position step).
  *
- * The optimiser is Gauss–Newton with the atoms' 3×3 blocks of the normal
- * matrix: for an isolated atom that block is the same for every atom (the
- * curvature of one filtered Gaussian times the sum over tilts of each
- * image's projection Jacobian), so it is computed once per B; the coupling
- * of atoms that overlap in a projection is left to a backtracking line
- * search.  Position steps and geometry steps alternate.  Images are split
- * over threads; every reduction runs in image order, so results do not
- * depend on the thread count.
+ * The optimiser is Gauss–Newton with each atom's 3×3 block of the normal
+ * matrix (the curvature of one filtered Gaussian, weighted where the atom
+ * lands, times each image's projection Jacobian, plus the prior's); the
+ * coupling of atoms that overlap in a projection is left to a backtracking
+ * line search.  Position steps and geometry steps alternate.  Images are
+ * split over threads; every reduction runs in image order, so results do
+ * not depend on the thread count.
  */
 #pragma once
 
@@ -46,7 +48,9 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  gint global_iterations; /* steps of one affine motion of the whole model first; 30 */
+  gint global_iterations; /* steps of one smooth motion of the whole model first; 60 */
+  gint global_degree;     /* that motion: a polynomial field of this degree (1: affine,
+                           * up to 5); default 3 */
   gint iterations;        /* then steps of every atom on its own, default 30 */
   gdouble b;              /* Å², the atoms' width, start of the fit; default 5 */
   gboolean fit_b;         /* fit B (default TRUE) */
@@ -57,7 +61,7 @@ typedef struct
                            * sometimes grossly wrong), ρ(d) = d²/(1 + d²/cut²); 0: Gaussian */
   gboolean poisson;       /* weight each pixel by 1/expected (Poisson noise; default TRUE) */
   gdouble prior;          /* Å: trust in the starting positions, σ per axis of a Gaussian
-                           * prior about where the affine phase left them (0: none, the
+                           * prior about where the global phase left them (0: none, the
                            * data alone); default 0.05 (docs/refine.md) */
 } AetRefineParams;
 

@@ -120,13 +120,13 @@ test_data_alone_finds_the_truth (void)
 }
 
 static void
-test_affine_phase_undoes_a_turn (void)
+test_global_phase_undoes_a_turn (void)
 {
   g_autoptr (AetSimResult) r = small_particle ();
   g_autoptr (AetAtoms) start = displaced (r, 1.5, 0);
   AetRefineParams p;
   aet_refine_params_init_defaults (&p);
-  p.iterations = 0;  /* the affine phase only: every atom moves together */
+  p.iterations = 0;  /* the global phase only: every atom moves with one smooth field */
   p.fit_geometry = FALSE;
   g_autoptr (GError) error = NULL;
   g_autoptr (AetAtoms) out = aet_refine_atoms (start, r->tilts, &p, NULL, NULL, NULL, &error);
@@ -216,7 +216,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/compute/refine/data-alone-finds-the-truth", test_data_alone_finds_the_truth);
-  g_test_add_func ("/compute/refine/affine-phase-undoes-a-turn", test_affine_phase_undoes_a_turn);
+  g_test_add_func ("/compute/refine/global-phase-undoes-a-turn", test_global_phase_undoes_a_turn);
   g_test_add_func ("/compute/refine/thread-count-does-not-matter",
                    test_thread_count_does_not_matter);
   g_test_add_func ("/compute/refine/bad-input-is-refused", test_bad_input_is_refused);
