@@ -22,7 +22,7 @@ aet_cmd_refine (int argc, char **argv)
   gdouble pixel = 0, b = 0, prior_pm = -1, cut_pm = -1, max_move_pm = 100 * params.max_move;
   gint iterations = params.iterations, global_iterations = params.global_iterations;
   gint global_degree = params.global_degree;
-  gboolean no_geometry = FALSE, uniform = FALSE;
+  gboolean no_geometry = FALSE, uniform = FALSE, no_add = FALSE;
 
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Atoms: .xyz or project .h5", "FILE" },
@@ -47,6 +47,8 @@ aet_cmd_refine (int argc, char **argv)
       "No atom moves farther than this from where it started (pm, 100)", "PM" },
     { "prior-cut", 0, 0, G_OPTION_ARG_DOUBLE, &cut_pm,
       "Beyond this distance (pm) the prior stops growing; 0 = Gaussian (20)", "PM" },
+    { "no-add", 0, 0, G_OPTION_ARG_NONE, &no_add,
+      "Do not look for atoms the trace missed", NULL },
     { "uniform", 0, 0, G_OPTION_ARG_NONE, &uniform,
       "Weigh every pixel alike (default: by 1/expected, for Poisson noise in counts)", NULL },
     { "prior", 0, 0, G_OPTION_ARG_DOUBLE, &prior_pm,
@@ -101,6 +103,7 @@ aet_cmd_refine (int argc, char **argv)
   params.global_degree = global_degree;
   params.fit_geometry = !no_geometry;
   params.poisson = !uniform;
+  params.add_atoms = !no_add;
   if (b != 0)
     {
       params.b = b;
@@ -143,10 +146,10 @@ aet_cmd_refine (int argc, char **argv)
   if (!ok)
     return aet_cli_fail (error);
   aet_cli_say (&common,
-               "refined %zu atoms in %.2f s: R %.4f → %.4f, B %.2f Å², moved %.1f pm rms "
-               "(at most %.1f), angles changed %.3f° rms, shifts %.3f px rms\n",
-               refined->n_atoms, report.seconds, report.r_before, report.r_after, report.b,
-               100 * report.rms_move, 100 * report.max_move, report.rms_angle_change,
-               report.rms_shift_change);
+               "refined %zu atoms in %.2f s (%zu added): R %.4f → %.4f, B %.2f Å², moved "
+               "%.1f pm rms (at most %.1f), angles changed %.3f° rms, shifts %.3f px rms\n",
+               refined->n_atoms, report.seconds, report.n_added, report.r_before,
+               report.r_after, report.b, 100 * report.rms_move, 100 * report.max_move,
+               report.rms_angle_change, report.rms_shift_change);
   return AET_EXIT_OK;
 }

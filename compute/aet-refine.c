@@ -11,6 +11,7 @@
 #include "aet-error.h"
 #include "aet-fft.h"
 #include "aet-parallel.h"
+#include "aet-projector.h"
 #include "aet-scattering.h"
 
 #define CUTOFF_SIGMAS 5.0  /* as the simulator draws its Gaussians (aet-potential.c) */
@@ -64,6 +65,7 @@ typedef struct
    * between reweightings so that a line search compares like with like */
   gfloat *weights;           /* n_images × n_real, or NULL: uniform */
   gboolean reweight;         /* set the weights from this evaluation's model */
+  gfloat *residual;          /* n_images × n_real: w · (image − model), kept when not NULL */
 } Eval;
 
 static void
@@ -199,6 +201,8 @@ eval_images (gsize start, gsize end, guint thread_index, gpointer user_data)
         {
           gdouble r = scale * s->model[i] + offset - data[i];
           gdouble w = wk != NULL ? wk[i] : 1.0;
+          if (ev->residual != NULL)
+            ev->residual[k * ev->n_real + i] = (gfloat) (-w * r);
           s->real[i] = (gfloat) (w * r);
           cost += w * r * r;
           ares += fabs (r);
@@ -351,6 +355,40 @@ isolated_curvature (Eval *ev, gdouble b)
   for (gsize i = 0; i < ev->n_real; i++)
     c += (gdouble) s->model[i] * s->model[i];
   return c;
+}
+
+/* The spectrum of one atom of element 0 and width b at pixel (0, 0)
+ * (wrapped), filtered by f_e: the model's impulse response, written to
+ * kernel (n_complex, complex); returns Σ of its image squared (the cost of
+ * adding one atom where every weight is 1, per unit scale²). */
+static gdouble
+atom_kernel (Eval *ev, gdouble b, fftwf_complex *kernel)
+{
+  Scratch *s = &ev->scratch[0];
+  gdouble sigma = aet_b_to_sigma (b) / ev->pixel, inv = 1.0 / (2.0 * sigma * sigma);
+  gdouble amplitude = G_PI / b;
+  gint cut = (gint) ceil (CUTOFF_SIGMAS * sigma);
+  memset (s->real, 0, sizeof (gfloat) * ev->n_real);
+  for (gint dj = -cut; dj <= cut; dj++)
+    for (gint di = -cut; di <= cut; di++)
+      {
+        gint i = (di + ev->nx) % ev->nx, j = (dj + ev->ny) % ev->ny;
+        s->real[(gsize) j * ev->nx + i]
+          += (gfloat) (amplitude * exp (-(di * di + dj * dj) * inv));
+      }
+  fftwf_execute_dft_r2c (ev->r2c, s->real, kernel);
+  for (gsize i = 0; i < ev->n_complex; i++)
+    {
+      kernel[i][0] = (gfloat) (kernel[i][0] * ev->fe[0][i]);
+      kernel[i][1] = (gfloat) (kernel[i][1] * ev->fe[0][i]);
+      s->accum[i][0] = kernel[i][0];
+      s->accum[i][1] = kernel[i][1];
+    }
+  fftwf_execute_dft_c2r (ev->c2r, s->accum, s->model);
+  gdouble c0 = 0;
+  for (gsize i = 0; i < ev->n_real; i++)
+    c0 += (gdouble) s->model[i] * s->model[i];
+  return c0;
 }
 
 /* Inverse of a symmetric 3×3 matrix (row-major); FALSE when singular. */
@@ -526,6 +564,173 @@ global_step (gsize n, const gdouble *pos, const gdouble *g, const gdouble *hbloc
   return TRUE;
 }
 
+/* ---- atoms the trace missed ----
+ *
+ * What adding one atom at a point would change the cost by, to first
+ * order, is a back-projection: per image, the weighted residual
+ * matched-filtered by an atom's projection, less the atom's own cost
+ * where the weights are.  An atom the trace missed shows there as a
+ * negative minimum one bond length from its neighbours.  Such minima are
+ * proposed, best first, and each is kept only if adding an atom there
+ * lowers the full cost by more than ADD_GAIN noise variances (a
+ * likelihood-ratio test: ½ Δχ² > 12.5, i.e. Δχ² > 25 for three new
+ * numbers). */
+
+#define ADD_GAIN 12.5
+#define ADD_NEAREST_MIN 2.2   /* Å: a proposed atom has its nearest neighbour this far … */
+#define ADD_NEAREST_MAX 3.6   /* … and no farther (it touches the particle) */
+
+typedef struct
+{
+  gdouble value;
+  gdouble r[3];
+} Candidate;
+
+static gint
+compare_candidates (gconstpointer a, gconstpointer b)
+{
+  gdouble va = ((const Candidate *) a)->value, vb = ((const Candidate *) b)->value;
+  return va < vb ? -1 : va > vb ? 1 : 0;
+}
+
+/* The nearest of atoms [0, n) to r: its distance (Å) and index. */
+static gdouble
+nearest_atom (const gdouble *pos, gsize n, const gdouble r[3], gsize *index)
+{
+  gdouble best = G_MAXDOUBLE;
+  for (gsize a = 0; a < n; a++)
+    {
+      gdouble d2 = 0;
+      for (int d = 0; d < 3; d++)
+        d2 += (pos[3 * a + d] - r[d]) * (pos[3 * a + d] - r[d]);
+      if (d2 < best)
+        {
+          best = d2;
+          *index = a;
+        }
+    }
+  return sqrt (best);
+}
+
+/* Proposes and tests atoms at the residual's peaks; atoms [n, *n_out) are
+ * the ones added (positions in pos, start and anchor, elements in
+ * atom_el; all arrays have room for cap atoms).  *cost is updated. */
+static void
+add_missing_atoms (Eval *ev, guint threads, gdouble *pos, gdouble *start, gdouble *anchor,
+                   guint *atom_el, gsize cap, const gdouble *angles, const gdouble *shifts,
+                   gdouble b, gsize *n_out, gdouble *cost)
+{
+  gsize n = ev->n_atoms;
+  gint nx = ev->nx, ny = ev->ny, nz = ev->nx, k_images = ev->n_images;
+  gsize n_real = ev->n_real;
+  g_autofree gfloat *residual = g_new (gfloat, n_real * k_images);
+  ev->residual = residual;
+  gdouble before = evaluate (ev, threads, pos, angles, shifts, b, FALSE);
+  ev->residual = NULL;
+  gdouble data_cost = 0;
+  for (gint k = 0; k < k_images; k++)
+    data_cost += ev->cost[k];
+  gdouble noise_var = 2 * data_cost / ((gdouble) n_real * k_images);
+
+  /* Per image, what adding one atom at a pixel would change the cost by,
+   * to first order: −s ⟨atom, w (image − model)⟩ + ½ s² c₀ w (the residual
+   * matched-filtered by the atom's projection, and the atom's own cost
+   * where the weights are).  Back-projected, that is the change for an
+   * atom at a point of the volume, summed over the images. */
+  Scratch *sc = &ev->scratch[0];
+  fftwf_complex *kernel = fftwf_alloc_complex (ev->n_complex);
+  gdouble c0 = atom_kernel (ev, b, kernel);
+  for (gint k = 0; k < k_images; k++)
+    {
+      gfloat *img = residual + (gsize) k * n_real;
+      fftwf_execute_dft_r2c (ev->r2c, img, sc->spec);
+      for (gsize i = 0; i < ev->n_complex; i++)
+        {
+          gdouble re = sc->spec[i][0], im = sc->spec[i][1];
+          gdouble kr = kernel[i][0], ki = kernel[i][1];
+          /* correlation: the spectrum times the kernel's conjugate */
+          sc->accum[i][0] = (gfloat) (re * kr + im * ki);
+          sc->accum[i][1] = (gfloat) (im * kr - re * ki);
+        }
+      fftwf_execute_dft_c2r (ev->c2r, sc->accum, sc->model);
+      const gfloat *w = ev->weights != NULL ? ev->weights + (gsize) k * n_real : NULL;
+      gdouble sk = ev->scale[k];
+      for (gsize i = 0; i < n_real; i++)
+        img[i] = (gfloat) (-sk * sc->model[i] + 0.5 * sk * sk * c0 * (w != NULL ? w[i] : 1.0));
+    }
+  fftwf_free (kernel);
+  gsize n_vox = (gsize) nx * ny * nz;
+  g_autofree gfloat *volume = g_try_new (gfloat, n_vox);
+  if (volume == NULL)
+    return;
+  g_autoptr (AetProjector) projector = aet_projector_new (nx, ny, nz, k_images, angles, shifts);
+  aet_projector_back (projector, residual, volume, threads);
+  gint lo[3], hi[3];
+  gdouble box_lo[3] = { G_MAXDOUBLE, G_MAXDOUBLE, G_MAXDOUBLE }, box_hi[3] = { 0 };
+  for (gsize a = 0; a < n; a++)
+    for (int d = 0; d < 3; d++)
+      {
+        box_lo[d] = MIN (box_lo[d], pos[3 * a + d]);
+        box_hi[d] = MAX (box_hi[d], pos[3 * a + d]);
+      }
+  gint dims[3] = { nx, ny, nz };
+  for (int d = 0; d < 3; d++)
+    {
+      lo[d] = MAX (1, (gint) floor ((box_lo[d] - ADD_NEAREST_MAX) / ev->pixel));
+      hi[d] = MIN (dims[d] - 2, (gint) ceil ((box_hi[d] + ADD_NEAREST_MAX) / ev->pixel));
+    }
+  g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  gsize sx = 1, sy = (gsize) nx, sz = (gsize) nx * ny;
+  for (gint k = lo[2]; k <= hi[2]; k++)
+    for (gint j = lo[1]; j <= hi[1]; j++)
+      for (gint i = lo[0]; i <= hi[0]; i++)
+        {
+          gsize at = (gsize) k * sz + (gsize) j * sy + (gsize) i * sx;
+          gfloat v = volume[at];
+          if (!(v < 0))
+            continue;
+          gboolean peak = TRUE;
+          for (gint dk = -1; dk <= 1 && peak; dk++)
+            for (gint dj = -1; dj <= 1 && peak; dj++)
+              for (gint di = -1; di <= 1 && peak; di++)
+                if ((di || dj || dk)
+                    && volume[at + (gssize) dk * (gssize) sz + (gssize) dj * (gssize) sy + di] < v)
+                  peak = FALSE;
+          if (!peak)
+            continue;
+          Candidate c = { v, { i * ev->pixel, j * ev->pixel, k * ev->pixel } };
+          gsize idx;
+          gdouble d = nearest_atom (pos, n, c.r, &idx);
+          if (d >= ADD_NEAREST_MIN && d <= ADD_NEAREST_MAX)
+            g_array_append_val (found, c);
+        }
+  g_array_sort (found, compare_candidates);
+
+  /* test the strongest, best first, as many as there is room for twice */
+  gsize room = cap - n, tested = 0;
+  for (guint c = 0; c < found->len && tested < 2 * room && ev->n_atoms < cap; c++)
+    {
+      Candidate *cand = &g_array_index (found, Candidate, c);
+      gsize idx = 0, m = ev->n_atoms;
+      gdouble d = nearest_atom (pos, m, cand->r, &idx);
+      if (d < ADD_NEAREST_MIN)
+        continue;  /* an atom added just before took the place */
+      tested++;
+      memcpy (pos + 3 * m, cand->r, sizeof cand->r);
+      memcpy (start + 3 * m, cand->r, sizeof cand->r);
+      memcpy (anchor + 3 * m, cand->r, sizeof cand->r);
+      atom_el[m] = atom_el[idx];
+      ev->n_atoms = m + 1;
+      gdouble next = evaluate (ev, threads, pos, angles, shifts, b, FALSE);
+      if (next < before - ADD_GAIN * noise_var)
+        before = next;
+      else
+        ev->n_atoms = m;
+    }
+  *n_out = ev->n_atoms;
+  *cost = evaluate (ev, threads, pos, angles, shifts, b, FALSE);
+}
+
 void
 aet_refine_params_init_defaults (AetRefineParams *p)
 {
@@ -533,6 +738,7 @@ aet_refine_params_init_defaults (AetRefineParams *p)
     .iterations = 30, .global_iterations = 60, .b = 5.0, .fit_b = TRUE, .fit_geometry = TRUE,
     .max_step = 0.1, .max_move = 1.0, .prior = 0.05,
     .poisson = TRUE, .prior_cut = 0.2, .global_degree = 3,
+    .add_atoms = TRUE,
   };
 }
 
@@ -641,7 +847,8 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
       }
 
   guint threads = MIN (aet_job_get_threads (job), (guint) n_images);
-  gsize n = atoms->n_atoms;
+  gsize n = atoms->n_atoms, n_start = n;
+  gsize cap = n + (p->add_atoms ? MAX (8, n / 20) : 0);  /* room for atoms found missing */
   Eval ev = {
     .nx = nx, .ny = ny, .n_images = n_images, .n_real = n_real,
     .n_complex = (gsize) ny * (nx / 2 + 1), .n_atoms = n,
@@ -656,7 +863,7 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
   gint index_of[256];
   for (int z = 0; z < 256; z++)
     index_of[z] = -1;
-  g_autofree guint *atom_el = g_new (guint, n);
+  g_autofree guint *atom_el = g_new (guint, cap);
   for (gsize a = 0; a < n; a++)
     {
       guint z = atoms->elements[a];
@@ -704,8 +911,8 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
       s->filtered = g_new0 (gfloat *, ev.n_el);
       for (guint e = 0; e < ev.n_el; e++)
         s->filtered[e] = fftwf_alloc_real (n_real);
-      s->us = g_new (gdouble, n);
-      s->vs = g_new (gdouble, n);
+      s->us = g_new (gdouble, cap);
+      s->vs = g_new (gdouble, cap);
       s->gx = g_new (gdouble, nx);
     }
   g_autofree gdouble *cost_k = g_new0 (gdouble, n_images);
@@ -714,11 +921,11 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
   g_autofree gdouble *scale = g_new0 (gdouble, n_images);
   g_autofree gdouble *offset = g_new0 (gdouble, n_images);
   g_autofree gsize *n_inside = g_new0 (gsize, n_images);
-  g_autofree gdouble *gu = g_new0 (gdouble, (gsize) n_images * n);
-  g_autofree gdouble *gv = g_new0 (gdouble, (gsize) n_images * n);
-  g_autofree gdouble *dudt = g_new0 (gdouble, (gsize) n_images * n);
-  g_autofree gdouble *w_atom = g_new0 (gdouble, (gsize) n_images * n);
-  g_autofree gdouble *hblock = g_new0 (gdouble, 9 * n);
+  g_autofree gdouble *gu = g_new0 (gdouble, (gsize) n_images * cap);
+  g_autofree gdouble *gv = g_new0 (gdouble, (gsize) n_images * cap);
+  g_autofree gdouble *dudt = g_new0 (gdouble, (gsize) n_images * cap);
+  g_autofree gdouble *w_atom = g_new0 (gdouble, (gsize) n_images * cap);
+  g_autofree gdouble *hblock = g_new0 (gdouble, 9 * cap);
   g_autofree gdouble *cos_k = g_new (gdouble, n_images);
   g_autofree gdouble *sin_k = g_new (gdouble, n_images);
   g_autofree gdouble *curv_k = g_new (gdouble, n_images);
@@ -735,14 +942,16 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
   ev.w_atom = w_atom;
 
   /* state */
-  g_autofree gdouble *start = g_memdup2 (atoms->positions, sizeof (gdouble) * 3 * n);
-  g_autofree gdouble *pos = g_memdup2 (atoms->positions, sizeof (gdouble) * 3 * n);
-  g_autofree gdouble *trial = g_new (gdouble, 3 * n);
+  g_autofree gdouble *start = g_new (gdouble, 3 * cap);
+  g_autofree gdouble *pos = g_new (gdouble, 3 * cap);
+  memcpy (start, atoms->positions, sizeof (gdouble) * 3 * n);
+  memcpy (pos, atoms->positions, sizeof (gdouble) * 3 * n);
+  g_autofree gdouble *trial = g_new (gdouble, 3 * cap);
   g_autofree gdouble *angles = g_memdup2 (series->angles, sizeof (gdouble) * n_images);
   g_autofree gdouble *shifts = g_memdup2 (series->shifts, sizeof (gdouble) * 2 * n_images);
   g_autofree gdouble *trial_angles = g_new (gdouble, n_images);
   g_autofree gdouble *trial_shifts = g_new (gdouble, 2 * n_images);
-  g_autofree gdouble *step = g_new (gdouble, 3 * n);
+  g_autofree gdouble *step = g_new (gdouble, 3 * cap);
   g_autofree gdouble *dtheta = g_new (gdouble, n_images);
   g_autofree gdouble *dshift = g_new (gdouble, 2 * n_images);
   gdouble b = CLAMP (p->b, B_MIN, B_MAX);
@@ -769,9 +978,13 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
       ev.weights = weights;
       cost = evaluate_full (&ev, threads, pos, angles, shifts, b, FALSE, TRUE);
     }
-  g_autofree gdouble *anchor = g_memdup2 (pos, sizeof (gdouble) * 3 * n);
-  g_autofree gdouble *grad = g_new (gdouble, 3 * n);
+  g_autofree gdouble *anchor = g_new (gdouble, 3 * cap);
+  memcpy (anchor, pos, sizeof (gdouble) * 3 * n);
+  g_autofree gdouble *grad = g_new (gdouble, 3 * cap);
   gint n_global = p->global_iterations, n_total = n_global + p->iterations;
+  /* atoms the trace missed are looked for two thirds into the atoms' own
+   * steps, so the rest polish them and their neighbours */
+  gint add_at = p->add_atoms ? n_global + 2 * p->iterations / 3 : -1;
 
   for (gint it = 0; it < n_total; it++)
     {
@@ -803,6 +1016,14 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
         {
           b = fit_b (&ev, threads, pos, angles, shifts, b / 1.5, b * 1.5, 14);
           cost = evaluate (&ev, threads, pos, angles, shifts, b, FALSE);
+        }
+      if (it == add_at)
+        {
+          gsize grown = n;
+          add_missing_atoms (&ev, threads, pos, start, anchor, atom_el, cap, angles, shifts, b,
+                             &grown, &cost);
+          n = grown;
+          alpha_pos = 1.0;
         }
 
       /* positions: block Gauss–Newton step, backtracking */
@@ -958,6 +1179,8 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
         {
           if (global)
             it = n_global - 1;  /* on to the atoms' own steps */
+          else if (add_at > it)
+            it = add_at - 1;  /* converged: on to looking for missed atoms */
           else
             break;
         }
@@ -977,8 +1200,14 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
     }
 
   AetAtoms *out = aet_atoms_dup (atoms);
+  for (gsize a = n_start; a < n; a++)
+    aet_atoms_append (out, zs[atom_el[a]], pos[3 * a], pos[3 * a + 1], pos[3 * a + 2]);
   memcpy (out->positions, pos, sizeof (gdouble) * 3 * n);
   gfloat *moved_pm = aet_atoms_ensure_column (out, "refine_move_pm");
+  /* 1 for an atom the refinement added (the trace had missed it) */
+  gfloat *added = aet_atoms_ensure_column (out, "refine_added");
+  for (gsize a = n_start; a < n; a++)
+    added[a] = 1;
   gdouble sum2 = 0, worst = 0;
   gsize held = 0;
   for (gsize a = 0; a < n; a++)
@@ -1006,7 +1235,7 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
       .rms_move = sqrt (sum2 / n), .max_move = worst, .n_held = held,
       .rms_angle_change = sqrt (angle2 / n_images),
       .rms_shift_change = sqrt (shift2 / (2 * n_images)),
-      .iterations = iterations, .seconds = (g_get_monotonic_time () - t0) / 1e6,
+      .iterations = iterations, .n_added = n - n_start, .seconds = (g_get_monotonic_time () - t0) / 1e6,
     };
   if (refined_series != NULL)
     {

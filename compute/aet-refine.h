@@ -59,6 +59,9 @@ typedef struct
   gdouble max_move;       /* Å: nor farther than this from where it started; 1.0 */
   gdouble prior_cut;      /* Å: beyond this the prior stops growing (robust: the start is
                            * sometimes grossly wrong), ρ(d) = d²/(1 + d²/cut²); 0: Gaussian */
+  gboolean add_atoms;      /* look for atoms the trace missed: peaks of the back-projected
+                           * residual one bond from the model, kept when adding one there
+                           * lowers the cost significantly (default TRUE) */
   gboolean poisson;       /* weight each pixel by 1/expected (Poisson noise; default TRUE) */
   gdouble prior;          /* Å: trust in the starting positions, σ per axis of a Gaussian
                            * prior about where the global phase left them (0: none, the
@@ -74,6 +77,7 @@ typedef struct
   gdouble rms_angle_change;    /* degrees, over images */
   gdouble rms_shift_change;    /* pixels, over images and both axes */
   gint iterations;             /* position steps taken */
+  gsize n_added;               /* atoms added (column "refine_added" = 1) */
   gdouble seconds;
 } AetRefineReport;
 
@@ -82,7 +86,8 @@ void aet_refine_params_init_defaults (AetRefineParams *params);
 /* The atoms of `atoms` with positions refined against `series` (positions
  * in Å in the volume frame of CLI.md for the series' image size and pixel
  * size; the series' angles and shifts are the starting geometry).  Columns
- * are kept; "refine_move_pm" says how far each atom moved.  The refined
+ * are kept; "refine_move_pm" says how far each atom moved; atoms added
+ * come last, with "refine_added" = 1.  The refined
  * geometry goes to *refined_series when not NULL (a copy of `series` with
  * new angles and shifts; caller owns).  `report` may be NULL.  Progress,
  * cancel and the thread count through `job` (may be NULL).  FALSE/NULL

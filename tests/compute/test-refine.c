@@ -139,6 +139,60 @@ test_global_phase_undoes_a_turn (void)
   g_assert_cmpfloat (after, <, 0.3 * before);
 }
 
+/* An atom taken out of the model is found again where it was; a model
+ * with nothing missing gains nothing. */
+static void
+test_missing_atom_is_found (void)
+{
+  g_autoptr (AetSimResult) r = small_particle ();
+  AetRefineParams p;
+  aet_refine_params_init_defaults (&p);
+  p.global_iterations = 5;
+  p.iterations = 12;
+  g_autoptr (GError) error = NULL;
+  AetRefineReport report;
+  g_autoptr (AetAtoms) whole = aet_refine_atoms (r->truth, r->tilts, &p, NULL, &report, NULL,
+                                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (report.n_added, ==, 0);
+  g_assert_cmpuint (whole->n_atoms, ==, r->truth->n_atoms);
+
+  /* take out the atom farthest from the centre: a surface atom */
+  gsize gone = 0;
+  gdouble far = 0;
+  for (gsize a = 0; a < r->truth->n_atoms; a++)
+    {
+      gdouble d2 = 0;
+      for (int d = 0; d < 3; d++)
+        d2 += (r->truth->positions[3 * a + d] - r->centre[d])
+              * (r->truth->positions[3 * a + d] - r->centre[d]);
+      if (d2 > far)
+        {
+          far = d2;
+          gone = a;
+        }
+    }
+  g_autofree gboolean *keep = g_new (gboolean, r->truth->n_atoms);
+  for (gsize a = 0; a < r->truth->n_atoms; a++)
+    keep[a] = a != gone;
+  g_autoptr (AetAtoms) holed = aet_atoms_filter (r->truth, keep);
+  g_autoptr (AetAtoms) out = aet_refine_atoms (holed, r->tilts, &p, NULL, &report, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (report.n_added, ==, 1);
+  g_assert_cmpuint (out->n_atoms, ==, r->truth->n_atoms);
+  const gdouble *added = out->positions + 3 * (out->n_atoms - 1);
+  gdouble d2 = 0;
+  for (int d = 0; d < 3; d++)
+    d2 += (added[d] - r->truth->positions[3 * gone + d])
+          * (added[d] - r->truth->positions[3 * gone + d]);
+  g_test_message ("the missing atom was found %.1f pm from where it was", 100 * sqrt (d2));
+  g_assert_cmpfloat (sqrt (d2), <, 0.2);
+  gfloat *flag = aet_atoms_get_column (out, "refine_added");
+  g_assert_nonnull (flag);
+  g_assert_cmpfloat (flag[out->n_atoms - 1], ==, 1);
+  g_assert_cmpfloat (flag[0], ==, 0);
+}
+
 static void
 test_thread_count_does_not_matter (void)
 {
@@ -217,6 +271,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/compute/refine/data-alone-finds-the-truth", test_data_alone_finds_the_truth);
   g_test_add_func ("/compute/refine/global-phase-undoes-a-turn", test_global_phase_undoes_a_turn);
+  g_test_add_func ("/compute/refine/missing-atom-is-found", test_missing_atom_is_found);
   g_test_add_func ("/compute/refine/thread-count-does-not-matter",
                    test_thread_count_does_not_matter);
   g_test_add_func ("/compute/refine/bad-input-is-refused", test_bad_input_is_refused);
