@@ -94,7 +94,10 @@ print_summary (AetPipeline *pipeline, gboolean have_truth)
   printf ("\n");
   for (int m = 0; m < 3; m++)
     {
-      if (aet_project_get_atoms (p, models[m]) == NULL)
+      char key[64];
+      g_snprintf (key, sizeof key, "result/%s/n_atoms", models[m]);
+      /* a model that was not analysed (see the note below) has no row */
+      if (aet_project_get_atoms (p, models[m]) == NULL || aet_project_get_param (p, key) == NULL)
         continue;
       printf ("%-8s %8.0f", models[m], result (p, models[m], "n_atoms"));
       if (have_truth)
@@ -105,6 +108,9 @@ print_summary (AetPipeline *pipeline, gboolean have_truth)
                 100 * result (p, models[m], "recall_surface"));
       printf ("\n");
     }
+  const char *refined_error = aet_project_get_param (p, "result/refined/error");
+  if (refined_error != NULL)
+    printf ("refined: not analysed: %s\n", refined_error);
 }
 
 int

@@ -541,12 +541,26 @@ analyse_run (AetStageContext *c, GError **error)
         return FALSE;
     }
   g_autofree char *refined = NULL;
+  g_auto (GStrv) keys = aet_project_dup_param_keys (project);
+  for (guint i = 0; keys[i] != NULL; i++)
+    if (g_str_has_prefix (keys[i], "result/refined/"))
+      aet_project_set_param (project, keys[i], NULL);
   if (aet_project_get_atoms (project, "refined") != NULL)
     {
+      /* the refined model is an extra: when it cannot be analysed (no FCC
+       * lattice left in it, say) the run keeps what it has and says why */
+      g_autoptr (GError) refined_error = NULL;
       refined = analyse_model (c, "refined", truth, aet_project_get_atoms (project, "before"),
-                               error);
+                               &refined_error);
       if (refined == NULL)
-        return FALSE;
+        {
+          if (g_error_matches (refined_error, AET_ERROR, AET_ERROR_CANCELLED))
+            {
+              g_propagate_error (error, g_steal_pointer (&refined_error));
+              return FALSE;
+            }
+          aet_project_set_param (project, "result/refined/error", refined_error->message);
+        }
     }
   g_autofree char *report = g_strdup_printf (
     "{\n\"format\": \"aet-run-report\",\n\"version\": 1,\n\"before\": %s,\n\"after\": %s,"
