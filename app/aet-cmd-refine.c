@@ -6,7 +6,9 @@
 #include "aet-cli.h"
 #include "aet-commands.h"
 #include "aet-file-util.h"
+#include "aet-error.h"
 #include "aet-pdb.h"
+#include "aet-pipeline.h"
 #include "aet-refine.h"
 #include "aet-xyz.h"
 
@@ -114,7 +116,25 @@ aet_cmd_refine (int argc, char **argv)
   g_autoptr (AetAtoms) atoms = aet_cli_load_atoms (input, dataset, &error);
   if (atoms == NULL)
     return aet_cli_fail (error);
-  g_autoptr (AetTiltSeries) series = aet_cli_load_tilt_series (tilts, tlt, pixel, &error);
+  /* from a project, the series as its reconstruction used it (aligned) */
+  g_autoptr (AetTiltSeries) series = NULL;
+  if (aet_cli_is_hdf5 (tilts))
+    {
+      g_autoptr (AetProject) project = aet_project_load (tilts, &error);
+      if (project == NULL)
+        return aet_cli_fail (error);
+      series = aet_pipeline_dup_aligned_tilts (project);
+      if (series == NULL)
+        {
+          g_set_error (&error, AET_ERROR, AET_ERROR_DATA, "%s: the project has no tilt series",
+                       tilts);
+          return aet_cli_fail (error);
+        }
+      if (pixel > 0)
+        series->images->voxel_size = pixel;
+    }
+  else
+    series = aet_cli_load_tilt_series (tilts, tlt, pixel, &error);
   if (series == NULL)
     return aet_cli_fail (error);
   g_autoptr (AetJob) job = aet_cli_job_new (&common);

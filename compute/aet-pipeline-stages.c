@@ -355,10 +355,8 @@ refine_has_outputs (AetProject *project)
   return aet_project_get_atoms (project, "refined") != NULL;
 }
 
-/* The tilt series as the reconstruction used it: alignment's angles and
- * shifts ("result/reconstruct/geometry") when recorded for this series. */
-static AetTiltSeries *
-aligned_series (AetProject *project)
+AetTiltSeries *
+aet_pipeline_dup_aligned_tilts (AetProject *project)
 {
   AetTiltSeries *stored = aet_project_get_tilt_series (project, "tilts");
   if (stored == NULL)
@@ -385,7 +383,7 @@ refine_run (AetStageContext *c, GError **error)
 {
   AetProject *project = aet_stage_context_project (c);
   AetAtoms *after = aet_project_get_atoms (project, "after");
-  g_autoptr (AetTiltSeries) series = aligned_series (project);
+  g_autoptr (AetTiltSeries) series = aet_pipeline_dup_aligned_tilts (project);
   if (after == NULL || series == NULL)
     {
       g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "refine: the project has no %s",
@@ -541,9 +539,16 @@ analyse_run (AetStageContext *c, GError **error)
         return FALSE;
     }
   g_autofree char *refined = NULL;
+  /* a refinement from an earlier run is dropped when this run does not
+   * refine (so nothing stale is measured, written or shown) */
+  gboolean refining = refine_needed (project);
+  if (!refining)
+    aet_project_set_atoms (project, "refined", NULL);
   g_auto (GStrv) keys = aet_project_dup_param_keys (project);
   for (guint i = 0; keys[i] != NULL; i++)
-    if (g_str_has_prefix (keys[i], "result/refined/"))
+    if (g_str_has_prefix (keys[i], "result/refined/")
+        || (!refining && (g_str_has_prefix (keys[i], "result/refine/")
+                          || g_str_has_prefix (keys[i], "refine/signature"))))
       aet_project_set_param (project, keys[i], NULL);
   if (aet_project_get_atoms (project, "refined") != NULL)
     {

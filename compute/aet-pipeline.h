@@ -25,6 +25,7 @@
 #include "aet-atoms.h"
 #include "aet-job.h"
 #include "aet-project-file.h"
+#include "aet-tilt-series.h"
 #include "aet-volume.h"
 
 G_BEGIN_DECLS
@@ -120,5 +121,11 @@ AetStageState aet_pipeline_get_stage_state (AetPipeline *pipeline, AetStageId st
 char *aet_pipeline_dup_log (AetPipeline *pipeline);
 /* Seconds each stage took in the last run (0 when skipped). */
 gdouble aet_pipeline_get_stage_seconds (AetPipeline *pipeline, AetStageId stage);
+
+/* The project's tilt series ("tilts") as its reconstruction used it: with
+ * the angles and shifts alignment found ("result/reconstruct/geometry")
+ * when they were recorded for it; what the refinement starts from.  NULL
+ * when the project has no tilt series.  Caller owns. */
+AetTiltSeries *aet_pipeline_dup_aligned_tilts (AetProject *project);
 
 G_END_DECLS

@@ -50,6 +50,7 @@ typedef struct
   gdouble b;
   gboolean want_grad;
   const gdouble *prior_centre;  /* 3·n_atoms: the prior's centres (the start) */
+  const guint8 *no_prior;       /* per atom: 1 for atoms the refinement added (no prior) */
   gdouble kappa;                /* its strength: ½ κ Σ ρ(|r − r₀|) joins the cost */
   gdouble cut;                  /* ρ(d) = d² / (1 + d²/cut²) (robust), or d² when 0 */
   /* per image results */
@@ -59,6 +60,8 @@ typedef struct
   gdouble *gu, *gv;          /* n_images × n_atoms: ∂E/∂u, ∂E/∂v of each atom's image */
   gdouble *dudt;             /* n_images × n_atoms: ∂u/∂θ (pixels per radian) */
   gsize *n_inside;           /* atoms that land in the image */
+  gdouble *foot_cost;        /* Σ w r² over the particle's footprint (model above the floor) */
+  gsize *foot_n;             /* and how many pixels that is */
   gdouble *w_atom;           /* n_images × n_atoms: the weight where each atom lands (0 outside) */
   /* Poisson weighting (iteratively reweighted least squares): the cost is
    * ½ Σ w (model − image)² with w = 1/max(model, floor) per pixel, fixed
@@ -196,10 +199,18 @@ eval_images (gsize start, gsize end, guint thread_index, gpointer user_data)
         }
       ev->scale[k] = scale;
       ev->offset[k] = offset;
-      gdouble cost = 0, ares = 0, adata = 0;
+      gdouble cost = 0, ares = 0, adata = 0, top = 0, fcost = 0;
+      gsize fn = 0;
+      for (gsize i = 0; i < ev->n_real; i++)
+        top = MAX (top, scale * s->model[i] + offset);
       for (gsize i = 0; i < ev->n_real; i++)
         {
           gdouble r = scale * s->model[i] + offset - data[i];
+          if (scale * s->model[i] + offset > WEIGHT_FLOOR * top)
+            {
+              fcost += (wk != NULL ? wk[i] : 1.0) * r * r;
+              fn++;
+            }
           gdouble w = wk != NULL ? wk[i] : 1.0;
           if (ev->residual != NULL)
             ev->residual[k * ev->n_real + i] = (gfloat) (-w * r);
@@ -209,6 +220,8 @@ eval_images (gsize start, gsize end, guint thread_index, gpointer user_data)
           adata += fabs (data[i]);
         }
       ev->cost[k] = 0.5 * cost;
+      ev->foot_cost[k] = fcost;
+      ev->foot_n[k] = fn;
       ev->abs_res[k] = ares;
       ev->abs_data[k] = adata;
       if (!ev->want_grad)
@@ -269,6 +282,8 @@ eval_images (gsize start, gsize end, guint thread_index, gpointer user_data)
 static gdouble
 prior_penalty (const Eval *ev, const gdouble *r, const gdouble *r0)
 {
+  if (ev->no_prior != NULL && ev->no_prior[(r0 - ev->prior_centre) / 3])
+    return 0;
   gdouble d2 = 0;
   for (int d = 0; d < 3; d++)
     d2 += (r[d] - r0[d]) * (r[d] - r0[d]);
@@ -278,6 +293,8 @@ prior_penalty (const Eval *ev, const gdouble *r, const gdouble *r0)
 static gdouble
 prior_weight (const Eval *ev, const gdouble *r, const gdouble *r0)
 {
+  if (ev->no_prior != NULL && ev->no_prior[(r0 - ev->prior_centre) / 3])
+    return 0;
   if (ev->cut <= 0)
     return 1;
   gdouble d2 = 0;
@@ -326,10 +343,26 @@ r_factor (const Eval *ev)
   return data > 0 ? res / data : 0;
 }
 
-/* c = Σ_pixels (f_e ⊛ ∂g/∂u)² for one atom of element 0 and width b: the
+/* The noise variance per pixel (in the weighted cost's units) of the last
+ * evaluation, read off the residual where the particle is: vacuum, with
+ * next to no counts, would make it look smaller than it is. */
+static gdouble
+noise_variance (const Eval *ev)
+{
+  gdouble sum = 0;
+  gsize n = 0;
+  for (gint k = 0; k < ev->n_images; k++)
+    {
+      sum += ev->foot_cost[k];
+      n += ev->foot_n[k];
+    }
+  return n > 0 ? sum / n : 0;
+}
+
+/* c = Σ_pixels (f_e ⊛ ∂g/∂u)² for one atom of element e and width b: the
  * curvature of the cost along u of an isolated atom, per unit scale². */
 static gdouble
-isolated_curvature (Eval *ev, gdouble b)
+isolated_curvature (Eval *ev, guint e, gdouble b)
 {
   Scratch *s = &ev->scratch[0];
   gdouble sigma = aet_b_to_sigma (b) / ev->pixel, inv = 1.0 / (2.0 * sigma * sigma);
@@ -347,8 +380,8 @@ isolated_curvature (Eval *ev, gdouble b)
   fftwf_execute_dft_r2c (ev->r2c, s->real, s->spec);
   for (gsize i = 0; i < ev->n_complex; i++)
     {
-      s->accum[i][0] = (gfloat) (s->spec[i][0] * ev->fe[0][i]);
-      s->accum[i][1] = (gfloat) (s->spec[i][1] * ev->fe[0][i]);
+      s->accum[i][0] = (gfloat) (s->spec[i][0] * ev->fe[e][i]);
+      s->accum[i][1] = (gfloat) (s->spec[i][1] * ev->fe[e][i]);
     }
   fftwf_execute_dft_c2r (ev->c2r, s->accum, s->model);
   gdouble c = 0;
@@ -449,13 +482,17 @@ fit_b (Eval *ev, guint threads, const gdouble *pos, const gdouble *angles,
 static gboolean
 solve (gint n, gdouble *a, gdouble *b)
 {
+  gdouble biggest = 0;
+  for (gint i = 0; i < n * n; i++)
+    biggest = MAX (biggest, fabs (a[i]));
+  gdouble tiny = 1e-12 * biggest;
   for (gint c = 0; c < n; c++)
     {
       gint piv = c;
       for (gint r = c + 1; r < n; r++)
         if (fabs (a[r * n + c]) > fabs (a[piv * n + c]))
           piv = r;
-      if (!(fabs (a[piv * n + c]) > 1e-300))
+      if (!(fabs (a[piv * n + c]) > tiny) || !(fabs (a[piv * n + c]) > 1e-300))
         return FALSE;
       if (piv != c)
         {
@@ -506,10 +543,12 @@ monomials (const gdouble r[3], gint degree, gdouble *out)
  * motion of the whole model, a polynomial field of `degree` in the offset
  * from the centroid (1: affine, r → r + M (r − c) + t), by Gauss–Newton
  * with the atoms' blocks hblock (9 per atom); the motion of every atom is
- * written to step.  FALSE when the system is singular. */
+ * written to step, scaled so that none moves more than max_step.  FALSE
+ * when the system is singular (fewer atoms than the field has numbers, or a
+ * flat model). */
 static gboolean
 global_step (gsize n, const gdouble *pos, const gdouble *g, const gdouble *hblock,
-             gint degree, gdouble *step)
+             gint degree, gdouble max_step, gdouble *step)
 {
   gdouble c[3] = { 0 }, extent = 0;
   for (gsize a = 0; a < n; a++)
@@ -548,19 +587,27 @@ global_step (gsize n, const gdouble *pos, const gdouble *g, const gdouble *hbloc
     }
   if (!solve (np, big, rhs))
     return FALSE;
+  gdouble longest = 0;
   for (gsize a = 0; a < n; a++)
     {
       for (int d = 0; d < 3; d++)
         r[d] = (pos[3 * a + d] - c[d]) * scale;
       monomials (r, degree, phi);
+      gdouble len = 0;
       for (int i = 0; i < 3; i++)
         {
           gdouble v = 0;
           for (gint j = 0; j < nb; j++)
             v += rhs[i * nb + j] * phi[j];
           step[3 * a + i] = v;
+          len += v * v;
         }
+      longest = MAX (longest, sqrt (len));
     }
+  /* no atom moves more than max_step: the whole field is scaled down */
+  if (longest > max_step)
+    for (gsize i = 0; i < 3 * n; i++)
+      step[i] *= max_step / longest;
   return TRUE;
 }
 
@@ -617,20 +664,18 @@ nearest_atom (const gdouble *pos, gsize n, const gdouble r[3], gsize *index)
  * atom_el; all arrays have room for cap atoms).  *cost is updated. */
 static void
 add_missing_atoms (Eval *ev, guint threads, gdouble *pos, gdouble *start, gdouble *anchor,
-                   guint *atom_el, gsize cap, const gdouble *angles, const gdouble *shifts,
+                   guint8 *no_prior, guint *atom_el, gsize cap, const gdouble *angles, const gdouble *shifts,
                    gdouble b, gsize *n_out, gdouble *cost)
 {
   gsize n = ev->n_atoms;
   gint nx = ev->nx, ny = ev->ny, nz = ev->nx, k_images = ev->n_images;
   gsize n_real = ev->n_real;
-  g_autofree gfloat *residual = g_new (gfloat, n_real * k_images);
+  /* FFTW's plans want buffers from fftwf_alloc_* (aet-fft.h) */
+  gfloat *residual = fftwf_alloc_real (n_real * k_images);
   ev->residual = residual;
   gdouble before = evaluate (ev, threads, pos, angles, shifts, b, FALSE);
   ev->residual = NULL;
-  gdouble data_cost = 0;
-  for (gint k = 0; k < k_images; k++)
-    data_cost += ev->cost[k];
-  gdouble noise_var = 2 * data_cost / ((gdouble) n_real * k_images);
+  gdouble noise_var = noise_variance (ev);
 
   /* Per image, what adding one atom at a pixel would change the cost by,
    * to first order: −s ⟨atom, w (image − model)⟩ + ½ s² c₀ w (the residual
@@ -643,7 +688,8 @@ add_missing_atoms (Eval *ev, guint threads, gdouble *pos, gdouble *start, gdoubl
   for (gint k = 0; k < k_images; k++)
     {
       gfloat *img = residual + (gsize) k * n_real;
-      fftwf_execute_dft_r2c (ev->r2c, img, sc->spec);
+      memcpy (sc->real, img, sizeof (gfloat) * n_real);  /* aligned, whatever n_real is */
+      fftwf_execute_dft_r2c (ev->r2c, sc->real, sc->spec);
       for (gsize i = 0; i < ev->n_complex; i++)
         {
           gdouble re = sc->spec[i][0], im = sc->spec[i][1];
@@ -662,9 +708,13 @@ add_missing_atoms (Eval *ev, guint threads, gdouble *pos, gdouble *start, gdoubl
   gsize n_vox = (gsize) nx * ny * nz;
   g_autofree gfloat *volume = g_try_new (gfloat, n_vox);
   if (volume == NULL)
-    return;
+    {
+      fftwf_free (residual);
+      return;
+    }
   g_autoptr (AetProjector) projector = aet_projector_new (nx, ny, nz, k_images, angles, shifts);
   aet_projector_back (projector, residual, volume, threads);
+  fftwf_free (residual);
   gint lo[3], hi[3];
   gdouble box_lo[3] = { G_MAXDOUBLE, G_MAXDOUBLE, G_MAXDOUBLE }, box_hi[3] = { 0 };
   for (gsize a = 0; a < n; a++)
@@ -719,13 +769,17 @@ add_missing_atoms (Eval *ev, guint threads, gdouble *pos, gdouble *start, gdoubl
       memcpy (pos + 3 * m, cand->r, sizeof cand->r);
       memcpy (start + 3 * m, cand->r, sizeof cand->r);
       memcpy (anchor + 3 * m, cand->r, sizeof cand->r);
+      no_prior[m] = 1;  /* where it was proposed is a voxel centre, not a trusted place */
       atom_el[m] = atom_el[idx];
       ev->n_atoms = m + 1;
       gdouble next = evaluate (ev, threads, pos, angles, shifts, b, FALSE);
       if (next < before - ADD_GAIN * noise_var)
         before = next;
       else
-        ev->n_atoms = m;
+        {
+          ev->n_atoms = m;
+          no_prior[m] = 0;
+        }
     }
   *n_out = ev->n_atoms;
   *cost = evaluate (ev, threads, pos, angles, shifts, b, FALSE);
@@ -820,12 +874,13 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
                    "refine: the tilt series has %d images of %d × %d pixels", n_images, nx, ny);
       return NULL;
     }
-  if (!(p->iterations >= 0 && p->b > 0 && p->max_step > 0 && p->max_move > 0
+  if (!(p->iterations >= 0 && p->global_iterations >= 0 && p->b > 0 && p->max_step > 0
+        && p->max_move > 0 && p->prior >= 0 && p->prior_cut >= 0
         && p->global_degree >= 1 && p->global_degree <= 5))
     {
       g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
-                   "refine: iterations must be ≥ 0, B, the step and the move positive and "
-                   "the global degree 1–5");
+                   "refine: iterations, the prior and its cut must be ≥ 0, B, the step and "
+                   "the move positive and the global degree 1–5");
       return NULL;
     }
   gsize n_real = (gsize) nx * ny;
@@ -929,6 +984,7 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
   g_autofree gdouble *cos_k = g_new (gdouble, n_images);
   g_autofree gdouble *sin_k = g_new (gdouble, n_images);
   g_autofree gdouble *curv_k = g_new (gdouble, n_images);
+  g_autofree gdouble *c_el = g_new0 (gdouble, 256);
   g_autofree gfloat *weights = NULL;
   ev.cost = cost_k;
   ev.abs_res = abs_res;
@@ -936,6 +992,10 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
   ev.scale = scale;
   ev.offset = offset;
   ev.n_inside = n_inside;
+  g_autofree gdouble *foot_cost = g_new0 (gdouble, n_images);
+  g_autofree gsize *foot_n = g_new0 (gsize, n_images);
+  ev.foot_cost = foot_cost;
+  ev.foot_n = foot_n;
   ev.gu = gu;
   ev.gv = gv;
   ev.dudt = dudt;
@@ -985,6 +1045,8 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
   /* atoms the trace missed are looked for two thirds into the atoms' own
    * steps, so the rest polish them and their neighbours */
   gint add_at = p->add_atoms ? n_global + 2 * p->iterations / 3 : -1;
+  gboolean b_refit = FALSE;
+  g_autofree guint8 *no_prior = g_new0 (guint8, cap);
 
   for (gint it = 0; it < n_total; it++)
     {
@@ -999,52 +1061,58 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
           /* the atoms on their own from here: B again, then the prior
            * about where the global phase left them */
           if (p->fit_b && n_global > 0)
-            b = fit_b (&ev, threads, pos, angles, shifts, b / 1.5, b * 1.5, 14);
+            b = fit_b (&ev, threads, pos, angles, shifts, MAX (B_MIN, b / 1.5),
+                       MIN (B_MAX, b * 1.5), 14);
           cost = evaluate (&ev, threads, pos, angles, shifts, b, FALSE);
           alpha_pos = 1.0;
           if (p->prior > 0)
             {
-              gdouble noise_var = 2 * cost / ((gdouble) n_real * n_images);
+              gdouble noise_var = noise_variance (&ev);
               memcpy (anchor, pos, sizeof (gdouble) * 3 * n);
               ev.prior_centre = anchor;
+              ev.no_prior = no_prior;
               ev.kappa = noise_var / (p->prior * p->prior);
               ev.cut = p->prior_cut;
               cost = evaluate (&ev, threads, pos, angles, shifts, b, FALSE);
             }
         }
-      if (!global && p->fit_b && it == n_global + p->iterations / 2)
+      if (!global && p->fit_b && !b_refit && it >= n_global + p->iterations / 2)
         {
-          b = fit_b (&ev, threads, pos, angles, shifts, b / 1.5, b * 1.5, 14);
+          b = fit_b (&ev, threads, pos, angles, shifts, MAX (B_MIN, b / 1.5),
+                     MIN (B_MAX, b * 1.5), 14);
           cost = evaluate (&ev, threads, pos, angles, shifts, b, FALSE);
+          b_refit = TRUE;
         }
       if (it == add_at)
         {
           gsize grown = n;
-          add_missing_atoms (&ev, threads, pos, start, anchor, atom_el, cap, angles, shifts, b,
-                             &grown, &cost);
+          add_missing_atoms (&ev, threads, pos, start, anchor, no_prior, atom_el, cap, angles,
+                             shifts, b, &grown, &cost);
           n = grown;
           alpha_pos = 1.0;
         }
 
       /* positions: block Gauss–Newton step, backtracking */
       cost = evaluate_full (&ev, threads, pos, angles, shifts, b, TRUE, ev.weights != NULL);
-      gdouble c = isolated_curvature (&ev, b);
+      for (guint e = 0; e < ev.n_el; e++)
+        c_el[e] = isolated_curvature (&ev, e, b);
       for (gint k = 0; k < n_images; k++)
         {
           gdouble th = angles[k] * G_PI / 180;
           cos_k[k] = cos (th);
           sin_k[k] = sin (th);
-          curv_k[k] = scale[k] * scale[k] * c / (ev.pixel * ev.pixel);
+          curv_k[k] = scale[k] * scale[k] / (ev.pixel * ev.pixel);
         }
-      gboolean singular = FALSE;
-      for (gsize a = 0; a < n && !singular; a++)
+      gsize n_seen = 0;
+      for (gsize a = 0; a < n; a++)
         {
-          /* this atom's block: Σ_k w s_k² c P_kᵀ P_k + κ I */
+          /* this atom's block: Σ_k w s_k² c_e P_kᵀ P_k + κ I */
           gdouble *h = hblock + 9 * a, hinv[9];
           memset (h, 0, sizeof (gdouble) * 9);
+          gdouble ce = c_el[atom_el[a]];
           for (gint k = 0; k < n_images; k++)
             {
-              gdouble w = curv_k[k] * w_atom[(gsize) k * n + a];
+              gdouble w = curv_k[k] * ce * w_atom[(gsize) k * n + a];
               h[0] += w * cos_k[k] * cos_k[k];
               h[2] += w * cos_k[k] * sin_k[k];
               h[4] += w;
@@ -1056,17 +1124,16 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
           h[0] += kw;
           h[4] += kw;
           h[8] += kw;
-          if (h[0] <= 0 || h[4] <= 0 || h[8] <= 0)
+          if (h[0] <= 0 || h[4] <= 0 || h[8] <= 0 || !invert3 (h, hinv))
             {
-              /* an atom no image sees: it stays */
-              h[0] = h[4] = h[8] = 1;
-              h[2] = h[6] = 0;
+              /* an atom no image sees (or a degenerate block): it stays,
+               * and has no say in the global step */
+              memset (h, 0, sizeof (gdouble) * 9);
+              memset (grad + 3 * a, 0, sizeof (gdouble) * 3);
+              memset (step + 3 * a, 0, sizeof (gdouble) * 3);
+              continue;
             }
-          if (!invert3 (h, hinv))
-            {
-              singular = TRUE;
-              break;
-            }
+          n_seen++;
           gdouble g[3] = { 0 };
           for (gint k = 0; k < n_images; k++)
             {
@@ -1093,8 +1160,15 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
             for (int d = 0; d < 3; d++)
               step[3 * a + d] *= p->max_step / len;
         }
-      if (singular || (global && !global_step (n, pos, grad, hblock, p->global_degree, step)))
+      if (n_seen == 0)
         break;
+      if (global && !global_step (n, pos, grad, hblock, p->global_degree, p->max_step, step))
+        {
+          /* too few atoms (or too flat a model) for the field: on to the
+           * atoms' own steps */
+          it = n_global - 1;
+          continue;
+        }
       gboolean moved = FALSE;
       for (gint tries = 0; tries < LINE_SEARCH_HALVINGS; tries++)
         {
@@ -1138,13 +1212,14 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
               for (gsize a = 0; a < n; a++)
                 {
                   gsize i = (gsize) k * n + a;
+                  gdouble wc = w_atom[i] * c_el[atom_el[a]];
                   su += gu[i];
                   sv += gv[i];
                   st += gu[i] * dudt[i];
-                  stt += w_atom[i] * dudt[i] * dudt[i];
-                  m += w_atom[i];
+                  stt += wc * dudt[i] * dudt[i];
+                  m += wc;
                 }
-              gdouble w = scale[k] * scale[k] * c;
+              gdouble w = scale[k] * scale[k];
               dshift[2 * k] = w > 0 && m > 0 ? -su / (w * m) : 0;
               dshift[2 * k + 1] = w > 0 && m > 0 ? -sv / (w * m) : 0;
               dtheta[k] = w > 0 && stt > 0 ? -st / (w * stt) * 180 / G_PI : 0;
@@ -1206,8 +1281,8 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
   gfloat *moved_pm = aet_atoms_ensure_column (out, "refine_move_pm");
   /* 1 for an atom the refinement added (the trace had missed it) */
   gfloat *added = aet_atoms_ensure_column (out, "refine_added");
-  for (gsize a = n_start; a < n; a++)
-    added[a] = 1;
+  for (gsize a = 0; a < n; a++)
+    added[a] = a >= n_start ? 1 : 0;
   gdouble sum2 = 0, worst = 0;
   gsize held = 0;
   for (gsize a = 0; a < n; a++)

@@ -4,10 +4,10 @@
  * tilt series says where they are more directly than any reconstruction,
  * which the missing wedge and the sparse sampling distort (the whole volume
  * comes out turned by up to ~1° about the tilt axis, docs/accuracy.md).
- * Here the model's projections are computed exactly as the simulator makes
- * them (aet-potential.h: a Gaussian of width B per atom, filtered by its
+ * Here the model's projections are computed as the simulator makes them
+ * (aet-potential.h: a Gaussian of width B per atom, filtered by its
  * element's scattering factor f_e, at the position the geometry of CLI.md
- * puts it) and the positions are moved to make them match the images in
+ * puts it; a tilt axis that wobbles in the image plane is not modelled) and the positions are moved to make them match the images in
  * the least-squares sense.
  *
  * Unknowns: every atom's position; one B for all atoms (fitted by a 1D
@@ -92,8 +92,9 @@ void aet_refine_params_init_defaults (AetRefineParams *params);
  * new angles and shifts; caller owns).  `report` may be NULL.  Progress,
  * cancel and the thread count through `job` (may be NULL).  FALSE/NULL
  * with AET_ERROR_INVALID when there are no atoms or images, an element has
- * no scattering factor, or the images hold NaN or infinity.  Caller owns
- * the result. */
+ * no scattering factor or a parameter is out of range; AET_ERROR_DATA when
+ * the images hold NaN or infinity or an atom's position is not a number;
+ * AET_ERROR_CANCELLED when cancelled.  Caller owns the result. */
 AetAtoms *aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
                             const AetRefineParams *params, AetJob *job,
                             AetRefineReport *report, AetTiltSeries **refined_series,

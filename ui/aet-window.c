@@ -498,8 +498,10 @@ handle_event (gpointer data)
       else if (g_strcmp0 (ev->name, "after") == 0)
         {
           replace_atoms (&self->traced_after, ev->atoms);
-          /* a new trace: its refinement comes next */
-          g_clear_pointer (&self->refined, aet_atoms_unref);
+          /* a new trace (not the analysis re-sending it): its refinement
+           * comes next */
+          if (ev->stage == AET_STAGE_TRACE_AFTER)
+            g_clear_pointer (&self->refined, aet_atoms_unref);
         }
       else if (g_strcmp0 (ev->name, "refined") == 0)
         {

@@ -190,6 +190,17 @@ test_end_to_end (void)
                    "simulate: up to date\nreconstruct: up to date\ntrace_before: up to date\n"
                    "augment: up to date\ntrace_after: up to date\nrefine: ran\nanalyse: ran\n");
 
+  /* refinement turned off: the earlier refined model and its results go */
+  aet_pipeline_set_param (again, "refine/enabled", "false");
+  g_assert_true (aet_pipeline_run (again, NULL, NULL, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aet_pipeline_get_stage_state (again, AET_STAGE_REFINE), ==,
+                   AET_STAGE_NOT_NEEDED);
+  g_assert_null (aet_project_get_atoms (pr_refine, "refined"));
+  g_assert_null (aet_project_get_param (pr_refine, "result/refined/rmsd_pm"));
+  g_assert_null (aet_project_get_param (pr_refine, "result/refine/r_after"));
+  aet_pipeline_set_param (again, "refine/enabled", NULL);
+
   /* the same weights recorded as trained at another sampling: the network
    * then runs on a resampled grid, so augmentation and what follows re-run,
    * and the result is still on the reconstruction's grid.  (A network that
