@@ -54,7 +54,7 @@ aet_cmd_refine (int argc, char **argv)
     { "uniform", 0, 0, G_OPTION_ARG_NONE, &uniform,
       "Weigh every pixel alike (default: by 1/expected, for Poisson noise in counts)", NULL },
     { "prior", 0, 0, G_OPTION_ARG_DOUBLE, &prior_pm,
-      "How far (pm, σ per axis) the input positions are trusted; 0 = the data alone (5)",
+      "How far (pm, σ per axis) the input positions are trusted; 0 = the data alone (8)",
       "PM" },
     { "pixel", 0, 0, G_OPTION_ARG_DOUBLE, &pixel, "Pixel size in Å (overrides the file)", "A" },
     { NULL },

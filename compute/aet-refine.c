@@ -790,7 +790,7 @@ aet_refine_params_init_defaults (AetRefineParams *p)
 {
   *p = (AetRefineParams) {
     .iterations = 30, .global_iterations = 60, .b = 5.0, .fit_b = TRUE, .fit_geometry = TRUE,
-    .max_step = 0.1, .max_move = 1.0, .prior = 0.05,
+    .max_step = 0.1, .max_move = 1.0, .prior = 0.08,
     .poisson = TRUE, .prior_cut = 0.2, .global_degree = 3,
     .add_atoms = TRUE,
   };

@@ -65,7 +65,7 @@ typedef struct
   gboolean poisson;       /* weight each pixel by 1/expected (Poisson noise; default TRUE) */
   gdouble prior;          /* Å: trust in the starting positions, σ per axis of a Gaussian
                            * prior about where the global phase left them (0: none, the
-                           * data alone); default 0.05 (docs/refine.md) */
+                           * data alone); default 0.08 (docs/refine.md) */
 } AetRefineParams;
 
 typedef struct
