@@ -890,10 +890,18 @@ aet_viewer_class_init (AetViewerClass *klass)
                                            "s", aet_view_mode_to_string (i));
     }
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, 0, "win.compare", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0, "viewer.layer-up",
-                                       NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0,
-                                       "viewer.layer-down", NULL);
+  /* layers: the arrow keys (the shortcuts window shows them as ↑ ↓; GTK
+   * labels Page Up as "Page_Up" in English) and Page Up / Page Down */
+  const guint up_keys[] = { GDK_KEY_Up, GDK_KEY_KP_Up, GDK_KEY_Page_Up, GDK_KEY_KP_Page_Up };
+  const guint down_keys[] = { GDK_KEY_Down, GDK_KEY_KP_Down, GDK_KEY_Page_Down,
+                              GDK_KEY_KP_Page_Down };
+  for (gsize i = 0; i < G_N_ELEMENTS (up_keys); i++)
+    {
+      gtk_widget_class_add_binding_action (widget_class, up_keys[i], 0, "viewer.layer-up",
+                                           NULL);
+      gtk_widget_class_add_binding_action (widget_class, down_keys[i], 0, "viewer.layer-down",
+                                           NULL);
+    }
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, 0, "viewer.reset", NULL);
   gtk_widget_class_set_css_name (widget_class, "aetviewer");
 }
