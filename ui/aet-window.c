@@ -78,6 +78,7 @@ struct _AetWindow
   GtkWidget *iterations_spin;
   GtkWidget *min_distance_spin;
   GtkWidget *flips_check;
+  GtkWidget *refine_check;
   GtkWidget *network_label;
   GtkWidget *iso_scale;
   GtkWidget *color_drop;
@@ -573,6 +574,8 @@ start_run (AetWindow *self)
         ? g_strdup (had != NULL && atoi (had) > 1 ? had : "8")
         : NULL;
   aet_pipeline_set_param (self->pipeline, "augment/flips", flips);
+  aet_pipeline_set_param (self->pipeline, "refine/enabled",
+                          action_state_bool (self, "refine-atoms") ? NULL : "false");
   RunContext *ctx = g_new0 (RunContext, 1);
   g_weak_ref_init (&ctx->window, self);
   ctx->token = ++self->token;
@@ -855,6 +858,12 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GAction *flips_action = g_action_map_lookup_action (G_ACTION_MAP (self), "average-flips");
   g_simple_action_set_state (G_SIMPLE_ACTION (flips_action),
                              g_variant_new_boolean (flips != NULL && atoi (flips) > 1));
+  /* and its refinement setting */
+  const char *refine
+    = aet_project_get_param (aet_pipeline_get_project (self->pipeline), "refine/enabled");
+  GAction *refine_action = g_action_map_lookup_action (G_ACTION_MAP (self), "refine-atoms");
+  g_simple_action_set_state (G_SIMPLE_ACTION (refine_action),
+                             g_variant_new_boolean (g_strcmp0 (refine, "false") != 0));
   aet_viewer_set_volume (viewer (self, 0), self->recon);
   aet_viewer_set_atoms (viewer (self, 0), self->traced);
   aet_viewer_reset_view (viewer (self, 0));
@@ -1682,6 +1691,16 @@ build_sidebar (AetWindow *self)
                                          gtk_spin_button_new_with_range (0.5, 5, 0.1));
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->min_distance_spin), 2.0);
 
+  gtk_box_append (GTK_BOX (box), sidebar_heading ("Refinement"));
+  self->refine_check = gtk_check_button_new_with_label ("Refine against the projections");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->refine_check), "win.refine-atoms");
+  gtk_widget_set_tooltip_text (self->refine_check,
+                               "Move the atoms traced after augmentation until their "
+                               "projections match the tilt series, and add atoms the trace "
+                               "missed; the After model shown is the refined one (aet run "
+                               "--no-refine turns it off)");
+  gtk_box_append (GTK_BOX (box), self->refine_check);
+
   gtk_box_append (GTK_BOX (box), sidebar_heading ("Display"));
   GtkWidget *iso_label = gtk_label_new ("Iso level");
   gtk_label_set_xalign (GTK_LABEL (iso_label), 0);
@@ -1908,6 +1927,7 @@ aet_window_init (AetWindow *self)
     { "compare-layout", action_compare_layout, "s", "'single'" },
     { "show-substrate", NULL, NULL, "false", action_show_substrate },
     { "average-flips", NULL, NULL, "false", action_set_state },
+    { "refine-atoms", NULL, NULL, "true", action_set_state },
     { "view-mode", action_view_mode, "s", "'iso'" },
     { "dismiss-error", action_dismiss_error },
     { "demo", action_demo },

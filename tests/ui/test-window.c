@@ -867,6 +867,31 @@ flips_state (void)
   return g_variant_get_boolean (state);
 }
 
+static gboolean
+refine_state (void)
+{
+  g_autoptr (GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (window),
+                                                                "refine-atoms");
+  return g_variant_get_boolean (state);
+}
+
+/* The "Refine against the projections" toggle follows the project it opens
+ * (refine/enabled), on by default. */
+static void
+test_refine_setting (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetProject) p = aet_project_load (project_path, &error);
+  g_assert_no_error (error);
+  aet_project_set_param (p, "refine/enabled", "false");
+  g_autofree char *off_path = g_build_filename (tmpdir, "no-refine.h5", NULL);
+  g_assert_true (aet_project_save (p, off_path, &error));
+  open_and_wait (off_path);
+  g_assert_false (refine_state ());
+  open_and_wait (project_path);
+  g_assert_true (refine_state ());
+}
+
 /* The "Average 8 reflections" toggle follows the project it opens
  * (augment/flips), so Run keeps the augmentation the project was made with. */
 static void
@@ -1137,6 +1162,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/bad-file", test_bad_file);
   g_test_add_func ("/ui/window/drop-file", test_drop_file);
   g_test_add_func ("/ui/window/flips-setting", test_flips_setting);
+  g_test_add_func ("/ui/window/refine-setting", test_refine_setting);
   int status = g_test_run ();
   /* closing the window remembers its size in the settings */
   gtk_window_close (GTK_WINDOW (window));
