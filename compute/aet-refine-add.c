@@ -61,9 +61,10 @@ nearest_atom (const gdouble *pos, gsize n, const gdouble r[3], gsize *index)
  * the ones added (positions in pos, start and anchor, elements in
  * atom_el; all arrays have room for cap atoms).  *cost is updated. */
 void
-aet_refine_add_missing_atoms (AetRefineEval *ev, guint threads, gdouble *pos, gdouble *start, gdouble *anchor,
-                   guint8 *no_prior, guint *atom_el, gsize cap, const gdouble *angles, const gdouble *shifts,
-                   gdouble b, gsize *n_out, gdouble *cost)
+aet_refine_add_missing_atoms (AetRefineEval *ev, guint threads, gdouble *pos, gdouble *start,
+                              gdouble *anchor, guint8 *no_prior, guint *atom_el, gsize cap,
+                              const gdouble *angles, const gdouble *shifts, gdouble b,
+                              gsize *n_out, gdouble *cost)
 {
   gsize n = ev->n_atoms;
   gint nx = ev->nx, ny = ev->ny, nz = ev->nx, k_images = ev->n_images;

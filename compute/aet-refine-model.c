@@ -246,8 +246,9 @@ aet_refine_prior_weight (const AetRefineEval *ev, const gdouble *r, const gdoubl
 }
 
 gdouble
-aet_refine_evaluate_full (AetRefineEval *ev, guint threads, const gdouble *pos, const gdouble *angles,
-               const gdouble *shifts, gdouble b, gboolean want_grad, gboolean reweight)
+aet_refine_evaluate_full (AetRefineEval *ev, guint threads, const gdouble *pos,
+                          const gdouble *angles, const gdouble *shifts, gdouble b,
+                          gboolean want_grad, gboolean reweight)
 {
   ev->reweight = reweight;
   ev->pos = pos;
@@ -300,6 +301,32 @@ aet_refine_noise_variance (const AetRefineEval *ev)
   return n > 0 ? sum / n : 0;
 }
 
+/* The spectrum `spec` filtered by element e's f_e (also written to `keep`
+ * when not NULL, which may be spec itself), back in real space in scratch
+ * 0's model image; returns the sum of that image squared. */
+static gdouble
+filtered_energy (AetRefineEval *ev, guint e, const fftwf_complex *spec, fftwf_complex *keep)
+{
+  AetRefineScratch *s = &ev->scratch[0];
+  for (gsize i = 0; i < ev->n_complex; i++)
+    {
+      gfloat re = (gfloat) (spec[i][0] * ev->fe[e][i]);
+      gfloat im = (gfloat) (spec[i][1] * ev->fe[e][i]);
+      if (keep != NULL)
+        {
+          keep[i][0] = re;
+          keep[i][1] = im;
+        }
+      s->accum[i][0] = re;
+      s->accum[i][1] = im;
+    }
+  fftwf_execute_dft_c2r (ev->c2r, s->accum, s->model);
+  gdouble sum = 0;
+  for (gsize i = 0; i < ev->n_real; i++)
+    sum += (gdouble) s->model[i] * s->model[i];
+  return sum;
+}
+
 /* c = Σ_pixels (f_e ⊛ ∂g/∂u)² for one atom of element e and width b: the
  * curvature of the cost along u of an isolated atom, per unit scale². */
 gdouble
@@ -319,16 +346,7 @@ aet_refine_isolated_curvature (AetRefineEval *ev, guint e, gdouble b)
           = (gfloat) (amplitude * exp (-(dx * dx + dy * dy) * inv) * dx * 2 * inv);
       }
   fftwf_execute_dft_r2c (ev->r2c, s->real, s->spec);
-  for (gsize i = 0; i < ev->n_complex; i++)
-    {
-      s->accum[i][0] = (gfloat) (s->spec[i][0] * ev->fe[e][i]);
-      s->accum[i][1] = (gfloat) (s->spec[i][1] * ev->fe[e][i]);
-    }
-  fftwf_execute_dft_c2r (ev->c2r, s->accum, s->model);
-  gdouble c = 0;
-  for (gsize i = 0; i < ev->n_real; i++)
-    c += (gdouble) s->model[i] * s->model[i];
-  return c;
+  return filtered_energy (ev, e, s->spec, NULL);
 }
 
 /* The spectrum of one atom of element 0 and width b at pixel (0, 0)
@@ -351,18 +369,7 @@ aet_refine_atom_kernel (AetRefineEval *ev, gdouble b, fftwf_complex *kernel)
           += (gfloat) (amplitude * exp (-(di * di + dj * dj) * inv));
       }
   fftwf_execute_dft_r2c (ev->r2c, s->real, kernel);
-  for (gsize i = 0; i < ev->n_complex; i++)
-    {
-      kernel[i][0] = (gfloat) (kernel[i][0] * ev->fe[0][i]);
-      kernel[i][1] = (gfloat) (kernel[i][1] * ev->fe[0][i]);
-      s->accum[i][0] = kernel[i][0];
-      s->accum[i][1] = kernel[i][1];
-    }
-  fftwf_execute_dft_c2r (ev->c2r, s->accum, s->model);
-  gdouble c0 = 0;
-  for (gsize i = 0; i < ev->n_real; i++)
-    c0 += (gdouble) s->model[i] * s->model[i];
-  return c0;
+  return filtered_energy (ev, 0, kernel, kernel);
 }
 
 /* Inverse of a symmetric 3×3 matrix (row-major); FALSE when singular. */

@@ -298,14 +298,15 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
       if (it == add_at)
         {
           gsize grown = n;
-          aet_refine_add_missing_atoms (&ev, threads, pos, start, anchor, no_prior, atom_el, cap, angles,
-                             shifts, b, &grown, &cost);
+          aet_refine_add_missing_atoms (&ev, threads, pos, start, anchor, no_prior, atom_el,
+                                        cap, angles, shifts, b, &grown, &cost);
           n = grown;
           alpha_pos = 1.0;
         }
 
       /* positions: block Gauss–Newton step, backtracking */
-      cost = aet_refine_evaluate_full (&ev, threads, pos, angles, shifts, b, TRUE, ev.weights != NULL);
+      cost = aet_refine_evaluate_full (&ev, threads, pos, angles, shifts, b, TRUE,
+                                       ev.weights != NULL);
       for (guint e = 0; e < ev.n_el; e++)
         c_el[e] = aet_refine_isolated_curvature (&ev, e, b);
       for (gint k = 0; k < n_images; k++)
@@ -331,8 +332,9 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
               h[8] += w * sin_k[k] * sin_k[k];
             }
           h[6] = h[2];
-          gdouble kw = ev.kappa > 0 ? ev.kappa * aet_refine_prior_weight (&ev, pos + 3 * a, anchor + 3 * a)
-                                    : 0;
+          gdouble kw = ev.kappa > 0
+                         ? ev.kappa * aet_refine_prior_weight (&ev, pos + 3 * a, anchor + 3 * a)
+                         : 0;
           h[0] += kw;
           h[4] += kw;
           h[8] += kw;
@@ -374,7 +376,8 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
         }
       if (n_seen == 0)
         break;
-      if (global && !aet_refine_global_step (n, pos, grad, hblock, p->global_degree, p->max_step, step))
+      if (global
+          && !aet_refine_global_step (n, pos, grad, hblock, p->global_degree, p->max_step, step))
         {
           /* too few atoms (or too flat a model) for the field: on to the
            * atoms' own steps */
@@ -448,7 +451,8 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
                   trial_shifts[2 * k] = shifts[2 * k] + alpha_geo * dshift[2 * k];
                   trial_shifts[2 * k + 1] = shifts[2 * k + 1] + alpha_geo * dshift[2 * k + 1];
                 }
-              gdouble next = aet_refine_evaluate (&ev, threads, pos, trial_angles, trial_shifts, b, FALSE);
+              gdouble next = aet_refine_evaluate (&ev, threads, pos, trial_angles, trial_shifts,
+                                                  b, FALSE);
               if (next < cost)
                 {
                   memcpy (angles, trial_angles, sizeof (gdouble) * n_images);
@@ -522,7 +526,8 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
       .rms_move = sqrt (sum2 / n), .max_move = worst, .n_held = held,
       .rms_angle_change = sqrt (angle2 / n_images),
       .rms_shift_change = sqrt (shift2 / (2 * n_images)),
-      .iterations = iterations, .n_added = n - n_start, .seconds = (g_get_monotonic_time () - t0) / 1e6,
+      .iterations = iterations, .n_added = n - n_start,
+      .seconds = (g_get_monotonic_time () - t0) / 1e6,
     };
   if (refined_series != NULL)
     {

@@ -7,8 +7,9 @@
  * Here the model's projections are computed as the simulator makes them
  * (aet-potential.h: a Gaussian of width B per atom, filtered by its
  * element's scattering factor f_e, at the position the geometry of CLI.md
- * puts it; a tilt axis that wobbles in the image plane is not modelled) and the positions are moved to make them match the images in
- * the least-squares sense.
+ * puts it; a tilt axis that wobbles in the image plane is not modelled),
+ * and the positions are moved to make them match the images in the
+ * (weighted) least-squares sense.
  *
  * Unknowns: every atom's position; one B for all atoms (fitted by a 1D
  * search); per image a scale and an offset (closed form: counts and
