@@ -372,27 +372,6 @@ aet_refine_atom_kernel (AetRefineEval *ev, gdouble b, fftwf_complex *kernel)
   return filtered_energy (ev, 0, kernel, kernel);
 }
 
-/* Inverse of a symmetric 3×3 matrix (row-major); FALSE when singular. */
-gboolean
-aet_refine_invert3 (const gdouble m[9], gdouble out[9])
-{
-  gdouble c00 = m[4] * m[8] - m[5] * m[7], c01 = m[5] * m[6] - m[3] * m[8];
-  gdouble c02 = m[3] * m[7] - m[4] * m[6];
-  gdouble det = m[0] * c00 + m[1] * c01 + m[2] * c02;
-  if (!(fabs (det) > 1e-300))
-    return FALSE;
-  out[0] = c00 / det;
-  out[1] = (m[2] * m[7] - m[1] * m[8]) / det;
-  out[2] = (m[1] * m[5] - m[2] * m[4]) / det;
-  out[3] = c01 / det;
-  out[4] = (m[0] * m[8] - m[2] * m[6]) / det;
-  out[5] = (m[2] * m[3] - m[0] * m[5]) / det;
-  out[6] = c02 / det;
-  out[7] = (m[1] * m[6] - m[0] * m[7]) / det;
-  out[8] = (m[0] * m[4] - m[1] * m[3]) / det;
-  return TRUE;
-}
-
 /* B by golden-section search on log B in [lo, hi], positions fixed. */
 gdouble
 aet_refine_fit_b (AetRefineEval *ev, guint threads, const gdouble *pos, const gdouble *angles,

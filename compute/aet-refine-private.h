@@ -99,8 +99,6 @@ gdouble aet_refine_atom_kernel (AetRefineEval *ev, gdouble b, fftwf_complex *ker
 gdouble aet_refine_fit_b (AetRefineEval *ev, guint threads, const gdouble *pos,
                           const gdouble *angles, const gdouble *shifts, gdouble lo, gdouble hi,
                           gint evaluations);
-/* Inverse of a symmetric 3×3 matrix; FALSE when singular. */
-gboolean aet_refine_invert3 (const gdouble m[9], gdouble out[9]);
 void aet_refine_scratch_free (AetRefineScratch *s, guint n_el);
 
 /* aet-refine-global.c: one Gauss–Newton step of the whole model's

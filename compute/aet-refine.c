@@ -10,6 +10,7 @@
 
 #include "aet-error.h"
 #include "aet-fft.h"
+#include "aet-lattice-fit.h"
 #include "aet-scattering.h"
 
 void
@@ -338,7 +339,7 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
           h[0] += kw;
           h[4] += kw;
           h[8] += kw;
-          if (h[0] <= 0 || h[4] <= 0 || h[8] <= 0 || !aet_refine_invert3 (h, hinv))
+          if (h[0] <= 0 || h[4] <= 0 || h[8] <= 0 || !aet_mat3_invert (h, hinv))
             {
               /* an atom no image sees (or a degenerate block): it stays,
                * and has no say in the global step */
