@@ -24,7 +24,8 @@ aet_cmd_refine (int argc, char **argv)
   gdouble pixel = 0, b = 0, prior_pm = -1, cut_pm = -1, max_move_pm = 100 * params.max_move;
   gint iterations = params.iterations, global_iterations = params.global_iterations;
   gint global_degree = params.global_degree;
-  gboolean no_geometry = FALSE, uniform = FALSE, no_add = FALSE;
+  gboolean no_geometry = FALSE, uniform = FALSE, no_add = FALSE, no_snap = FALSE;
+  gboolean fixed_prior = FALSE;
 
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Atoms: .xyz or project .h5", "FILE" },
@@ -51,6 +52,12 @@ aet_cmd_refine (int argc, char **argv)
       "Beyond this distance (pm) the prior stops growing; 0 = Gaussian (20)", "PM" },
     { "no-add", 0, 0, G_OPTION_ARG_NONE, &no_add,
       "Do not look for atoms the trace missed", NULL },
+    { "no-snap", 0, 0, G_OPTION_ARG_NONE, &no_snap,
+      "Do not move groups of atoms that sit between the crystal's sites onto free sites",
+      NULL },
+    { "fixed-prior", 0, 0, G_OPTION_ARG_NONE, &fixed_prior,
+      "Hold the prior's centres where the smooth phase left them (default: they follow the "
+      "model's smooth motion)", NULL },
     { "uniform", 0, 0, G_OPTION_ARG_NONE, &uniform,
       "Weigh every pixel alike (default: by 1/expected, for Poisson noise in counts)", NULL },
     { "prior", 0, 0, G_OPTION_ARG_DOUBLE, &prior_pm,
@@ -106,6 +113,8 @@ aet_cmd_refine (int argc, char **argv)
   params.fit_geometry = !no_geometry;
   params.poisson = !uniform;
   params.add_atoms = !no_add;
+  params.snap = !no_snap;
+  params.prior_follows = !fixed_prior;
   if (b != 0)
     {
       params.b = b;
@@ -166,9 +175,9 @@ aet_cmd_refine (int argc, char **argv)
   if (!ok)
     return aet_cli_fail (error);
   aet_cli_say (&common,
-               "refined %zu atoms in %.2f s (%zu added): R %.4f → %.4f, B %.2f Å², moved "
+               "refined %zu atoms in %.2f s (%zu added, %zu snapped to sites): R %.4f → %.4f, B %.2f Å², moved "
                "%.1f pm rms (at most %.1f), angles changed %.3f° rms, shifts %.3f px rms\n",
-               refined->n_atoms, report.seconds, report.n_added, report.r_before,
+               refined->n_atoms, report.seconds, report.n_added, report.n_snapped, report.r_before,
                report.r_after, report.b, 100 * report.rms_move, 100 * report.max_move,
                report.rms_angle_change, report.rms_shift_change);
   return AET_EXIT_OK;

@@ -189,10 +189,12 @@ aet_cmd_run (int argc, char **argv)
       if (in != NULL && aet_project_get_atoms (in, "truth") != NULL)
         truth = aet_atoms_ref (aet_project_get_atoms (in, "truth"));
       /* how the data were simulated goes along (the window reads whether
-       * the particle sits on a substrate); the simulate stage stays off */
+       * the particle sits on a substrate), with the true geometry; the
+       * simulate stage stays off */
       g_auto (GStrv) keys = in != NULL ? aet_project_dup_param_keys (in) : NULL;
       for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
-        if (g_str_has_prefix (keys[i], "simulate/") && !g_str_equal (keys[i], "simulate/enabled"))
+        if ((g_str_has_prefix (keys[i], "simulate/") && !g_str_equal (keys[i], "simulate/enabled"))
+            || g_str_has_prefix (keys[i], "result/simulate/"))
           aet_project_set_param (project, keys[i], aet_project_get_param (in, keys[i]));
     }
   if (series == NULL || (truth_path != NULL && truth == NULL))

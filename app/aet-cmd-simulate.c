@@ -174,6 +174,8 @@ aet_cmd_simulate (int argc, char **argv)
       g_autofree char *shape_name = g_strdup (shape ? shape : "sphere-union");
       g_autofree char *tilt_text = g_strdup (tilt ? tilt : "-65:65:6.5");
       record_params (project, &p, tilt_text, shape_name);
+      g_autofree char *geometry = aet_sim_result_geometry_text (result);
+      aet_project_set_param (project, "result/simulate/true_geometry", geometry);
       if (!aet_project_save (project, output, &error))
         return aet_cli_fail (error);
     }

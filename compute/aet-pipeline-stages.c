@@ -85,6 +85,8 @@ simulate_run (AetStageContext *c, GError **error)
   aet_project_set_tilt_series (project, "tilts", r->tilts);
   aet_project_set_atoms (project, "truth", r->truth);
   aet_project_set_volume (project, "target", r->target);
+  g_autofree char *geometry = aet_sim_result_geometry_text (r);
+  aet_project_set_param (project, "result/simulate/true_geometry", geometry);
   aet_stage_emit_volume (c, "target", r->target, TRUE);
   aet_stage_emit_atoms (c, "truth", r->truth);
   return TRUE;
@@ -404,10 +406,18 @@ refine_run (AetStageContext *c, GError **error)
       p.fit_b = FALSE;
     }
   AetRefineReport report;
-  g_autoptr (AetAtoms) refined
-    = aet_refine_atoms (after, series, &p, aet_stage_context_job (c), &report, NULL, error);
+  g_autoptr (AetTiltSeries) refined_series = NULL;
+  g_autoptr (AetAtoms) refined = aet_refine_atoms (after, series, &p, aet_stage_context_job (c),
+                                                   &report, &refined_series, error);
   if (refined == NULL)
     return FALSE;
+  /* the geometry the refinement ended with, in result/reconstruct/geometry's format */
+  g_autoptr (GString) geometry = g_string_new (NULL);
+  for (gint i = 0; i < aet_tilt_series_n_images (refined_series); i++)
+    g_string_append_printf (geometry, "%s%.9g,%.9g,%.9g", i ? "," : "",
+                            refined_series->angles[i], refined_series->shifts[2 * i],
+                            refined_series->shifts[2 * i + 1]);
+  aet_project_set_param (project, "result/refine/geometry", geometry->str);
   AetReportValue v[] = {
     { "r_before", report.r_before }, { "r_after", report.r_after }, { "b_factor", report.b },
     { "rms_move_pm", 100 * report.rms_move }, { "max_move_pm", 100 * report.max_move },

@@ -141,3 +141,36 @@ aet_refine_global_step (gsize n, const gdouble *pos, const gdouble *g, const gdo
       step[i] *= max_step / longest;
   return TRUE;
 }
+
+/* The prior's centres moved with the model: the polynomial field of
+ * `degree` that best carries base onto pos (least squares, each atom
+ * weighted by its robust prior weight, atoms without a prior left out) is
+ * applied to base, into anchor.  The prior then holds only what is not
+ * smooth in the refinement's moves, and the data alone decide one turn,
+ * stretch or bend of the whole model, which they fix far better than any
+ * one atom.  Returns FALSE (anchor untouched) when the fit is singular. */
+gboolean
+aet_refine_follow_field (const AetRefineEval *ev, gsize n, const gdouble *base,
+                         const gdouble *pos, gint degree, gdouble *anchor)
+{
+  g_autofree gdouble *g = g_new0 (gdouble, 3 * n);
+  g_autofree gdouble *h = g_new0 (gdouble, 9 * n);
+  g_autofree gdouble *field = g_new (gdouble, 3 * n);
+  for (gsize a = 0; a < n; a++)
+    {
+      /* the weight at the displacement from where the field now puts it */
+      gdouble w = aet_refine_prior_weight (ev, pos + 3 * a, anchor + 3 * a);
+      for (int d = 0; d < 3; d++)
+        {
+          g[3 * a + d] = -w * (pos[3 * a + d] - base[3 * a + d]);
+          h[9 * a + 4 * d] = w;
+        }
+    }
+  if (!aet_refine_global_step (n, base, g, h, degree, G_MAXDOUBLE, field))
+    return FALSE;
+  for (gsize a = 0; a < n; a++)
+    if (ev->no_prior == NULL || !ev->no_prior[a])
+      for (int d = 0; d < 3; d++)
+        anchor[3 * a + d] = base[3 * a + d] + field[3 * a + d];
+  return TRUE;
+}

@@ -3,6 +3,7 @@
  *  - aet-refine-model.c: the model's projections and the cost (Poisson
  *    weights, the prior), its gradients, the curvatures, B's search;
  *  - aet-refine-global.c: one smooth displacement field of the whole model;
+ *  - aet-refine-snap.c: groups of atoms off the crystal's sites;
  *  - aet-refine-add.c: atoms the trace missed;
  *  - aet-refine.c: the optimiser that runs the phases.
  */
@@ -101,11 +102,30 @@ gdouble aet_refine_fit_b (AetRefineEval *ev, guint threads, const gdouble *pos,
                           gint evaluations);
 void aet_refine_scratch_free (AetRefineScratch *s, guint n_el);
 
+/* aet-refine.c: each atom's block Gauss–Newton step from the last
+ * evaluation's gradients (see there); returns how many atoms have one. */
+gsize aet_refine_atom_steps (AetRefineEval *ev, const gdouble *pos, const gdouble *angles,
+                             gdouble b, gdouble max_step, gdouble *hblock, gdouble *grad,
+                             gdouble *step);
+
 /* aet-refine-global.c: one Gauss–Newton step of the whole model's
  * polynomial displacement field (see there). */
 gboolean aet_refine_global_step (gsize n, const gdouble *pos, const gdouble *g,
                                  const gdouble *hblock, gint degree, gdouble max_step,
                                  gdouble *step);
+
+/* aet-refine-global.c: the prior's centres (anchor) moved by the smooth
+ * field that best carries base onto pos (see there). */
+gboolean aet_refine_follow_field (const AetRefineEval *ev, gsize n, const gdouble *base,
+                                  const gdouble *pos, gint degree, gdouble *anchor);
+
+/* aet-refine-snap.c: groups of atoms off the crystal's sites moved onto
+ * free sites where that lowers the cost (see there); returns how many. */
+gsize aet_refine_snap_to_lattice (AetRefineEval *ev, guint threads, gdouble *pos, gdouble *start,
+                                  gdouble *anchor, gdouble *base, guint8 *snapped,
+                                  guint8 *no_prior, guint *atom_el, gsize cap,
+                                  gboolean add_atoms, const gdouble *angles,
+                                  const gdouble *shifts, gdouble b, gdouble *cost);
 
 /* aet-refine-add.c: atoms the trace missed (see there). */
 void aet_refine_add_missing_atoms (AetRefineEval *ev, guint threads, gdouble *pos,

@@ -20,7 +20,7 @@ aet_refine_params_init_defaults (AetRefineParams *p)
     .iterations = 30, .global_iterations = 60, .b = 5.0, .fit_b = TRUE, .fit_geometry = TRUE,
     .max_step = 0.1, .max_move = 1.0, .prior = 0.08,
     .poisson = TRUE, .prior_cut = 0.2, .global_degree = 3,
-    .add_atoms = TRUE,
+    .add_atoms = TRUE, .prior_follows = TRUE, .snap = TRUE,
   };
 }
 
@@ -63,6 +63,91 @@ remove_gauge (gint n, const gdouble *angles, gdouble *dtheta, gdouble *dshift)
   gdouble tz = (m[0] * rhs[1] - m[1] * rhs[0]) / det;
   for (gint k = 0; k < n; k++)
     dshift[2 * k] -= tx * cos (angles[k] * G_PI / 180) + tz * sin (angles[k] * G_PI / 180);
+}
+
+/* Each atom's block Gauss–Newton step from the last evaluation's
+ * gradients (aet_refine_evaluate_full with want_grad): the 3×3 block of the
+ * normal matrix, Σ_k w s_k² c_e P_kᵀ P_k + κ I, into hblock (9 per atom),
+ * the gradient (misfit and prior) into grad and the step, at most max_step
+ * long, into step.  An atom no image sees gets zeros.  Returns how many
+ * atoms have a step. */
+gsize
+aet_refine_atom_steps (AetRefineEval *ev, const gdouble *pos, const gdouble *angles, gdouble b,
+                       gdouble max_step, gdouble *hblock, gdouble *grad, gdouble *step)
+{
+  gsize n = ev->n_atoms;
+  gint n_images = ev->n_images;
+  g_autofree gdouble *c_el = g_new (gdouble, ev->n_el);
+  g_autofree gdouble *cos_k = g_new (gdouble, n_images);
+  g_autofree gdouble *sin_k = g_new (gdouble, n_images);
+  g_autofree gdouble *curv_k = g_new (gdouble, n_images);
+  for (guint e = 0; e < ev->n_el; e++)
+    c_el[e] = aet_refine_isolated_curvature (ev, e, b);
+  for (gint k = 0; k < n_images; k++)
+    {
+      gdouble th = angles[k] * G_PI / 180;
+      cos_k[k] = cos (th);
+      sin_k[k] = sin (th);
+      curv_k[k] = ev->scale[k] * ev->scale[k] / (ev->pixel * ev->pixel);
+    }
+  const gdouble *anchor = ev->prior_centre;
+  gsize n_seen = 0;
+  for (gsize a = 0; a < n; a++)
+    {
+      /* this atom's block: Σ_k w s_k² c_e P_kᵀ P_k + κ I */
+      gdouble *h = hblock + 9 * a, hinv[9];
+      memset (h, 0, sizeof (gdouble) * 9);
+      gdouble ce = c_el[ev->atom_el[a]];
+      for (gint k = 0; k < n_images; k++)
+        {
+          gdouble w = curv_k[k] * ce * ev->w_atom[(gsize) k * n + a];
+          h[0] += w * cos_k[k] * cos_k[k];
+          h[2] += w * cos_k[k] * sin_k[k];
+          h[4] += w;
+          h[8] += w * sin_k[k] * sin_k[k];
+        }
+      h[6] = h[2];
+      gdouble kw = ev->kappa > 0
+                     ? ev->kappa * aet_refine_prior_weight (ev, pos + 3 * a, anchor + 3 * a)
+                     : 0;
+      h[0] += kw;
+      h[4] += kw;
+      h[8] += kw;
+      if (h[0] <= 0 || h[4] <= 0 || h[8] <= 0 || !aet_mat3_invert (h, hinv))
+        {
+          /* an atom no image sees (or a degenerate block): it stays, and
+           * has no say in the global step */
+          memset (h, 0, sizeof (gdouble) * 9);
+          memset (grad + 3 * a, 0, sizeof (gdouble) * 3);
+          memset (step + 3 * a, 0, sizeof (gdouble) * 3);
+          continue;
+        }
+      n_seen++;
+      gdouble g[3] = { 0 };
+      for (gint k = 0; k < n_images; k++)
+        {
+          gdouble du = ev->gu[(gsize) k * n + a] / ev->pixel;
+          gdouble dv = ev->gv[(gsize) k * n + a] / ev->pixel;
+          g[0] += du * cos_k[k];
+          g[1] += dv;
+          g[2] += du * sin_k[k];
+        }
+      for (int d = 0; d < 3 && kw > 0; d++)
+        g[d] += kw * (pos[3 * a + d] - anchor[3 * a + d]);
+      memcpy (grad + 3 * a, g, sizeof g);
+      gdouble len = 0;
+      for (int d = 0; d < 3; d++)
+        {
+          step[3 * a + d] = -(hinv[3 * d] * g[0] + hinv[3 * d + 1] * g[1]
+                              + hinv[3 * d + 2] * g[2]);
+          len += step[3 * a + d] * step[3 * a + d];
+        }
+      len = sqrt (len);
+      if (len > max_step)
+        for (int d = 0; d < 3; d++)
+          step[3 * a + d] *= max_step / len;
+    }
+  return n_seen;
 }
 
 AetAtoms *
@@ -194,9 +279,6 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
   g_autofree gdouble *dudt = g_new0 (gdouble, (gsize) n_images * cap);
   g_autofree gdouble *w_atom = g_new0 (gdouble, (gsize) n_images * cap);
   g_autofree gdouble *hblock = g_new0 (gdouble, 9 * cap);
-  g_autofree gdouble *cos_k = g_new (gdouble, n_images);
-  g_autofree gdouble *sin_k = g_new (gdouble, n_images);
-  g_autofree gdouble *curv_k = g_new (gdouble, n_images);
   g_autofree gdouble *c_el = g_new0 (gdouble, 256);
   g_autofree gfloat *weights = NULL;
   ev.cost = cost_k;
@@ -253,11 +335,14 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
     }
   g_autofree gdouble *anchor = g_new (gdouble, 3 * cap);
   memcpy (anchor, pos, sizeof (gdouble) * 3 * n);
+  g_autofree gdouble *base = g_new (gdouble, 3 * cap);  /* the prior's centres, unmoved */
   g_autofree gdouble *grad = g_new (gdouble, 3 * cap);
   gint n_global = p->global_iterations, n_total = n_global + p->iterations;
   /* atoms the trace missed are looked for two thirds into the atoms' own
    * steps, so the rest polish them and their neighbours */
-  gint add_at = p->add_atoms ? n_global + 2 * p->iterations / 3 : -1;
+  gint add_at = p->add_atoms || p->snap ? n_global + 2 * p->iterations / 3 : -1;
+  g_autofree guint8 *snapped = g_new0 (guint8, cap);
+  gsize n_snapped = 0;
   gboolean b_refit = FALSE;
   g_autofree guint8 *no_prior = g_new0 (guint8, cap);
 
@@ -282,6 +367,7 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
             {
               gdouble noise_var = aet_refine_noise_variance (&ev);
               memcpy (anchor, pos, sizeof (gdouble) * 3 * n);
+              memcpy (base, pos, sizeof (gdouble) * 3 * n);
               ev.prior_centre = anchor;
               ev.no_prior = no_prior;
               ev.kappa = noise_var / (p->prior * p->prior);
@@ -296,85 +382,38 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
           cost = aet_refine_evaluate (&ev, threads, pos, angles, shifts, b, FALSE);
           b_refit = TRUE;
         }
-      if (it == add_at)
+      if (!global && it > n_global && ev.kappa > 0 && p->prior_follows)
+        {
+          /* the prior's centres follow the model's smooth motion (the
+           * atoms added have no prior, and no say) */
+          aet_refine_follow_field (&ev, n, base, pos, p->global_degree, anchor);
+        }
+      if (it == add_at && p->add_atoms)
         {
           gsize grown = n;
           aet_refine_add_missing_atoms (&ev, threads, pos, start, anchor, no_prior, atom_el,
                                         cap, angles, shifts, b, &grown, &cost);
+          /* an added atom's prior centre is where it was proposed */
+          memcpy (base + 3 * n, anchor + 3 * n, sizeof (gdouble) * 3 * (grown - n));
           n = grown;
+          alpha_pos = 1.0;
+        }
+      if (it == add_at && p->snap)
+        {
+          n_snapped = aet_refine_snap_to_lattice (&ev, threads, pos, start, anchor, base, snapped,
+                                                  no_prior, atom_el, cap, p->add_atoms, angles,
+                                                  shifts, b, &cost);
+          n = ev.n_atoms;
           alpha_pos = 1.0;
         }
 
       /* positions: block Gauss–Newton step, backtracking */
       cost = aet_refine_evaluate_full (&ev, threads, pos, angles, shifts, b, TRUE,
                                        ev.weights != NULL);
+      gsize n_seen = aet_refine_atom_steps (&ev, pos, angles, b, p->max_step, hblock, grad,
+                                            step);
       for (guint e = 0; e < ev.n_el; e++)
-        c_el[e] = aet_refine_isolated_curvature (&ev, e, b);
-      for (gint k = 0; k < n_images; k++)
-        {
-          gdouble th = angles[k] * G_PI / 180;
-          cos_k[k] = cos (th);
-          sin_k[k] = sin (th);
-          curv_k[k] = scale[k] * scale[k] / (ev.pixel * ev.pixel);
-        }
-      gsize n_seen = 0;
-      for (gsize a = 0; a < n; a++)
-        {
-          /* this atom's block: Σ_k w s_k² c_e P_kᵀ P_k + κ I */
-          gdouble *h = hblock + 9 * a, hinv[9];
-          memset (h, 0, sizeof (gdouble) * 9);
-          gdouble ce = c_el[atom_el[a]];
-          for (gint k = 0; k < n_images; k++)
-            {
-              gdouble w = curv_k[k] * ce * w_atom[(gsize) k * n + a];
-              h[0] += w * cos_k[k] * cos_k[k];
-              h[2] += w * cos_k[k] * sin_k[k];
-              h[4] += w;
-              h[8] += w * sin_k[k] * sin_k[k];
-            }
-          h[6] = h[2];
-          gdouble kw = ev.kappa > 0
-                         ? ev.kappa * aet_refine_prior_weight (&ev, pos + 3 * a, anchor + 3 * a)
-                         : 0;
-          h[0] += kw;
-          h[4] += kw;
-          h[8] += kw;
-          if (h[0] <= 0 || h[4] <= 0 || h[8] <= 0 || !aet_mat3_invert (h, hinv))
-            {
-              /* an atom no image sees (or a degenerate block): it stays,
-               * and has no say in the global step */
-              memset (h, 0, sizeof (gdouble) * 9);
-              memset (grad + 3 * a, 0, sizeof (gdouble) * 3);
-              memset (step + 3 * a, 0, sizeof (gdouble) * 3);
-              continue;
-            }
-          n_seen++;
-          gdouble g[3] = { 0 };
-          for (gint k = 0; k < n_images; k++)
-            {
-              gdouble th = angles[k] * G_PI / 180;
-              gdouble du = gu[(gsize) k * n + a] / ev.pixel, dv = gv[(gsize) k * n + a] / ev.pixel;
-              g[0] += du * cos (th);
-              g[1] += dv;
-              g[2] += du * sin (th);
-            }
-          for (int d = 0; d < 3 && kw > 0; d++)
-            g[d] += kw * (pos[3 * a + d] - anchor[3 * a + d]);
-          memcpy (grad + 3 * a, g, sizeof g);
-          if (global)
-            continue;
-          gdouble len = 0;
-          for (int d = 0; d < 3; d++)
-            {
-              step[3 * a + d] = -(hinv[3 * d] * g[0] + hinv[3 * d + 1] * g[1]
-                                  + hinv[3 * d + 2] * g[2]);
-              len += step[3 * a + d] * step[3 * a + d];
-            }
-          len = sqrt (len);
-          if (len > p->max_step)
-            for (int d = 0; d < 3; d++)
-              step[3 * a + d] *= p->max_step / len;
-        }
+        c_el[e] = aet_refine_isolated_curvature (&ev, e, b);  /* for the geometry step */
       if (n_seen == 0)
         break;
       if (global
@@ -500,17 +539,28 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
   gfloat *added = aet_atoms_ensure_column (out, "refine_added");
   for (gsize a = 0; a < n; a++)
     added[a] = a >= n_start ? 1 : 0;
+  /* 1 for an atom moved, with its group, onto a free site of the crystal */
+  gfloat *on_site = aet_atoms_ensure_column (out, "refine_snapped");
+  for (gsize a = 0; a < n; a++)
+    on_site[a] = snapped[a];
   gdouble sum2 = 0, worst = 0;
   gsize held = 0;
   for (gsize a = 0; a < n; a++)
     {
       gdouble d2 = 0;
       for (int d = 0; d < 3; d++)
-        d2 += (pos[3 * a + d] - start[3 * a + d]) * (pos[3 * a + d] - start[3 * a + d]);
+        {
+          /* from the input (an atom snapped to a site has a new start) */
+          gdouble from = a < n_start ? atoms->positions[3 * a + d] : start[3 * a + d];
+          d2 += (pos[3 * a + d] - from) * (pos[3 * a + d] - from);
+        }
       moved_pm[a] = (gfloat) (100 * sqrt (d2));
       sum2 += d2;
       worst = MAX (worst, sqrt (d2));
-      if (sqrt (d2) > p->max_move * 0.999)
+      gdouble h2 = 0;
+      for (int d = 0; d < 3; d++)
+        h2 += (pos[3 * a + d] - start[3 * a + d]) * (pos[3 * a + d] - start[3 * a + d]);
+      if (sqrt (h2) > p->max_move * 0.999)
         held++;
     }
   gdouble angle2 = 0, shift2 = 0;
@@ -527,7 +577,7 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
       .rms_move = sqrt (sum2 / n), .max_move = worst, .n_held = held,
       .rms_angle_change = sqrt (angle2 / n_images),
       .rms_shift_change = sqrt (shift2 / (2 * n_images)),
-      .iterations = iterations, .n_added = n - n_start,
+      .iterations = iterations, .n_added = n - n_start, .n_snapped = n_snapped,
       .seconds = (g_get_monotonic_time () - t0) / 1e6,
     };
   if (refined_series != NULL)

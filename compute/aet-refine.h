@@ -29,7 +29,13 @@
  * beat either (the MAP estimate; the noise variance is read off the
  * residual).  The prior is robust (it stops growing beyond prior_cut) and
  * the misfit is weighted for Poisson noise (1/expected per pixel,
- * reweighted at every position step).
+ * reweighted at every position step).  The prior's centres follow the
+ * smooth field that best carries them onto the atoms (prior_follows), so
+ * the data alone decide the whole model's turn and bending.  Two thirds of
+ * the way through, groups of atoms that sit between the fitted FCC lattice's
+ * sites are moved onto free sites (snap), and atoms the trace missed are
+ * added (add_atoms); both are kept only where they lower the cost
+ * significantly (docs/refine.md).
  *
  * The optimiser is Gauss–Newton with each atom's 3×3 block of the normal
  * matrix (the curvature of one filtered Gaussian, weighted where the atom
@@ -63,10 +69,17 @@ typedef struct
   gboolean add_atoms;      /* look for atoms the trace missed: peaks of the back-projected
                            * residual one bond from the model, kept when adding one there
                            * lowers the cost significantly (default TRUE) */
+  gboolean snap;          /* move groups of atoms that sit between the crystal's sites
+                           * onto free sites, kept where that lowers the cost
+                           * significantly (default TRUE) */
   gboolean poisson;       /* weight each pixel by 1/expected (Poisson noise; default TRUE) */
   gdouble prior;          /* Å: trust in the starting positions, σ per axis of a Gaussian
                            * prior about where the global phase left them (0: none, the
                            * data alone); default 0.08 (docs/refine.md) */
+  gboolean prior_follows; /* the prior's centres follow the smooth field (global_degree)
+                           * that best carries them onto the atoms, so that it holds only
+                           * what is not smooth and the data alone decide the whole
+                           * model's turn and bending (default TRUE) */
 } AetRefineParams;
 
 typedef struct
@@ -79,6 +92,7 @@ typedef struct
   gdouble rms_shift_change;    /* pixels, over images and both axes */
   gint iterations;             /* position steps taken */
   gsize n_added;               /* atoms added (column "refine_added" = 1) */
+  gsize n_snapped;             /* atoms moved onto free sites ("refine_snapped" = 1) */
   gdouble seconds;
 } AetRefineReport;
 

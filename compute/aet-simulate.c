@@ -487,6 +487,16 @@ aet_sim_result_free (AetSimResult *r)
   g_free (r);
 }
 
+char *
+aet_sim_result_geometry_text (const AetSimResult *r)
+{
+  GString *text = g_string_new (NULL);
+  for (gsize k = 0; k < r->n_angles; k++)
+    g_string_append_printf (text, "%s%.9g,%.9g,%.9g", k ? "," : "", r->true_angles[k],
+                            r->true_shifts[2 * k], r->true_shifts[2 * k + 1]);
+  return g_string_free (text, FALSE);
+}
+
 AetSimResult *
 aet_simulate (const AetSimParams *p, AetJob *job, GError **error)
 {

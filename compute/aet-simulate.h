@@ -100,6 +100,13 @@ AetAtoms *aet_simulate_particle (const AetSimParams *params, gdouble rotation[9]
  * (may be NULL: 1 thread).  Caller owns the result. */
 AetSimResult *aet_simulate (const AetSimParams *params, AetJob *job, GError **error);
 
+/* The geometry the microscope really had, as text: "angle,dx,dy" per image,
+ * comma-separated (degrees, pixels of content displacement), the format of
+ * the pipeline's result/reconstruct/geometry, so that an alignment or a
+ * refinement can be scored against it.  Projects record it as
+ * "result/simulate/true_geometry".  Caller owns. */
+char *aet_sim_result_geometry_text (const AetSimResult *result);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AetSimResult, aet_sim_result_free)
 
 G_END_DECLS

@@ -145,6 +145,107 @@ test_global_phase_undoes_a_turn (void)
   g_assert_cmpfloat (after, <, 0.3 * before);
 }
 
+/* A patch of the surface layer facing the beam, slid half a bond out of
+ * register (as the network sometimes lays one out), is moved back onto the
+ * crystal's sites as a group; a model on its sites is left alone. */
+static void
+test_slid_patch_is_put_back (void)
+{
+  g_autoptr (AetSimResult) r = particle_of_size (96);
+  g_autoptr (AetAtoms) start = aet_atoms_dup (r->truth);
+  gsize n = start->n_atoms;
+  gdouble top = -G_MAXDOUBLE;
+  for (gsize a = 0; a < n; a++)
+    top = MAX (top, start->positions[3 * a + 2]);
+  /* half a bond along a bond of the layer: every atom midway between two
+   * sites, where the misfit has no slope */
+  gsize first = 0;
+  for (gsize a = 0; a < n; a++)
+    if (start->positions[3 * a + 2] > start->positions[3 * first + 2])
+      first = a;
+  gdouble bond[3] = { 0 }, best = G_MAXDOUBLE;
+  for (gsize a = 0; a < n; a++)
+    {
+      const gdouble *q = start->positions + 3 * a, *f = start->positions + 3 * first;
+      gdouble d2 = (q[0] - f[0]) * (q[0] - f[0]) + (q[1] - f[1]) * (q[1] - f[1])
+                   + (q[2] - f[2]) * (q[2] - f[2]);
+      if (a != first && q[2] > top - 1.0 && d2 < best)
+        {
+          best = d2;
+          for (int d = 0; d < 3; d++)
+            bond[d] = q[d] - f[d];
+        }
+    }
+  g_autofree gboolean *slid = g_new0 (gboolean, n);
+  guint n_slid = 0;
+  for (gsize a = 0; a < n; a++)
+    if (start->positions[3 * a + 2] > top - 1.0)
+      {
+        slid[a] = TRUE;
+        for (int d = 0; d < 3; d++)
+          start->positions[3 * a + d] += 0.5 * bond[d];
+        n_slid++;
+      }
+  g_test_message ("%u atoms of the top layer slid by half a bond (%.2f Å)", n_slid,
+                  0.5 * sqrt (best));
+  g_assert_cmpuint (n_slid, >=, 4);
+
+  AetRefineParams p;
+  aet_refine_params_init_defaults (&p);
+  /* a few steps only, so that the data alone cannot bring the patch back
+   * before the snap (at two thirds of them) is tried */
+  p.global_iterations = 0;
+  p.iterations = 4;
+  p.add_atoms = FALSE;
+  for (int snap = 0; snap < 2; snap++)
+    {
+      p.snap = snap;
+      AetRefineReport report;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (AetAtoms) out
+        = aet_refine_atoms (start, r->tilts, &p, NULL, &report, NULL, &error);
+      g_assert_no_error (error);
+      /* each slid atom's site: how far the nearest atom of the result is
+       * (the group may fill its sites in another order) */
+      gdouble sum = 0;
+      for (gsize a = 0; a < n; a++)
+        if (slid[a])
+          {
+            gdouble nearest = G_MAXDOUBLE;
+            for (gsize b = 0; b < out->n_atoms; b++)
+              {
+                gdouble d2 = 0;
+                for (int d = 0; d < 3; d++)
+                  d2 += (out->positions[3 * b + d] - r->truth->positions[3 * a + d])
+                        * (out->positions[3 * b + d] - r->truth->positions[3 * a + d]);
+                nearest = MIN (nearest, d2);
+              }
+            sum += nearest;
+          }
+      gdouble rms = sqrt (sum / n_slid);
+      g_test_message ("%s: the slid atoms end %.0f pm rms from their sites, %zu snapped",
+                      snap ? "with the snap" : "without", 100 * rms, report.n_snapped);
+      if (snap)
+        {
+          /* the truth itself has nothing to snap */
+          AetRefineReport again;
+          g_autoptr (AetAtoms) same
+            = aet_refine_atoms (r->truth, r->tilts, &p, NULL, &again, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (again.n_snapped, ==, 0);
+          g_assert_cmpuint (report.n_snapped, >=, n_slid - 1);
+          g_assert_cmpfloat (rms, <, 0.1);
+          gfloat *flag = aet_atoms_get_column (out, "refine_snapped");
+          g_assert_nonnull (flag);
+        }
+      else
+        {
+          g_assert_cmpuint (report.n_snapped, ==, 0);
+          g_assert_cmpfloat (rms, >, 0.25);
+        }
+    }
+}
+
 /* An atom taken out of the model is found again where it was; a model
  * with nothing missing gains nothing. */
 static void
@@ -292,6 +393,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compute/refine/data-alone-finds-the-truth", test_data_alone_finds_the_truth);
   g_test_add_func ("/compute/refine/global-phase-undoes-a-turn", test_global_phase_undoes_a_turn);
   g_test_add_func ("/compute/refine/missing-atom-is-found", test_missing_atom_is_found);
+  g_test_add_func ("/compute/refine/slid-patch-is-put-back", test_slid_patch_is_put_back);
   g_test_add_func ("/compute/refine/odd-image-size", test_odd_image_size);
   g_test_add_func ("/compute/refine/thread-count-does-not-matter",
                    test_thread_count_does_not_matter);
