@@ -32,6 +32,7 @@
 #define SNAP_REACH 1.9         /* Å: a site an off-site atom may move to is this close */
 #define SNAP_OFFSET_RADIUS 6.0 /* Å: the local offset comes from on-site atoms this close */
 #define SNAP_CONTACT 3.5       /* Å: off-site atoms this close form one group */
+#define SNAP_GROUP_MAX 64   /* a larger group is no mislaid patch (another grain, a twin): left */
 #define SNAP_GAIN 12.5         /* noise variances a group's move must gain (as adding an atom) */
 #define RELAX_STEPS 4          /* steps a group's trial settles by, before and after adding */
 #define RELAX_MAX_STEP 0.1     /* Å, as the refinement's own steps */
@@ -340,8 +341,8 @@ aet_refine_snap_to_lattice (AetRefineEval *ev, guint threads, gdouble *pos, gdou
   if (n_groups == 0)
     return 0;
 
-  gdouble noise_var = aet_refine_noise_variance (ev);
   gdouble before = aet_refine_evaluate (ev, threads, pos, angles, shifts, b, FALSE);
+  gdouble noise_var = aet_refine_noise_variance (ev);
   g_autofree gdouble *saved = g_new (gdouble, 3 * n);
   g_autofree guint *members = g_new (guint, n);
   gsize moved_total = 0;
@@ -351,6 +352,8 @@ aet_refine_snap_to_lattice (AetRefineEval *ev, guint threads, gdouble *pos, gdou
       for (gsize a = 0; a < n; a++)
         if (group[a] == g)
           members[m++] = (guint) a;
+      if (m > SNAP_GROUP_MAX)
+        continue;
       /* the farthest off first (it is the surest to be wrong) */
       for (guint i = 1; i < m; i++)
         for (guint k = i; k > 0 && off[members[k]] > off[members[k - 1]]; k--)
