@@ -178,11 +178,9 @@ reconstruct_run (AetStageContext *c, GError **error)
     g_string_append_printf (err, "%s%.6g", i ? "," : "", stats.error[i]);
   aet_project_set_param (project, "result/reconstruct/error", err->str);
   /* the geometry alignment found, for the refinement to start from */
-  g_string_truncate (err, 0);
-  for (gint i = 0; i < aet_tilt_series_n_images (series); i++)
-    g_string_append_printf (err, "%s%.9g,%.9g,%.9g", i ? "," : "", series->angles[i],
-                            series->shifts[2 * i], series->shifts[2 * i + 1]);
-  aet_project_set_param (project, "result/reconstruct/geometry", err->str);
+  g_autofree char *geometry = aet_geometry_text (series->angles, series->shifts,
+                                                 aet_tilt_series_n_images (series));
+  aet_project_set_param (project, "result/reconstruct/geometry", geometry);
   aet_recon_stats_clear (&stats);
   aet_project_set_volume (project, "reconstruction", volume);
   aet_stage_emit_volume (c, "reconstruction", volume, TRUE);
@@ -412,12 +410,9 @@ refine_run (AetStageContext *c, GError **error)
   if (refined == NULL)
     return FALSE;
   /* the geometry the refinement ended with, in result/reconstruct/geometry's format */
-  g_autoptr (GString) geometry = g_string_new (NULL);
-  for (gint i = 0; i < aet_tilt_series_n_images (refined_series); i++)
-    g_string_append_printf (geometry, "%s%.9g,%.9g,%.9g", i ? "," : "",
-                            refined_series->angles[i], refined_series->shifts[2 * i],
-                            refined_series->shifts[2 * i + 1]);
-  aet_project_set_param (project, "result/refine/geometry", geometry->str);
+  g_autofree char *geometry = aet_geometry_text (refined_series->angles, refined_series->shifts,
+                                                 aet_tilt_series_n_images (refined_series));
+  aet_project_set_param (project, "result/refine/geometry", geometry);
   AetReportValue v[] = {
     { "r_before", report.r_before }, { "r_after", report.r_after }, { "b_factor", report.b },
     { "rms_move_pm", 100 * report.rms_move }, { "max_move_pm", 100 * report.max_move },

@@ -490,11 +490,7 @@ aet_sim_result_free (AetSimResult *r)
 char *
 aet_sim_result_geometry_text (const AetSimResult *r)
 {
-  GString *text = g_string_new (NULL);
-  for (gsize k = 0; k < r->n_angles; k++)
-    g_string_append_printf (text, "%s%.9g,%.9g,%.9g", k ? "," : "", r->true_angles[k],
-                            r->true_shifts[2 * k], r->true_shifts[2 * k + 1]);
-  return g_string_free (text, FALSE);
+  return aet_geometry_text (r->true_angles, r->true_shifts, r->n_angles);
 }
 
 AetSimResult *

@@ -43,6 +43,16 @@ aet_tilt_series_unref (AetTiltSeries *series)
     }
 }
 
+char *
+aet_geometry_text (const gdouble *angles, const gdouble *shifts, gsize n_images)
+{
+  GString *text = g_string_new (NULL);
+  for (gsize k = 0; k < n_images; k++)
+    g_string_append_printf (text, "%s%.9g,%.9g,%.9g", k ? "," : "", angles[k], shifts[2 * k],
+                            shifts[2 * k + 1]);
+  return g_string_free (text, FALSE);
+}
+
 AetTiltSeries *
 aet_tilt_series_dup (const AetTiltSeries *series)
 {

@@ -30,6 +30,10 @@ AetTiltSeries *aet_tilt_series_ref (AetTiltSeries *series);
 void aet_tilt_series_unref (AetTiltSeries *series);
 /* Deep copy. Caller owns. */
 AetTiltSeries *aet_tilt_series_dup (const AetTiltSeries *series);
+/* A geometry as the text projects keep it ("result/reconstruct/geometry"
+ * and its kin): "angle,dx,dy" per image, comma-separated, degrees and
+ * pixels.  Caller owns. */
+char *aet_geometry_text (const gdouble *angles, const gdouble *shifts, gsize n_images);
 
 static inline gint
 aet_tilt_series_n_images (const AetTiltSeries *s)
