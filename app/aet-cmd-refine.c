@@ -39,7 +39,7 @@ aet_cmd_refine (int argc, char **argv)
       "Refined atoms: .xyz, .pdb or project .h5 (as \"refined\")", "FILE" },
     { "iterations", 0, 0, G_OPTION_ARG_INT, &iterations, "Position steps (30)", "N" },
     { "global-iterations", 0, 0, G_OPTION_ARG_INT, &global_iterations,
-      "Steps of one smooth motion of the whole model, before the atoms' own (60)", "N" },
+      "Steps of one smooth motion of the whole model, before the atoms' own, at most (200)", "N" },
     { "global-degree", 0, 0, G_OPTION_ARG_INT, &global_degree,
       "That motion: 1 affine, 2–5 a polynomial field of that degree (3)", "N" },
     { "b-factor", 0, 0, G_OPTION_ARG_DOUBLE, &b,
@@ -175,8 +175,9 @@ aet_cmd_refine (int argc, char **argv)
   if (!ok)
     return aet_cli_fail (error);
   aet_cli_say (&common,
-               "refined %zu atoms in %.2f s (%zu added, %zu snapped to sites): R %.4f → %.4f, B %.2f Å², moved "
-               "%.1f pm rms (at most %.1f), angles changed %.3f° rms, shifts %.3f px rms\n",
+               "refined %zu atoms in %.2f s (%zu added, %zu snapped to sites): R %.4f → %.4f, "
+               "B %.2f Å², moved %.1f pm rms (at most %.1f), angles changed %.3f° rms, "
+               "shifts %.3f px rms\n",
                refined->n_atoms, report.seconds, report.n_added, report.n_snapped, report.r_before,
                report.r_after, report.b, 100 * report.rms_move, 100 * report.max_move,
                report.rms_angle_change, report.rms_shift_change);

@@ -41,6 +41,7 @@ typedef struct
   const gfloat *data;        /* n_images images */
   guint n_el;
   guint *atom_el;            /* per atom: index into the element list */
+  const guint *el_z;         /* per element: its atomic number */
   gdouble **fe;              /* per element: ny × (nx/2+1) filter, incl. 1/(nx·ny) */
   fftwf_plan r2c, c2r;
   AetRefineScratch *scratch;          /* per thread */

@@ -32,7 +32,7 @@
 #define SNAP_REACH 1.9         /* Å: a site an off-site atom may move to is this close */
 #define SNAP_OFFSET_RADIUS 6.0 /* Å: the local offset comes from on-site atoms this close */
 #define SNAP_CONTACT 3.5       /* Å: off-site atoms this close form one group */
-#define SNAP_GROUP_MAX 64   /* a larger group is no mislaid patch (another grain, a twin): left */
+#define SNAP_SLIDE_MAX 64   /* a larger group is only tried atom by atom to its nearest site */
 #define SNAP_GAIN 12.5         /* noise variances a group's move must gain (as adding an atom) */
 #define RELAX_STEPS 4          /* steps a group's trial settles by, before and after adding */
 #define RELAX_MAX_STEP 0.1     /* Å, as the refinement's own steps */
@@ -251,8 +251,17 @@ aet_refine_snap_to_lattice (AetRefineEval *ev, guint threads, gdouble *pos, gdou
     return 0;
   g_autoptr (AetNeighbors) nb = aet_neighbors_new (pos, n, 0);
   AetLatticeFit fit;
-  if (!aet_lattice_fit (pos, n, nb, NULL, 0, &fit, NULL))
-    return 0;
+  /* The lattice is fitted to the prior's centres (the trace, moved by the
+   * smooth phase): the trace keeps its atoms apart, while atoms being
+   * refined can crowd along the beam, which misleads the fit's orientation
+   * from the bonds.  Its constant starts from the element's bulk value. */
+  g_autoptr (AetNeighbors) nb_base = aet_neighbors_new (base, n, 0);
+  gdouble a_guess = aet_lattice_fcc_constant (ev->el_z[ev->atom_el[0]]);
+  if (!aet_lattice_fit (base, n, nb_base, NULL, a_guess, &fit, NULL))
+    {
+      g_debug ("snap: no lattice fits the model");
+      return 0;
+    }
 
   /* each atom's site and its residual from it */
   g_autofree gint *site = g_new (gint, 3 * n);
@@ -338,6 +347,8 @@ aet_refine_snap_to_lattice (AetRefineEval *ev, guint threads, gdouble *pos, gdou
         }
       n_groups++;
     }
+  g_debug ("snap: lattice a = %.4f Å, rms %.3f Å over %zu atoms; %d groups off the sites",
+           fit.a, fit.rms_residual, fit.n_fit, n_groups);
   if (n_groups == 0)
     return 0;
 
@@ -352,8 +363,6 @@ aet_refine_snap_to_lattice (AetRefineEval *ev, guint threads, gdouble *pos, gdou
       for (gsize a = 0; a < n; a++)
         if (group[a] == g)
           members[m++] = (guint) a;
-      if (m > SNAP_GROUP_MAX)
-        continue;
       /* the farthest off first (it is the surest to be wrong) */
       for (guint i = 1; i < m; i++)
         for (guint k = i; k > 0 && off[members[k]] > off[members[k - 1]]; k--)
@@ -368,7 +377,8 @@ aet_refine_snap_to_lattice (AetRefineEval *ev, guint threads, gdouble *pos, gdou
        * of its atoms agree on) with the others to their nearest free sites,
        * the slide alone, and every atom to its nearest free site */
       gdouble slide[3];
-      gboolean have_slide = consensus_slide (&sites, members, m, pos, slide);
+      gboolean have_slide
+        = m <= SNAP_SLIDE_MAX && consensus_slide (&sites, members, m, pos, slide);
       gdouble best_cost = before - SNAP_GAIN * noise_var;
       gint best = -1;
       /* each proposal is tried and undone; the best, if it gains enough, is

@@ -17,7 +17,7 @@ void
 aet_refine_params_init_defaults (AetRefineParams *p)
 {
   *p = (AetRefineParams) {
-    .iterations = 30, .global_iterations = 60, .b = 5.0, .fit_b = TRUE, .fit_geometry = TRUE,
+    .iterations = 30, .global_iterations = 200, .b = 5.0, .fit_b = TRUE, .fit_geometry = TRUE,
     .max_step = 0.1, .max_move = 1.0, .prior = 0.08,
     .poisson = TRUE, .prior_cut = 0.2, .global_degree = 3,
     .add_atoms = TRUE, .prior_follows = TRUE, .snap = TRUE,
@@ -234,6 +234,7 @@ aet_refine_atoms (const AetAtoms *atoms, const AetTiltSeries *series,
       atom_el[a] = (guint) index_of[z];
     }
   ev.atom_el = atom_el;
+  ev.el_z = zs;
   g_autofree gdouble *q2 = g_new (gdouble, ev.n_complex);
   for (gint j = 0; j < ny; j++)
     for (gint i = 0; i <= nx / 2; i++)

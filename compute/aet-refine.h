@@ -55,7 +55,8 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  gint global_iterations; /* steps of one smooth motion of the whole model first; 60 */
+  gint global_iterations; /* steps of one smooth motion of the whole model first, at most;
+                           * it stops when a step no longer lowers the cost; 200 */
   gint global_degree;     /* that motion: a polynomial field of this degree (1: affine,
                            * up to 5); default 3 */
   gint iterations;        /* then steps of every atom on its own, default 30 */
