@@ -122,7 +122,7 @@ aet_cmd_run (int argc, char **argv)
   g_autofree char *model = NULL;
   gdouble pixel = 0, min_distance = 0;
   gint iterations = 0, flips = -1;   /* -1: not given */
-  gboolean no_augment = FALSE, no_refine = FALSE;
+  gboolean no_augment = FALSE, no_refine = FALSE, realign = FALSE;
 
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input,
@@ -146,6 +146,9 @@ aet_cmd_run (int argc, char **argv)
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, "Network weights (default: shipped)",
       "FILE" },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "Skip the augmentation", NULL },
+    { "realign", 0, 0, G_OPTION_ARG_NONE, &realign,
+      "Then once more from the tilt angles and shifts the refinement found: reconstruct, "
+      "augment, trace and refine again (twice the time)", NULL },
     { "no-refine", 0, 0, G_OPTION_ARG_NONE, &no_refine,
       "Keep the traced positions (no refinement against the projections)", NULL },
     { "flips", 0, 0, G_OPTION_ARG_INT, &flips,
@@ -222,8 +225,16 @@ aet_cmd_run (int argc, char **argv)
   RunUi ui = { .bar = bar, .quiet = common.quiet };
   running_pipeline = pipeline;
   signal (SIGINT, on_sigint);
-  gboolean ok = aet_pipeline_run (pipeline, on_event, &ui,
-                                  common.threads > 0 ? (guint) common.threads : 2, &error);
+  guint threads = common.threads > 0 ? (guint) common.threads : 2;
+  gboolean ok = aet_pipeline_run (pipeline, on_event, &ui, threads, &error);
+  /* realignment: a second pass from the refinement's geometry */
+  if (ok && realign && !no_refine)
+    {
+      if (aet_pipeline_take_refined_geometry (pipeline))
+        ok = aet_pipeline_run (pipeline, on_event, &ui, threads, &error);
+      else
+        aet_cli_say (&common, "--realign: nothing was refined (no network), so no second pass\n");
+    }
   signal (SIGINT, SIG_DFL);
   running_pipeline = NULL;
   aet_cli_job_finish (bar);

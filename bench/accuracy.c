@@ -13,7 +13,8 @@
  *
  * Usage:
  *   bench-accuracy [--model FILE] [--n 6] [--first-seed 100001] [--threads 2]
- *                  [--genfire-iterations N] [--flips N] [--train-seed 1] [--train-pairs 512]
+ *                  [--genfire-iterations N] [--flips N] [--realign] [--train-seed 1]
+ *                  [--train-pairs 512]
  *                  [--save DIR] [--quiet]
  */
 #define G_LOG_DOMAIN "bench-accuracy"
@@ -173,6 +174,8 @@ on_event (const AetPipelineEvent *e, gpointer user_data)
     }
 }
 
+static gboolean realign = FALSE;  /* --realign: a second pass from the refined geometry */
+
 /* The pipeline of `aet run` on particle p, with the network `model`. */
 static gboolean
 run_particle (Particle *p, guint index, const char *model, guint threads, gint iterations,
@@ -201,6 +204,8 @@ run_particle (Particle *p, guint index, const char *model, guint threads, gint i
   Progress pr = { quiet, index, -1 };
   gint64 t0 = g_get_monotonic_time ();
   gboolean ok = aet_pipeline_run (pl, on_event, &pr, threads, error);
+  if (ok && realign && aet_pipeline_take_refined_geometry (pl))
+    ok = aet_pipeline_run (pl, on_event, &pr, threads, error);
   p->seconds = (g_get_monotonic_time () - t0) / 1e6;
   AetProject *project = aet_pipeline_get_project (pl);
   if (ok && (aet_pipeline_get_stage_state (pl, AET_STAGE_AUGMENT) != AET_STAGE_DONE
@@ -328,6 +333,8 @@ main (int argc, char **argv)
       "GENFIRE iterations (default: the pipeline's, 100)", "N" },
     { "flips", 0, 0, G_OPTION_ARG_INT, &flips,
       "Augment averaged over N reflections (1–8; aet run --flips)", "N" },
+    { "realign", 0, 0, G_OPTION_ARG_NONE, &realign,
+      "Then once more from the refinement's geometry (aet run --realign)", NULL },
     { "train-seed", 0, 0, G_OPTION_ARG_INT64, &train_seed,
       "Seed of the training run whose pool must be avoided (1)", "S" },
     { "train-pairs", 0, 0, G_OPTION_ARG_INT, &train_pairs, "Its pool size (512)", "N" },
@@ -376,7 +383,7 @@ main (int argc, char **argv)
   guint n_val = 0;
   g_autoptr (GHashTable) pool = pool_seeds ((guint64) train_seed, (guint) train_pairs,
                                             &smallest, &n_val);
-  char iterations_s[32] = "100 (the default)", iterations_arg[48] = "";
+  char iterations_s[32] = "100 (the default)", iterations_arg[64] = "";
   if (iterations > 0)
     {
       g_snprintf (iterations_s, sizeof iterations_s, "%d", iterations);
@@ -386,6 +393,11 @@ main (int argc, char **argv)
     {
       gsize k = strlen (iterations_arg);
       g_snprintf (iterations_arg + k, sizeof iterations_arg - k, " --flips %d", flips);
+    }
+  if (realign)
+    {
+      gsize k = strlen (iterations_arg);
+      g_snprintf (iterations_arg + k, sizeof iterations_arg - k, " --realign");
     }
   printf ("# bench-accuracy\n\n`%s`\n\n", command);
   printf ("- network: %s (%s; %zu parameters; trained on %.4g Å voxels)\n", model, step,
@@ -397,8 +409,12 @@ main (int argc, char **argv)
   printf ("- reconstruction: GENFIRE, %s iterations (pipeline defaults otherwise); "
           "augmentation averaged over %d reflection%s; tracing, refinement against the "
           "projections (aet-refine.h, defaults) and matching (0.9 Å) as `aet run`; %d "
-          "threads\n",
-          iterations_s, flips, flips > 1 ? "s" : "", threads);
+          "threads%s\n",
+          iterations_s, flips, flips > 1 ? "s" : "", threads,
+          realign ? "; then realigned once: reconstructed, augmented, traced and refined again "
+                    "from the tilt angles and shifts the refinement found (aet run --realign); "
+                    "the figures are the second pass's"
+                  : "");
   printf ("- seeds: simulator seeds from %" G_GINT64_FORMAT ". The training pool of `aet train "
           "--seed %" G_GINT64_FORMAT "` (%d training + %u validation pairs) simulates with "
           "seeds drawn as 64-bit numbers from its own streams (aet_train_pair_sim_seed); the "

@@ -160,6 +160,22 @@ reconstruct_run (AetStageContext *c, GError **error)
   /* alignment writes into the series: work on a copy so a cancelled run
    * leaves the project's tilt series as it was */
   g_autoptr (AetTiltSeries) series = aet_tilt_series_dup (stored);
+  /* a geometry given (a refinement's, aet_pipeline_take_refined_geometry)
+   * replaces the series' own, and alignment */
+  const char *given = aet_stage_param (c, "reconstruct/geometry", NULL);
+  if (given != NULL)
+    {
+      if (!aet_geometry_parse (given, series->angles, series->shifts,
+                               (gsize) aet_tilt_series_n_images (series)))
+        {
+          g_set_error (error, AET_ERROR, AET_ERROR_INVALID,
+                       "reconstruct: reconstruct/geometry does not hold an angle and two "
+                       "shifts for each of the %d images",
+                       aet_tilt_series_n_images (series));
+          return FALSE;
+        }
+      p.align = AET_ALIGN_NONE;
+    }
   if (!aet_recon_params_validate (&p, series, error))
     return FALSE;
   AetReconStats stats = { 0 };
@@ -363,18 +379,8 @@ aet_pipeline_dup_aligned_tilts (AetProject *project)
     return NULL;
   AetTiltSeries *series = aet_tilt_series_dup (stored);
   const char *geometry = aet_project_get_param (project, "result/reconstruct/geometry");
-  gint n = aet_tilt_series_n_images (series);
-  if (geometry != NULL)
-    {
-      g_auto (GStrv) parts = g_strsplit (geometry, ",", -1);
-      if (g_strv_length (parts) == (guint) (3 * n))
-        for (gint i = 0; i < n; i++)
-          {
-            series->angles[i] = g_ascii_strtod (parts[3 * i], NULL);
-            series->shifts[2 * i] = g_ascii_strtod (parts[3 * i + 1], NULL);
-            series->shifts[2 * i + 1] = g_ascii_strtod (parts[3 * i + 2], NULL);
-          }
-    }
+  aet_geometry_parse (geometry, series->angles, series->shifts,
+                      (gsize) aet_tilt_series_n_images (series));
   return series;
 }
 

@@ -70,6 +70,17 @@ aet_pipeline_get_project (AetPipeline *pipeline)
   return pipeline->project;
 }
 
+gboolean
+aet_pipeline_take_refined_geometry (AetPipeline *pipeline)
+{
+  const char *refined = aet_project_get_param (pipeline->project, "result/refine/geometry");
+  if (refined == NULL || *refined == '\0')
+    return FALSE;
+  g_autofree char *copy = g_strdup (refined);  /* the param table may replace it */
+  aet_pipeline_set_param (pipeline, "reconstruct/geometry", copy);
+  return TRUE;
+}
+
 void
 aet_pipeline_set_param (AetPipeline *pipeline, const char *key, const char *value)
 {

@@ -128,4 +128,13 @@ gdouble aet_pipeline_get_stage_seconds (AetPipeline *pipeline, AetStageId stage)
  * when the project has no tilt series.  Caller owns. */
 AetTiltSeries *aet_pipeline_dup_aligned_tilts (AetProject *project);
 
+/* Realignment: the geometry the refinement ended with
+ * ("result/refine/geometry": per-image angles and shifts fitted against
+ * the atoms) becomes the reconstruction's ("reconstruct/geometry", which
+ * replaces the series' own and its alignment), so that the next run
+ * reconstructs, augments, traces and refines again from a better
+ * geometry.  FALSE, with nothing changed, when the project has no refined
+ * geometry. */
+gboolean aet_pipeline_take_refined_geometry (AetPipeline *pipeline);
+
 G_END_DECLS

@@ -53,6 +53,31 @@ aet_geometry_text (const gdouble *angles, const gdouble *shifts, gsize n_images)
   return g_string_free (text, FALSE);
 }
 
+gboolean
+aet_geometry_parse (const char *text, gdouble *angles, gdouble *shifts, gsize n_images)
+{
+  if (text == NULL)
+    return FALSE;
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  if (g_strv_length (parts) != 3 * n_images)
+    return FALSE;
+  g_autofree gdouble *v = g_new (gdouble, 3 * MAX (n_images, 1));
+  for (gsize i = 0; i < 3 * n_images; i++)
+    {
+      char *end = NULL;
+      v[i] = g_ascii_strtod (parts[i], &end);
+      if (end == parts[i] || !isfinite (v[i]))
+        return FALSE;
+    }
+  for (gsize k = 0; k < n_images; k++)
+    {
+      angles[k] = v[3 * k];
+      shifts[2 * k] = v[3 * k + 1];
+      shifts[2 * k + 1] = v[3 * k + 2];
+    }
+  return TRUE;
+}
+
 AetTiltSeries *
 aet_tilt_series_dup (const AetTiltSeries *series)
 {

@@ -34,6 +34,11 @@ AetTiltSeries *aet_tilt_series_dup (const AetTiltSeries *series);
  * and its kin): "angle,dx,dy" per image, comma-separated, degrees and
  * pixels.  Caller owns. */
 char *aet_geometry_text (const gdouble *angles, const gdouble *shifts, gsize n_images);
+/* Reads such a text into angles and shifts (n_images and 2·n_images);
+ * FALSE, with nothing written, when it does not hold exactly 3·n_images
+ * finite numbers. */
+gboolean aet_geometry_parse (const char *text, gdouble *angles, gdouble *shifts,
+                             gsize n_images);
 
 static inline gint
 aet_tilt_series_n_images (const AetTiltSeries *s)

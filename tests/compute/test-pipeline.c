@@ -190,6 +190,32 @@ test_end_to_end (void)
                    "simulate: up to date\nreconstruct: up to date\ntrace_before: up to date\n"
                    "augment: up to date\ntrace_after: up to date\nrefine: ran\nanalyse: ran\n");
 
+  /* realignment: the refinement's geometry becomes the reconstruction's,
+   * and everything from the reconstruction on runs again with it */
+  g_assert_nonnull (aet_project_get_param (pr_refine, "result/refine/geometry"));
+  /* (the tiny untrained network's atoms give no geometry to trust: the
+   * one the reconstruction used stands in for the refinement's, a
+   * different parameter all the same) */
+  g_autofree char *taken
+    = g_strdup (aet_project_get_param (pr_refine, "result/reconstruct/geometry"));
+  aet_project_set_param (pr_refine, "result/refine/geometry", taken);
+  g_assert_true (aet_pipeline_take_refined_geometry (again));
+  gboolean realigned = aet_pipeline_run (again, NULL, NULL, 2, &error);
+  g_assert_no_error (error);
+  g_assert_true (realigned);
+  g_autofree char *log_realign = aet_pipeline_dup_log (again);
+  g_assert_cmpstr (log_realign, ==,
+                   "simulate: up to date\nreconstruct: ran\ntrace_before: ran\n"
+                   "augment: ran\ntrace_after: ran\nrefine: ran\nanalyse: ran\n");
+  g_assert_cmpstr (aet_project_get_param (pr_refine, "result/reconstruct/geometry"), ==, taken);
+  /* a geometry that does not fit the series is refused, naming the key */
+  aet_pipeline_set_param (again, "reconstruct/geometry", "1,2,3");
+  g_assert_false (aet_pipeline_run (again, NULL, NULL, 2, &error));
+  g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "reconstruct/geometry"));
+  g_clear_error (&error);
+  aet_pipeline_set_param (again, "reconstruct/geometry", taken);
+
   /* refinement turned off: the earlier refined model and its results go */
   aet_pipeline_set_param (again, "refine/enabled", "false");
   g_assert_true (aet_pipeline_run (again, NULL, NULL, 2, &error));
