@@ -149,6 +149,14 @@ update_busy (AetWindow *self)
                                !running && self->pipeline != NULL);
   GAction *cancel = g_action_map_lookup_action (G_ACTION_MAP (self), "cancel");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (cancel), running);
+  /* realignment needs a refinement's geometry to start from */
+  GAction *realign = g_action_map_lookup_action (G_ACTION_MAP (self), "realign");
+  g_simple_action_set_enabled (
+    G_SIMPLE_ACTION (realign),
+    !running && self->pipeline != NULL
+      && aet_project_get_param (aet_pipeline_get_project (self->pipeline),
+                                "result/refine/geometry")
+           != NULL);
   if (!running && self->loads == 0)
     gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), 0);
 }
@@ -1337,6 +1345,18 @@ action_run (GSimpleAction *action, GVariant *param, gpointer data)
   start_run (data);
 }
 
+/* Runs again from the tilt angles and shifts the refinement found
+ * (aet run --realign): reconstruction, augmentation, tracing and
+ * refinement all re-run with the better geometry. */
+static void
+action_realign (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  AetWindow *self = data;
+  if (!self->running && self->pipeline != NULL
+      && aet_pipeline_take_refined_geometry (self->pipeline))
+    start_run (self);
+}
+
 static void
 action_cancel (GSimpleAction *action, GVariant *param, gpointer data)
 {
@@ -1700,6 +1720,16 @@ build_sidebar (AetWindow *self)
                                "missed; the After model shown is the refined one (aet run "
                                "--no-refine turns it off)");
   gtk_box_append (GTK_BOX (box), self->refine_check);
+  GtkWidget *realign = gtk_button_new_with_label ("Realign and run again");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (realign), "win.realign");
+  gtk_widget_set_tooltip_text (realign,
+                               "Reconstruct, augment, trace and refine again from the tilt "
+                               "angles and shifts the refinement found: closer to the "
+                               "microscope's than the listed ones (aet run --realign; twice "
+                               "the time)");
+  gtk_widget_set_halign (realign, GTK_ALIGN_START);
+  gtk_widget_set_margin_top (realign, 4);
+  gtk_box_append (GTK_BOX (box), realign);
 
   gtk_box_append (GTK_BOX (box), sidebar_heading ("Display"));
   GtkWidget *iso_label = gtk_label_new ("Iso level");
@@ -1921,6 +1951,7 @@ aet_window_init (AetWindow *self)
     { "new-simulation", action_new_simulation },
     { "run", action_run },
     { "cancel", action_cancel },
+    { "realign", action_realign },
     { "export", action_export },
     { "fullscreen", action_fullscreen },
     { "compare", action_compare, NULL, "false" },
