@@ -32,7 +32,7 @@
 #define SNAP_REACH 1.9         /* Å: a site an off-site atom may move to is this close */
 #define SNAP_OFFSET_RADIUS 6.0 /* Å: the local offset comes from on-site atoms this close */
 #define SNAP_CONTACT 3.5       /* Å: off-site atoms this close form one group */
-#define SNAP_SLIDE_MAX 64   /* a larger group is only tried atom by atom to its nearest site */
+#define SNAP_SLIDE_MAX 64      /* a larger group is only tried atom by atom to its nearest site */
 #define SNAP_GAIN 12.5         /* noise variances a group's move must gain (as adding an atom) */
 #define RELAX_STEPS 4          /* steps a group's trial settles by, before and after adding */
 #define RELAX_MAX_STEP 0.1     /* Å, as the refinement's own steps */
@@ -62,41 +62,55 @@ typedef struct
   GHashTable *held;
 } Sites;
 
+/* The k-th site around atom a's own (k < NEARBY: the FCC sites within two
+ * half-constants on every axis) into s and its place, with a's local
+ * offset, into at; FALSE when k is not an FCC site or the site is held
+ * or in taken (may be NULL). */
+#define NEARBY 125
+static gboolean
+nearby_free_site (const Sites *sites, guint a, guint k, GHashTable *taken, gint s[3], gdouble at[3])
+{
+  gint dx = (gint) (k / 25) - 2, dy = (gint) (k / 5 % 5) - 2, dz = (gint) (k % 5) - 2;
+  if (((dx + dy + dz) & 1) != 0)
+    return FALSE; /* FCC: an even sum */
+  const gint *s0 = sites->site + 3 * a;
+  s[0] = s0[0] + dx;
+  s[1] = s0[1] + dy;
+  s[2] = s0[2] + dz;
+  gint64 key = site_key (s);
+  if (g_hash_table_contains (sites->held, &key)
+      || (taken != NULL && g_hash_table_contains (taken, &key)))
+    return FALSE;
+  aet_lattice_fit_site_position (sites->fit, s, at);
+  for (int d = 0; d < 3; d++)
+    at[d] += sites->offset[3 * a + d];
+  return TRUE;
+}
+
 /* The free site (not held, not in taken) nearest to q among those around
  * atom a's own, closer than reach to q; FALSE when there is none. */
 static gboolean
 free_site_near (const Sites *sites, guint a, const gdouble q[3], gdouble reach, GHashTable *taken,
                 gint out_site[3], gdouble out_pos[3])
 {
-  const gint *s0 = sites->site + 3 * a;
   gdouble best = reach;
   gboolean found = FALSE;
-  for (gint dx = -2; dx <= 2; dx++)
-    for (gint dy = -2; dy <= 2; dy++)
-      for (gint dz = -2; dz <= 2; dz++)
+  for (guint k = 0; k < NEARBY; k++)
+    {
+      gint s[3];
+      gdouble at[3], d2 = 0;
+      if (!nearby_free_site (sites, a, k, taken, s, at))
+        continue;
+      for (int d = 0; d < 3; d++)
+        d2 += (at[d] - q[d]) * (at[d] - q[d]);
+      if (sqrt (d2) < best)
         {
-          if (((dx + dy + dz) & 1) != 0)
-            continue; /* FCC: an even sum */
-          gint s[3] = { s0[0] + dx, s0[1] + dy, s0[2] + dz };
-          gint64 key = site_key (s);
-          if (g_hash_table_contains (sites->held, &key)
-              || (taken != NULL && g_hash_table_contains (taken, &key)))
-            continue;
-          gdouble at[3], d2 = 0;
-          aet_lattice_fit_site_position (sites->fit, s, at);
-          for (int d = 0; d < 3; d++)
-            {
-              at[d] += sites->offset[3 * a + d];
-              d2 += (at[d] - q[d]) * (at[d] - q[d]);
-            }
-          if (sqrt (d2) < best)
-            {
-              best = sqrt (d2);
-              memcpy (out_site, s, sizeof (gint) * 3);
-              memcpy (out_pos, at, sizeof (gdouble) * 3);
-              found = TRUE;
-            }
+          best = sqrt (d2);
+          memcpy (out_site, s, sizeof (gint) * 3);
+          memcpy (out_pos, at, sizeof (gdouble) * 3);
+          found = TRUE;
         }
+    }
   return found;
 }
 
@@ -112,44 +126,37 @@ consensus_slide (const Sites *sites, const guint *members, guint m, const gdoubl
   for (guint i = 0; i < m; i++)
     {
       guint a = members[i];
-      const gint *s0 = sites->site + 3 * a;
-      for (gint dx = -2; dx <= 2; dx++)
-        for (gint dy = -2; dy <= 2; dy++)
-          for (gint dz = -2; dz <= 2; dz++)
+      for (guint k = 0; k < NEARBY; k++)
+        {
+          gint s[3];
+          gdouble at[3], t[3], len = 0;
+          if (!nearby_free_site (sites, a, k, NULL, s, at))
+            continue;
+          for (int d = 0; d < 3; d++)
             {
-              if (((dx + dy + dz) & 1) != 0)
-                continue;
-              gint s[3] = { s0[0] + dx, s0[1] + dy, s0[2] + dz };
-              gint64 key = site_key (s);
-              if (g_hash_table_contains (sites->held, &key))
-                continue;
-              gdouble at[3], t[3], len = 0;
-              aet_lattice_fit_site_position (sites->fit, s, at);
-              for (int d = 0; d < 3; d++)
-                {
-                  t[d] = at[d] + sites->offset[3 * a + d] - pos[3 * a + d];
-                  len += t[d] * t[d];
-                }
-              len = sqrt (len);
-              if (len >= SNAP_REACH)
-                continue;
-              guint votes = 0;
-              for (guint j = 0; j < m; j++)
-                {
-                  gdouble q[3], ps[3];
-                  gint sj[3];
-                  for (int d = 0; d < 3; d++)
-                    q[d] = pos[3 * members[j] + d] + t[d];
-                  if (free_site_near (sites, members[j], q, SNAP_ON, NULL, sj, ps))
-                    votes++;
-                }
-              if (votes > best_votes || (votes == best_votes && len < best_len))
-                {
-                  best_votes = votes;
-                  best_len = len;
-                  memcpy (slide, t, sizeof t);
-                }
+              t[d] = at[d] - pos[3 * a + d];
+              len += t[d] * t[d];
             }
+          len = sqrt (len);
+          if (len >= SNAP_REACH)
+            continue;
+          guint votes = 0;
+          for (guint j = 0; j < m; j++)
+            {
+              gdouble q[3], ps[3];
+              gint sj[3];
+              for (int d = 0; d < 3; d++)
+                q[d] = pos[3 * members[j] + d] + t[d];
+              if (free_site_near (sites, members[j], q, SNAP_ON, NULL, sj, ps))
+                votes++;
+            }
+          if (votes > best_votes || (votes == best_votes && len < best_len))
+            {
+              best_votes = votes;
+              best_len = len;
+              memcpy (slide, t, sizeof t);
+            }
+        }
     }
   return best_votes >= 2;
 }
@@ -347,8 +354,8 @@ aet_refine_snap_to_lattice (AetRefineEval *ev, guint threads, gdouble *pos, gdou
         }
       n_groups++;
     }
-  g_debug ("snap: lattice a = %.4f Å, rms %.3f Å over %zu atoms; %d groups off the sites",
-           fit.a, fit.rms_residual, fit.n_fit, n_groups);
+  g_debug ("snap: lattice a = %.4f Å, rms %.3f Å over %zu atoms; %d groups off the sites", fit.a,
+           fit.rms_residual, fit.n_fit, n_groups);
   if (n_groups == 0)
     return 0;
 
@@ -377,8 +384,7 @@ aet_refine_snap_to_lattice (AetRefineEval *ev, guint threads, gdouble *pos, gdou
        * of its atoms agree on) with the others to their nearest free sites,
        * the slide alone, and every atom to its nearest free site */
       gdouble slide[3];
-      gboolean have_slide
-        = m <= SNAP_SLIDE_MAX && consensus_slide (&sites, members, m, pos, slide);
+      gboolean have_slide = m <= SNAP_SLIDE_MAX && consensus_slide (&sites, members, m, pos, slide);
       gdouble best_cost = before - SNAP_GAIN * noise_var;
       gint best = -1;
       /* each proposal is tried and undone; the best, if it gains enough, is
