@@ -38,7 +38,8 @@ aet_cli_open_or_new_project (const char *path, GError **error)
 }
 
 AetVolume *
-aet_cli_load_volume (const char *path, const char *dataset, gdouble pixel, GError **error)
+aet_cli_load_volume (const char *path, const char *dataset, const char *prefer, gdouble pixel,
+                     GError **error)
 {
   g_autofree char *name = aet_display_name (path);
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
@@ -58,6 +59,8 @@ aet_cli_load_volume (const char *path, const char *dataset, gdouble pixel, GErro
         found = aet_project_get_volume (project, dataset);
       else
         {
+          if (prefer != NULL)
+            found = aet_project_get_volume (project, prefer);
           for (int i = 0; order[i] && found == NULL; i++)
             found = aet_project_get_volume (project, order[i]);
           g_auto (GStrv) names = aet_project_dup_volume_names (project);

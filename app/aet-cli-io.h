@@ -16,10 +16,13 @@ G_BEGIN_DECLS
 gboolean aet_cli_is_hdf5 (const char *path);
 
 /* A volume from .mrc (or any MRC extension) or a project .h5: `dataset`
- * names it, else the first of "augmented", "reconstruction", "target" present,
- * else the only one.  pixel > 0 overrides the voxel size.  Caller owns. */
-AetVolume *aet_cli_load_volume (const char *path, const char *dataset, gdouble pixel,
-                                GError **error);
+ * names it, else `prefer` (nullable) if the project has it, else the first of
+ * "augmented", "reconstruction", "target" present, else the only one.  A
+ * command that reads the reconstruction (augment) prefers it, so a project
+ * that was run already is not augmented twice.  pixel > 0 overrides the
+ * voxel size.  Caller owns. */
+AetVolume *aet_cli_load_volume (const char *path, const char *dataset, const char *prefer,
+                                gdouble pixel, GError **error);
 /* Writes .mrc, or a project .h5 holding the volume as `dataset` (an existing
  * project keeps its other contents). */
 gboolean aet_cli_save_volume (const char *path, AetVolume *volume, const char *dataset,

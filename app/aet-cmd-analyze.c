@@ -135,7 +135,7 @@ aet_cmd_analyze (int argc, char **argv)
     }
   if (volume_path != NULL)
     {
-      g_autoptr (AetVolume) volume = aet_cli_load_volume (volume_path, NULL, 0, &error);
+      g_autoptr (AetVolume) volume = aet_cli_load_volume (volume_path, NULL, NULL, 0, &error);
       if (volume == NULL)
         {
           g_array_unref (extra);

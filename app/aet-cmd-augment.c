@@ -85,7 +85,8 @@ aet_cmd_augment (int argc, char **argv)
                    "%s: the network must map one channel to one", name);
       return aet_cli_fail (error);
     }
-  g_autoptr (AetVolume) volume = aet_cli_load_volume (input, dataset, pixel, &error);
+  g_autoptr (AetVolume) volume
+      = aet_cli_load_volume (input, dataset, "reconstruction", pixel, &error);
   if (volume == NULL)
     return aet_cli_fail (error);
   g_autofree char *name = aet_display_name (input);

@@ -401,7 +401,7 @@ aet_cmd_figure (int argc, char **argv)
     {
       if (compare)
         return aet_cli_usage ("figure", "--compare needs a project (.h5) with two models");
-      src[0]->volume = aet_cli_load_volume (input, dataset, pixel, &error);
+      src[0]->volume = aet_cli_load_volume (input, dataset, NULL, pixel, &error);
       ok = src[0]->volume != NULL;
       if (ok && atoms_path != NULL)
         ok = (src[0]->atoms = aet_cli_load_atoms (atoms_path, NULL, &error)) != NULL;

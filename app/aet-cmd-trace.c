@@ -62,7 +62,7 @@ aet_cmd_trace (int argc, char **argv)
   params.kmeans = !no_kmeans;
 
   g_autoptr (GError) error = NULL;
-  g_autoptr (AetVolume) volume = aet_cli_load_volume (input, dataset, pixel, &error);
+  g_autoptr (AetVolume) volume = aet_cli_load_volume (input, dataset, NULL, pixel, &error);
   if (volume == NULL)
     return aet_cli_fail (error);
   g_autoptr (AetJob) job = aet_cli_job_new (&common);

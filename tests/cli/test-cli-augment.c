@@ -2,6 +2,7 @@
  * a run with a given model writes a volume of the input's size. */
 #include "aet-atom-density.h"
 #include "aet-mrc.h"
+#include "aet-project-file.h"
 #include "aet-unet.h"
 #include "aet-weights.h"
 
@@ -102,6 +103,54 @@ test_with_model (void)
   g_assert_cmpstr (err4, ==, "aet: error: augment: --flips 9: give 1 to 8\n");
 }
 
+/* A project that was run already holds "augmented" beside "reconstruction":
+ * without --dataset, augment reads the reconstruction (its help says so),
+ * not its own earlier output, so the result equals that of the same volume
+ * given as MRC. */
+static void
+test_project_reads_reconstruction (void)
+{
+  g_autofree char *mrc = write_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetVolume) recon = aet_mrc_read (mrc, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (AetVolume) earlier = aet_volume_new (recon->nx, recon->ny, recon->nz, 0.357);
+  for (gsize i = 0; i < aet_volume_n_voxels (earlier); i++)
+    earlier->data[i] = (gfloat) (i % 7) * 0.1f;
+  g_autoptr (AetProject) project = aet_project_new ();
+  aet_project_set_volume (project, "reconstruction", recon);
+  aet_project_set_volume (project, "augmented", earlier);
+  g_autofree char *path = g_build_filename (dir, "run.h5", NULL);
+  g_assert_true (aet_project_save (project, path, &error));
+  g_assert_no_error (error);
+
+  g_autofree char *model = g_build_filename (dir, "model.h5", NULL);
+  AetUnet *net = aet_unet_new_default (2, 2, 3);
+  g_assert_true (aet_weights_save (net, NULL, model, &error));
+  aet_unet_free (net);
+  g_autofree char *from_mrc = g_build_filename (dir, "from-mrc.mrc", NULL);
+  g_autofree char *from_project = g_build_filename (dir, "from-project.mrc", NULL);
+  const char *a[] = { "augment", "-i", mrc,  "--model", model, "-o", from_mrc,
+                      "--tile",  "24", "--overlap", "8", "--quiet", NULL };
+  const char *b[] = { "augment", "-i", path, "--model", model, "-o", from_project,
+                      "--tile",  "24", "--overlap", "8", "--quiet", NULL };
+  g_autofree char *err_a = NULL, *err_b = NULL;
+  g_assert_cmpint (run_aet (a, NULL, &err_a), ==, 0);
+  g_assert_cmpint (run_aet (b, NULL, &err_b), ==, 0);
+  g_autoptr (AetVolume) va = aet_mrc_read (from_mrc, NULL, &error);
+  g_autoptr (AetVolume) vb = aet_mrc_read (from_project, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (aet_volume_same_shape (va, vb));
+  gdouble diff = 0, size = 0;
+  for (gsize i = 0; i < aet_volume_n_voxels (va); i++)
+    {
+      diff = MAX (diff, fabs (va->data[i] - vb->data[i]));
+      size = MAX (size, fabs (va->data[i]));
+    }
+  g_assert_cmpfloat (size, >, 0);
+  g_assert_cmpfloat (diff, <=, 1e-6 * size);
+}
+
 /* A volume sampled at 0.30 Å (or given so by --pixel) is augmented on the
  * network's 0.357 Å grid and comes back on its own; an absurd voxel size is
  * refused with one line. */
@@ -163,6 +212,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/augment/missing-model", test_missing_model);
   g_test_add_func ("/cli/augment/with-model", test_with_model);
   g_test_add_func ("/cli/augment/resampled", test_resampled);
+  g_test_add_func ("/cli/augment/project-reads-reconstruction",
+                   test_project_reads_reconstruction);
   int status = g_test_run ();
   aet_test_remove_tree (dir);
   g_free (dir);
