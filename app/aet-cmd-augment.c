@@ -3,7 +3,9 @@
  * the training inputs were (aet_train_normalise: divided by the median of
  * its bright local maxima, so atom peaks are ~1) and, when its voxel size
  * differs from the network's training sampling, resampled to it and back;
- * the output is on the target's scale (atoms of peak ~1). */
+ * the output is on the target's scale (atoms of peak ~1).  When the tilt
+ * angles are known (the project's tilt series, or --tlt) the network runs
+ * in passes kept to the measured planes (aet-augment-consistent.h). */
 #define G_LOG_DOMAIN "aet"
 
 #include <math.h>
@@ -14,7 +16,9 @@
 #include "aet-commands.h"
 #include "aet-error.h"
 #include "aet-file-util.h"
-#include "aet-augment.h"
+#include "aet-augment-consistent.h"
+#include "aet-pipeline.h"
+#include "aet-tlt.h"
 #include "aet-train.h"
 #include "aet-weights.h"
 
@@ -22,8 +26,8 @@ int
 aet_cmd_augment (int argc, char **argv)
 {
   AetCliCommon common = { 0 };
-  g_autofree char *input = NULL, *output = NULL, *model = NULL, *dataset = NULL;
-  gint tile = 96, overlap = 44, flips = 1;
+  g_autofree char *input = NULL, *output = NULL, *model = NULL, *dataset = NULL, *tlt = NULL;
+  gint tile = 96, overlap = 44, flips = 1, passes = -1;   /* -1: not given */
   gdouble pixel = 0;
 
   GOptionEntry entries[] = {
@@ -40,6 +44,12 @@ aet_cmd_augment (int argc, char **argv)
       "Voxel size in Å, when the file's is missing or wrong", "A" },
     { "flips", 0, 0, G_OPTION_ARG_INT, &flips,
       "Average the network over N reflections of the input (1–8; 8 = all, 8× the time)", "N" },
+    { "passes", 0, 0, G_OPTION_ARG_INT, &passes,
+      "Network passes, each after the first on its output made to agree with the measured "
+      "planes (1–32; default 4 when the tilt angles are known, else 1)", "N" },
+    { "tlt", 0, 0, G_OPTION_ARG_FILENAME, &tlt,
+      "Tilt angles (.tlt) of an MRC reconstruction, for --passes (a project has its own)",
+      "FILE" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = aet_cli_context_new (
@@ -47,7 +57,9 @@ aet_cmd_augment (int argc, char **argv)
     "Sharpens a reconstruction with the trained network (deep-learning augmentation).\n"
     "The network is found by --model, $AET_MODEL, the installed aet-unet.h5, or the\n"
     "source tree's resources/aet-unet.h5.  A volume sampled otherwise than the network\n"
-    "was trained (within 1 %) is resampled to its sampling and back.",
+    "was trained (within 1 %) is resampled to its sampling and back.  With the tilt\n"
+    "angles (a project's tilt series, or --tlt), the network runs in passes: each after\n"
+    "the first on its output given the reconstruction's values on the measured planes.",
     &common);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!aet_cli_parse (context, "augment", &common, &argc, &argv))
@@ -62,6 +74,9 @@ aet_cmd_augment (int argc, char **argv)
     return aet_cli_usage ("augment", "--overlap %d: give 0 to less than the tile", overlap);
   if (flips < 1 || flips > AET_AUGMENT_MAX_FLIPS)
     return aet_cli_usage ("augment", "--flips %d: give 1 to %d", flips, AET_AUGMENT_MAX_FLIPS);
+  if (passes != -1 && (passes < 1 || passes > AET_AUGMENT_MAX_PASSES))
+    return aet_cli_usage ("augment", "--passes %d: give 1 to %d", passes,
+                          AET_AUGMENT_MAX_PASSES);
   if (pixel < 0 || !isfinite (pixel))
     return aet_cli_usage ("augment", "--pixel: give a voxel size in Å");
 
@@ -91,20 +106,48 @@ aet_cmd_augment (int argc, char **argv)
     return aet_cli_fail (error);
   g_autofree char *name = aet_display_name (input);
 
+  /* the measured planes: --tlt, else the project's tilt series as its
+   * reconstruction used it */
+  g_autofree gdouble *angles = NULL;
+  gsize n_angles = 0;
+  if (tlt != NULL)
+    {
+      angles = aet_tlt_read (tlt, &n_angles, &error);
+      if (angles == NULL)
+        return aet_cli_fail (error);
+    }
+  else if (aet_cli_is_hdf5 (input))
+    {
+      g_autoptr (AetProject) project = aet_project_load (input, NULL);
+      g_autoptr (AetTiltSeries) series
+        = project != NULL ? aet_pipeline_dup_aligned_tilts (project) : NULL;
+      if (series != NULL)
+        {
+          n_angles = (gsize) aet_tilt_series_n_images (series);
+          angles = g_memdup2 (series->angles, sizeof (gdouble) * n_angles);
+        }
+    }
+  if (passes > 1 && angles == NULL)
+    return aet_cli_usage ("augment", "--passes %d needs the tilt angles: give --tlt, or a "
+                          "project with its tilt series", passes);
+  if (passes == -1)
+    passes = angles != NULL ? AET_PIPELINE_AUGMENT_PASSES : 1;
+
   g_autoptr (AetJob) job = aet_cli_job_new (&common);
   aet_job_set_stage (job, "Augment");
   gint64 t0 = g_get_monotonic_time ();
   AetAugmentInfo info;
   g_autoptr (AetVolume) result
-    = aet_augment_flips (net, volume, name, tile, overlap, (guint) flips, &info, job, &error);
+    = aet_augment_consistent (net, volume, name, angles, (gint) n_angles, passes, 0, tile,
+                              overlap, (guint) flips, &info, NULL, NULL, job, &error);
   aet_cli_job_finish (job);
   if (result == NULL)
     return aet_cli_fail (error);
   if (!aet_cli_save_volume (output, result, "augmented", &error))
     return aet_cli_fail (error);
-  aet_cli_say (&common, "augmented %d × %d × %d in %.1f s (input divided by %.4g)\n",
-               result->nx, result->ny, result->nz, (g_get_monotonic_time () - t0) / 1e6,
-               info.level);
+  aet_cli_say (&common, "augmented %d × %d × %d in %.1f s, %d pass%s (input divided by %.4g)\n",
+               result->nx, result->ny, result->nz, (g_get_monotonic_time () - t0) / 1e6, passes,
+               passes == 1 ? "" : "es", info.level);
   if (info.resampled)
     aet_cli_say (&common,
                  "resampled from %.4g Å voxels to the network's %.4g Å (%d × %d × %d) and "

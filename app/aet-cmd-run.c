@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "aet-augment.h"
+#include "aet-augment-consistent.h"
 #include "aet-cli-io.h"
 #include "aet-cli.h"
 #include "aet-commands.h"
@@ -108,9 +108,13 @@ print_summary (AetPipeline *pipeline, gboolean have_truth)
                 100 * result (p, models[m], "recall_surface"));
       printf ("\n");
     }
-  const char *refined_error = aet_project_get_param (p, "result/refined/error");
-  if (refined_error != NULL)
-    printf ("refined: not analysed: %s\n", refined_error);
+  for (int m = 0; m < 3; m++)
+    {
+      g_autofree char *key = g_strdup_printf ("result/%s/error", models[m]);
+      const char *why = aet_project_get_param (p, key);
+      if (why != NULL)
+        printf ("%s: not analysed: %s\n", models[m], why);
+    }
 }
 
 int
@@ -121,7 +125,7 @@ aet_cmd_run (int argc, char **argv)
   g_autofree char *xyz_before = NULL, *xyz_after = NULL, *xyz_refined = NULL, *method = NULL;
   g_autofree char *model = NULL;
   gdouble pixel = 0, min_distance = 0;
-  gint iterations = 0, flips = -1;   /* -1: not given */
+  gint iterations = 0, flips = -1, passes = -1;   /* -1: not given */
   gboolean no_augment = FALSE, no_refine = FALSE, realign = FALSE;
 
   GOptionEntry entries[] = {
@@ -153,6 +157,9 @@ aet_cmd_run (int argc, char **argv)
       "Keep the traced positions (no refinement against the projections)", NULL },
     { "flips", 0, 0, G_OPTION_ARG_INT, &flips,
       "Augment: average the network over N reflections (1–8; 8× the time at 8)", "N" },
+    { "passes", 0, 0, G_OPTION_ARG_INT, &passes,
+      "Augment: network passes, each after the first on its output made to agree with the "
+      "measured planes (1–32; default 4; 1 = the network once)", "N" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = aet_cli_context_new (
@@ -172,6 +179,8 @@ aet_cmd_run (int argc, char **argv)
     return aet_cli_usage ("run", "--method %s: use genfire, sirt or wbp", method);
   if (flips != -1 && (flips < 1 || flips > AET_AUGMENT_MAX_FLIPS))
     return aet_cli_usage ("run", "--flips %d: give 1 to %d", flips, AET_AUGMENT_MAX_FLIPS);
+  if (passes != -1 && (passes < 1 || passes > AET_AUGMENT_MAX_PASSES))
+    return aet_cli_usage ("run", "--passes %d: give 1 to %d", passes, AET_AUGMENT_MAX_PASSES);
   if (iterations < 0 || min_distance < 0 || pixel < 0)
     return aet_cli_usage ("run", "--iterations, --min-distance and --pixel must be positive");
 
@@ -220,6 +229,10 @@ aet_cmd_run (int argc, char **argv)
   aet_pipeline_set_param (pipeline, "refine/enabled", no_refine ? "false" : NULL);
   aet_pipeline_set_param (pipeline, "augment/flips",
                           flips > 1 ? g_ascii_dtostr (buf, sizeof buf, flips) : NULL);
+  aet_pipeline_set_param (pipeline, "augment/passes",
+                          passes > 0 && passes != AET_PIPELINE_AUGMENT_PASSES
+                            ? g_ascii_dtostr (buf, sizeof buf, passes)
+                            : NULL);
 
   g_autoptr (AetJob) bar = aet_cli_job_new (&common);
   RunUi ui = { .bar = bar, .quiet = common.quiet };

@@ -13,7 +13,8 @@
  *
  * Usage:
  *   bench-accuracy [--model FILE] [--n 6] [--first-seed 100001] [--threads 2]
- *                  [--genfire-iterations N] [--flips N] [--realign] [--train-seed 1]
+ *                  [--genfire-iterations N] [--flips N] [--passes N] [--realign]
+ *                  [--train-seed 1]
  *                  [--train-pairs 512]
  *                  [--save DIR] [--quiet]
  */
@@ -175,6 +176,7 @@ on_event (const AetPipelineEvent *e, gpointer user_data)
 }
 
 static gboolean realign = FALSE;  /* --realign: a second pass from the refined geometry */
+static gint passes = -1;          /* --passes: augment/passes (-1: the pipeline's default) */
 
 /* The pipeline of `aet run` on particle p, with the network `model`. */
 static gboolean
@@ -200,6 +202,8 @@ run_particle (Particle *p, guint index, const char *model, guint threads, gint i
   aet_pipeline_set_param (pl, "augment/model", model);
   if (flips > 1)
     set_double (pl, "augment/flips", flips);
+  if (passes > 0)
+    set_double (pl, "augment/passes", passes);
 
   Progress pr = { quiet, index, -1 };
   gint64 t0 = g_get_monotonic_time ();
@@ -333,6 +337,8 @@ main (int argc, char **argv)
       "GENFIRE iterations (default: the pipeline's, 100)", "N" },
     { "flips", 0, 0, G_OPTION_ARG_INT, &flips,
       "Augment averaged over N reflections (1–8; aet run --flips)", "N" },
+    { "passes", 0, 0, G_OPTION_ARG_INT, &passes,
+      "Network passes kept to the measured planes (1–32; aet run --passes; default 4)", "N" },
     { "realign", 0, 0, G_OPTION_ARG_NONE, &realign,
       "Then once more from the refinement's geometry (aet run --realign)", NULL },
     { "train-seed", 0, 0, G_OPTION_ARG_INT64, &train_seed,
@@ -354,10 +360,11 @@ main (int argc, char **argv)
     }
   if (n < 1 || n > 1000 || threads < 1 || threads > 256 || iterations < 0 || first_seed < 0
       || first_seed > (G_GINT64_CONSTANT (1) << 52) || train_seed < 0 || train_pairs < 1
-      || train_pairs > 1000000 || flips < 1 || flips > 8)
+      || train_pairs > 1000000 || flips < 1 || flips > 8
+      || (passes != -1 && (passes < 1 || passes > 32)))
     {
       fprintf (stderr, "bench-accuracy: --n 1–1000, --threads 1–256, --genfire-iterations ≥ 0, "
-                       "seeds 0–2^52, --train-pairs 1–1e6, --flips 1–8\n");
+                       "seeds 0–2^52, --train-pairs 1–1e6, --flips 1–8, --passes 1–32\n");
       return 2;
     }
   if (model == NULL)
@@ -383,7 +390,7 @@ main (int argc, char **argv)
   guint n_val = 0;
   g_autoptr (GHashTable) pool = pool_seeds ((guint64) train_seed, (guint) train_pairs,
                                             &smallest, &n_val);
-  char iterations_s[32] = "100 (the default)", iterations_arg[64] = "";
+  char iterations_s[32] = "100 (the default)", iterations_arg[128] = "";
   if (iterations > 0)
     {
       g_snprintf (iterations_s, sizeof iterations_s, "%d", iterations);
@@ -393,6 +400,11 @@ main (int argc, char **argv)
     {
       gsize k = strlen (iterations_arg);
       g_snprintf (iterations_arg + k, sizeof iterations_arg - k, " --flips %d", flips);
+    }
+  if (passes > 0)
+    {
+      gsize k = strlen (iterations_arg);
+      g_snprintf (iterations_arg + k, sizeof iterations_arg - k, " --passes %d", passes);
     }
   if (realign)
     {
@@ -407,10 +419,13 @@ main (int argc, char **argv)
           "sphere union, truncated octahedron, cuboctahedron, then the same on a substrate\n",
           MIN_ATOMS, MAX_ATOMS);
   printf ("- reconstruction: GENFIRE, %s iterations (pipeline defaults otherwise); "
-          "augmentation averaged over %d reflection%s; tracing, refinement against the "
-          "projections (aet-refine.h, defaults) and matching (0.9 Å) as `aet run`; %d "
-          "threads%s\n",
-          iterations_s, flips, flips > 1 ? "s" : "", threads,
+          "augmentation in %d network pass%s kept to the measured planes "
+          "(aet-augment-consistent.h), averaged over %d reflection%s; tracing, refinement "
+          "against the projections (aet-refine.h, defaults) and matching (0.9 Å) as `aet run`; "
+          "%d threads%s\n",
+          iterations_s, passes > 0 ? passes : AET_PIPELINE_AUGMENT_PASSES,
+          (passes > 0 ? passes : AET_PIPELINE_AUGMENT_PASSES) > 1 ? "es" : "", flips,
+          flips > 1 ? "s" : "", threads,
           realign ? "; then realigned once: reconstructed, augmented, traced and refined again "
                     "from the tilt angles and shifts the refinement found (aet run --realign); "
                     "the figures are the second pass's"

@@ -96,11 +96,11 @@ apply_flipped (AetUnet *net, const AetVolume *input, gint tile, gint overlap, gu
   g_autoptr (AetVolume) sum = NULL;
   for (guint k = 0; k < n_flips; k++)
     {
-      aet_job_set_range (job, (gdouble) k / n_flips, (gdouble) (k + 1) / n_flips);
+      aet_job_push_range (job, (gdouble) k / n_flips, (gdouble) (k + 1) / n_flips);
       g_autoptr (AetVolume) flipped = aet_volume_dup (input);
       flip_volume (flipped, k);
       g_autoptr (AetVolume) out = aet_unet_apply (net, flipped, tile, overlap, job, error);
-      aet_job_set_range (job, 0, 1);
+      aet_job_pop_range (job);
       if (out == NULL)
         return NULL;
       flip_volume (out, k);

@@ -11,6 +11,8 @@ struct _AetJob
   GMutex lock;      /* guards stage */
   char *stage;
   gdouble range_lo, range_hi;   /* progress fractions map into this range */
+  gdouble saved[AET_JOB_MAX_RANGES][2];   /* the ranges pushed over */
+  gint n_saved;
   AetJobProgressFunc progress;
   gpointer progress_data;
   GDestroyNotify progress_destroy;
@@ -122,13 +124,29 @@ aet_job_progress (AetJob *job, gdouble fraction, const char *format, ...)
 }
 
 void
-aet_job_set_range (AetJob *job, gdouble lo, gdouble hi)
+aet_job_push_range (AetJob *job, gdouble lo, gdouble hi)
 {
   if (job == NULL)
     return;
   g_return_if_fail (0 <= lo && lo <= hi && hi <= 1);
-  job->range_lo = lo;
-  job->range_hi = hi;
+  g_return_if_fail (job->n_saved < AET_JOB_MAX_RANGES);
+  job->saved[job->n_saved][0] = job->range_lo;
+  job->saved[job->n_saved][1] = job->range_hi;
+  job->n_saved++;
+  gdouble width = job->range_hi - job->range_lo;
+  job->range_hi = job->range_lo + width * hi;
+  job->range_lo = job->range_lo + width * lo;
+}
+
+void
+aet_job_pop_range (AetJob *job)
+{
+  if (job == NULL)
+    return;
+  g_return_if_fail (job->n_saved > 0);
+  job->n_saved--;
+  job->range_lo = job->saved[job->n_saved][0];
+  job->range_hi = job->saved[job->n_saved][1];
 }
 
 void

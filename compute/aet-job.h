@@ -39,10 +39,14 @@ void aet_job_set_stage (AetJob *job, const char *stage);
 void aet_job_progress (AetJob *job, gdouble fraction, const char *format, ...)
   G_GNUC_PRINTF (3, 4);
 
-/* Later progress fractions f are reported as lo + f·(hi − lo), so a step
- * run several times (or a part of a longer job) fills its share of one bar;
- * (0, 1) restores the default.  Not thread-safe: set it between parts. */
-void aet_job_set_range (AetJob *job, gdouble lo, gdouble hi);
+/* Until the matching pop, progress fractions f are reported as lo + f·(hi −
+ * lo) within the range in force, so a step run several times (or a part of
+ * a longer job) fills its share of one bar, and a part of a part its share
+ * of that (ranges nest, up to AET_JOB_MAX_RANGES deep).  Not thread-safe:
+ * push and pop between parts, on the thread that does them. */
+#define AET_JOB_MAX_RANGES 8
+void aet_job_push_range (AetJob *job, gdouble lo, gdouble hi);
+void aet_job_pop_range (AetJob *job);
 
 /* The thread count compute code should use (≥ 1); default 2 or
  * g_get_num_processors(), whichever is smaller. */

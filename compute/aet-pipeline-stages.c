@@ -8,7 +8,7 @@
 #define G_LOG_DOMAIN "aet-pipeline"
 
 #include "aet-analysis.h"
-#include "aet-augment.h"
+#include "aet-augment-consistent.h"
 #include "aet-elements.h"
 #include "aet-error.h"
 #include "aet-match.h"
@@ -311,12 +311,25 @@ augment_hash (AetProject *project, GChecksum *sum)
       g_ascii_dtostr (buf + k, sizeof buf - k, aet_unet_get_voxel_size (net));
       g_checksum_update (sum, (const guchar *) buf, -1);
     }
+  /* the defaults a project that does not set them runs with */
+  g_autofree char *defaults = g_strdup_printf ("augment/passes_default=%d band_default=%g",
+                                               AET_PIPELINE_AUGMENT_PASSES,
+                                               AET_AUGMENT_CONSISTENT_BAND);
+  g_checksum_update (sum, (const guchar *) defaults, -1);
 }
 
 static gboolean
 augment_has_outputs (AetProject *project)
 {
   return aet_project_get_volume (project, "augmented") != NULL;
+}
+
+/* Every pass but the last goes to the viewer as it comes. */
+static void
+emit_pass (AetVolume *augmented, gint pass, gint n_passes, gpointer user_data)
+{
+  if (pass < n_passes)
+    aet_stage_emit_volume (user_data, "augmented", augmented, FALSE);
 }
 
 static gboolean
@@ -339,9 +352,18 @@ augment_run (AetStageContext *c, GError **error)
   gint tile = aet_stage_param_int (c, "augment/tile", 96);
   gint overlap = aet_stage_param_int (c, "augment/overlap", 44);
   gint flips = CLAMP (aet_stage_param_int (c, "augment/flips", 1), 1, AET_AUGMENT_MAX_FLIPS);
-  g_autoptr (AetVolume) out
-    = aet_augment_flips (net, recon, "reconstruction", tile, overlap, (guint) flips, NULL,
-                         aet_stage_context_job (c), error);
+  gint passes = CLAMP (aet_stage_param_int (c, "augment/passes", AET_PIPELINE_AUGMENT_PASSES), 1,
+                       AET_AUGMENT_MAX_PASSES);
+  gdouble band = aet_stage_param_double (c, "augment/band", AET_AUGMENT_CONSISTENT_BAND);
+  /* the angles the reconstruction used: the measured planes to keep to (a
+   * volume without its tilt series is augmented once) */
+  g_autoptr (AetTiltSeries) series = aet_pipeline_dup_aligned_tilts (project);
+  if (series == NULL)
+    passes = 1;
+  g_autoptr (AetVolume) out = aet_augment_consistent (
+    net, recon, "reconstruction", series ? series->angles : NULL,
+    series ? aet_tilt_series_n_images (series) : 0, passes, band, tile, overlap, (guint) flips,
+    NULL, emit_pass, c, aet_stage_context_job (c), error);
   if (out == NULL)
     return FALSE;
   aet_project_set_volume (project, "augmented", out);
@@ -518,6 +540,28 @@ analyse_model (AetStageContext *c, const char *name, AetAtoms *truth, AetAtoms *
   return aet_report_to_json (analysis, truth != NULL ? "precision" : NULL, values, n_values);
 }
 
+/* analyse_model for a model that may not be a crystal: when it cannot be
+ * analysed (no FCC lattice in it, say — an untrained network's output, an
+ * amorphous particle) the run goes on, the report holds null for it and
+ * "result/<name>/error" says why.  FALSE only when cancelled. */
+static gboolean
+analyse_or_note (AetStageContext *c, const char *name, AetAtoms *truth, AetAtoms *partner_model,
+                 char **json, GError **error)
+{
+  g_autoptr (GError) model_error = NULL;
+  *json = analyse_model (c, name, truth, partner_model, &model_error);
+  if (*json != NULL)
+    return TRUE;
+  if (g_error_matches (model_error, AET_ERROR, AET_ERROR_CANCELLED))
+    {
+      g_propagate_error (error, g_steal_pointer (&model_error));
+      return FALSE;
+    }
+  g_autofree char *key = g_strdup_printf ("result/%s/error", name);
+  aet_project_set_param (aet_stage_context_project (c), key, model_error->message);
+  return TRUE;
+}
+
 static gboolean
 analyse_run (AetStageContext *c, GError **error)
 {
@@ -538,50 +582,35 @@ analyse_run (AetStageContext *c, GError **error)
           return FALSE;
         }
     }
-  g_autofree char *before = analyse_model (c, "before", truth, NULL, error);
-  if (before == NULL)
-    return FALSE;
-  g_autofree char *after = NULL;
-  if (aet_project_get_atoms (project, "after") != NULL)
-    {
-      after = analyse_model (c, "after", truth, aet_project_get_atoms (project, "before"),
-                             error);
-      if (after == NULL)
-        return FALSE;
-    }
-  g_autofree char *refined = NULL;
   /* a refinement from an earlier run is dropped when this run does not
-   * refine (so nothing stale is measured, written or shown) */
+   * refine; every model's figures are measured afresh (so nothing stale is
+   * measured, written or shown) */
   gboolean refining = refine_needed (project);
   if (!refining)
     aet_project_set_atoms (project, "refined", NULL);
   g_auto (GStrv) keys = aet_project_dup_param_keys (project);
   for (guint i = 0; keys[i] != NULL; i++)
-    if (g_str_has_prefix (keys[i], "result/refined/")
+    if (g_str_has_prefix (keys[i], "result/before/") || g_str_has_prefix (keys[i], "result/after/")
+        || g_str_has_prefix (keys[i], "result/refined/")
         || (!refining && (g_str_has_prefix (keys[i], "result/refine/")
                           || g_str_has_prefix (keys[i], "refine/signature"))))
       aet_project_set_param (project, keys[i], NULL);
-  if (aet_project_get_atoms (project, "refined") != NULL)
-    {
-      /* the refined model is an extra: when it cannot be analysed (no FCC
-       * lattice left in it, say) the run keeps what it has and says why */
-      g_autoptr (GError) refined_error = NULL;
-      refined = analyse_model (c, "refined", truth, aet_project_get_atoms (project, "before"),
-                               &refined_error);
-      if (refined == NULL)
-        {
-          if (g_error_matches (refined_error, AET_ERROR, AET_ERROR_CANCELLED))
-            {
-              g_propagate_error (error, g_steal_pointer (&refined_error));
-              return FALSE;
-            }
-          aet_project_set_param (project, "result/refined/error", refined_error->message);
-        }
-    }
+  g_autofree char *before = NULL, *after = NULL, *refined = NULL;
+  if (!analyse_or_note (c, "before", truth, NULL, &before, error))
+    return FALSE;
+  /* (analysing a model replaces it in the project with its analysed copy) */
+  AetAtoms *partner = aet_project_get_atoms (project, "before");
+  if (aet_project_get_atoms (project, "after") != NULL
+      && !analyse_or_note (c, "after", truth, partner, &after, error))
+    return FALSE;
+  if (aet_project_get_atoms (project, "refined") != NULL
+      && !analyse_or_note (c, "refined", truth, partner, &refined, error))
+    return FALSE;
   g_autofree char *report = g_strdup_printf (
     "{\n\"format\": \"aet-run-report\",\n\"version\": 1,\n\"before\": %s,\n\"after\": %s,"
     "\n\"refined\": %s\n}\n",
-    before, after != NULL ? after : "null", refined != NULL ? refined : "null");
+    before != NULL ? before : "null", after != NULL ? after : "null",
+    refined != NULL ? refined : "null");
   aet_project_set_report (project, report);
   return TRUE;
 }

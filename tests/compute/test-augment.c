@@ -2,7 +2,7 @@
  * trip, and aet_augment resampling a volume whose voxels differ from the
  * network's, running it there and returning the result on the input grid. */
 #include "aet-atom-density.h"
-#include "aet-augment.h"
+#include "aet-augment-consistent.h"
 #include "aet-error.h"
 #include "aet-resample.h"
 #include "aet-tiles.h"
@@ -339,6 +339,132 @@ test_augment_flips (void)
   g_assert_cmpfloat (e_one, >, 1e-3);
 }
 
+/* The measured planes of a cube's transform: tilt 0 is the q_z = 0 plane,
+ * 90° the q_x = 0 plane, 45° the diagonal (q_x = q_z), not its mirror. */
+static void
+test_measured_mask (void)
+{
+  const gint n = 16, nh = n / 2 + 1;
+  const gdouble zero[] = { 0 }, both[] = { 0, 90 }, diag[] = { 45 };
+  g_autofree guint8 *m0 = aet_augment_measured_mask (n, n, n, zero, 1, 0.5);
+  g_autofree guint8 *m2 = aet_augment_measured_mask (n, n, n, both, 2, 0.5);
+  g_autofree guint8 *m45 = aet_augment_measured_mask (n, n, n, diag, 1, 0.5);
+  gsize c0 = 0, c2 = 0;
+  for (gint kz = 0; kz < n; kz++)
+    for (gint ky = 0; ky < n; ky++)
+      for (gint kx = 0; kx < nh; kx++)
+        {
+          gsize i = ((gsize) kz * n + ky) * nh + kx;
+          g_assert_cmpint (m0[i], ==, kz == 0);
+          g_assert_cmpint (m2[i], ==, kz == 0 || kx == 0);
+          c0 += m0[i];
+          c2 += m2[i];
+        }
+  g_assert_cmpuint (c0, ==, (gsize) n * nh);
+  g_assert_cmpuint (c2, ==, (gsize) n * nh + (gsize) (n - 1) * n);
+  /* (kx, kz) = (5, 5) lies on the 45° plane; (5, −5) on its mirror */
+  g_assert_true (m45[((gsize) 5 * n + 3) * nh + 5]);
+  g_assert_false (m45[((gsize) (n - 5) * n + 3) * nh + 5]);
+}
+
+/* The step between passes: a network output that is the reconstruction
+ * twice over, or blurred more, is fitted back onto it (the radial transfer
+ * function); with every direction measured the result is the
+ * reconstruction whatever the output; with a wedge missing it is not. */
+static void
+test_keep_measured (void)
+{
+  g_autoptr (AetAtoms) atoms = some_atoms ();
+  g_autoptr (AetVolume) recon = render (atoms, 40, 40, 40, 0.357, 5.0);
+  g_autoptr (AetVolume) twice = aet_volume_dup (recon);
+  aet_volume_scale (twice, 2.0f);
+  g_autoptr (AetVolume) blurred = render (atoms, 40, 40, 40, 0.357, 9.0);
+  g_autoptr (AetAtoms) elsewhere = aet_atoms_dup (atoms);
+  for (gsize a = 0; a < elsewhere->n_atoms; a++)
+    elsewhere->positions[3 * a] += 1.3;
+  g_autoptr (AetVolume) other = render (elsewhere, 40, 40, 40, 0.357, 5.0);
+
+  gdouble wedge[121], all[180];
+  for (gint i = 0; i < 121; i++)
+    wedge[i] = -60 + i;
+  for (gint i = 0; i < 180; i++)
+    all[i] = -89.5 + i;
+  g_autoptr (AetVolume) a = aet_augment_keep_measured (twice, recon, wedge, 121, 0, 2);
+  g_autoptr (AetVolume) b = aet_augment_keep_measured (blurred, recon, wedge, 121, 0, 2);
+  g_autoptr (AetVolume) c = aet_augment_keep_measured (other, recon, all, 180, 0, 2);
+  g_autoptr (AetVolume) d = aet_augment_keep_measured (other, recon, wedge, 121, 0, 2);
+  gdouble ea = relative_error (a, recon), eb = relative_error (b, recon);
+  gdouble ec = relative_error (c, recon), ed = relative_error (d, recon);
+  g_test_message ("from twice: %.2g, from blurred: %.2g, all measured: %.2g, wedge: %.2g", ea,
+                  eb, ec, ed);
+  g_assert_cmpfloat (ea, <, 1e-5);
+  g_assert_cmpfloat (eb, <, 0.03);
+  g_assert_cmpfloat (ec, <, 1e-5);
+  g_assert_cmpfloat (ed, >, 0.05);
+  g_assert_cmpfloat (a->voxel_size, ==, recon->voxel_size);
+  g_assert_cmpmem (a->origin, sizeof a->origin, recon->origin, sizeof recon->origin);
+}
+
+static void
+count_pass (AetVolume *augmented, gint pass, gint n_passes, gpointer user_data)
+{
+  GArray *seen = user_data;
+  g_assert_nonnull (augmented);
+  g_array_append_val (seen, pass);
+}
+
+/* Passes: one is aet_augment_flips exactly; three see every pass, fill the
+ * progress bar once and give another result; more than one needs the
+ * angles; a cancelled job stops with the cancellation. */
+static void
+test_augment_passes (void)
+{
+  g_autoptr (AetAtoms) atoms = some_atoms ();
+  g_autoptr (AetVolume) v = render (atoms, 40, 40, 40, 0.357, 5.0);
+  g_autoptr (AetUnet) unet = aet_unet_new_default (2, 2, 21);
+  aet_unet_set_voxel_size (unet, 0.357);
+  gdouble angles[21];
+  for (gint i = 0; i < 21; i++)
+    angles[i] = -65 + 6.5 * i;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetVolume) plain = aet_augment_flips (unet, v, "v", 0, 0, 1, NULL, NULL, &error);
+  g_autoptr (AetVolume) one = aet_augment_consistent (unet, v, "v", angles, 21, 1, 0, 0, 0, 1,
+                                                      NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (plain->data, aet_volume_n_voxels (plain) * sizeof (gfloat), one->data,
+                   aet_volume_n_voxels (one) * sizeof (gfloat));
+
+  g_autoptr (GArray) passes = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autoptr (GArray) seen = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr (AetJob) job = aet_job_new ();
+  aet_job_set_progress_func (job, record_progress, seen, NULL);
+  g_autoptr (AetVolume) three = aet_augment_consistent (unet, v, "v", angles, 21, 3, 0, 0, 0, 1,
+                                                        NULL, count_pass, passes, job, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (passes->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (g_array_index (passes, gint, i), ==, (gint) i + 1);
+  g_assert_cmpuint (seen->len, >=, 3);
+  for (guint i = 1; i < seen->len; i++)
+    g_assert_cmpfloat (g_array_index (seen, gdouble, i), >=,
+                       g_array_index (seen, gdouble, i - 1));
+  g_assert_cmpfloat (g_array_index (seen, gdouble, seen->len - 1), ==, 1.0);
+  g_assert_cmpfloat (relative_error (three, one), >, 1e-4);
+
+  g_autoptr (AetVolume) none = aet_augment_consistent (unet, v, "v", NULL, 0, 2, 0, 0, 0, 1,
+                                                       NULL, NULL, NULL, NULL, &error);
+  g_assert_null (none);
+  g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_autoptr (AetJob) stopped = aet_job_new ();
+  aet_job_cancel (stopped);
+  g_autoptr (AetVolume) cancelled = aet_augment_consistent (
+    unet, v, "v", angles, 21, 3, 0, 0, 0, 1, NULL, NULL, NULL, stopped, &error);
+  g_assert_null (cancelled);
+  g_assert_error (error, AET_ERROR, AET_ERROR_CANCELLED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -350,5 +476,8 @@ main (int argc, char **argv)
                    test_augment_tolerance_and_refusal);
   g_test_add_func ("/compute/augment/linear-output-clipped", test_augment_linear_output_clipped);
   g_test_add_func ("/compute/augment/flips-commute", test_augment_flips);
+  g_test_add_func ("/compute/augment/measured-mask", test_measured_mask);
+  g_test_add_func ("/compute/augment/keep-measured", test_keep_measured);
+  g_test_add_func ("/compute/augment/passes", test_augment_passes);
   return g_test_run ();
 }

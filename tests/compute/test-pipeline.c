@@ -51,6 +51,9 @@ small_pipeline (void)
   aet_pipeline_set_param (p, "reconstruct/snapshot_every", "4");
   aet_pipeline_set_param (p, "augment/model", model_path);
   aet_pipeline_set_param (p, "augment/tile", "0");
+  /* one network pass: an untrained network's output only gets noisier with
+   * more (test_passes_and_unanalysable_model runs them) */
+  aet_pipeline_set_param (p, "augment/passes", "1");
   return p;
 }
 
@@ -98,8 +101,9 @@ test_end_to_end (void)
   Events ev = { .cancel_at = AET_N_STAGES, .pipeline = p };
   g_autoptr (GError) error = NULL;
   gint64 t0 = g_get_monotonic_time ();
-  g_assert_true (aet_pipeline_run (p, count_events, &ev, 2, &error));
+  gboolean first = aet_pipeline_run (p, count_events, &ev, 2, &error);
   g_assert_no_error (error);
+  g_assert_true (first);
   g_test_message ("end to end in %.1f s", (g_get_monotonic_time () - t0) / 1e6);
   for (AetStageId s = 0; s < AET_N_STAGES; s++)
     g_assert_cmpint (aet_pipeline_get_stage_state (p, s), ==, AET_STAGE_DONE);
@@ -168,7 +172,9 @@ test_end_to_end (void)
   /* a new tracing parameter re-runs tracing and analysis, not the
    * reconstruction */
   aet_pipeline_set_param (again, "trace/min_distance", "2.2");
-  g_assert_true (aet_pipeline_run (again, NULL, NULL, 2, &error));
+  gboolean ok2 = aet_pipeline_run (again, NULL, NULL, 2, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok2);
   g_autofree char *log2 = aet_pipeline_dup_log (again);
   g_assert_cmpstr (log2, ==,
                    "simulate: up to date\nreconstruct: up to date\ntrace_before: ran\n"
@@ -373,6 +379,54 @@ test_killed_save_keeps_previous_file (void)
   aet_pipeline_free (p);
 }
 
+static void
+count_augmented (const AetPipelineEvent *e, gpointer user_data)
+{
+  guint *n = user_data;
+  if (e->kind == AET_PIPELINE_EVENT_VOLUME && !e->final && g_strcmp0 (e->name, "augmented") == 0)
+    (*n)++;
+}
+
+/* The augment stage's passes go to the viewer as they come (all but the
+ * last, which is the stage's result).  A model that is no crystal (here
+ * the atoms after augmentation replaced by a gas) cannot be analysed: the
+ * run still succeeds, says why in result/after/error, and reports the
+ * others. */
+static void
+test_passes_and_unanalysable_model (void)
+{
+  AetPipeline *p = small_pipeline ();
+  aet_pipeline_set_param (p, "augment/passes", "3");
+  aet_pipeline_set_param (p, "refine/enabled", "false");
+  guint intermediate = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (aet_pipeline_run (p, count_augmented, &intermediate, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (intermediate, ==, 2);
+
+  AetProject *project = aet_pipeline_get_project (p);
+  g_autoptr (AetAtoms) gas = aet_atoms_new (0);
+  GRand *rand = g_rand_new_with_seed (3);
+  for (gint i = 0; i < 60; i++)
+    aet_atoms_append (gas, 78, g_rand_double_range (rand, 5, 15),
+                      g_rand_double_range (rand, 5, 15), g_rand_double_range (rand, 5, 15));
+  g_rand_free (rand);
+  aet_project_set_atoms (project, "after", gas);
+  aet_pipeline_set_param (p, "analyse/reference_a", "3.92");
+  g_assert_true (aet_pipeline_run (p, NULL, NULL, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aet_pipeline_get_stage_state (p, AET_STAGE_ANALYSE), ==, AET_STAGE_DONE);
+  const char *why = aet_project_get_param (project, "result/after/error");
+  g_assert_nonnull (why);
+  g_test_message ("after: %s", why);
+  g_assert_nonnull (strstr (why, "lattice"));
+  g_assert_null (aet_project_get_param (project, "result/after/rmsd_pm"));
+  g_assert_nonnull (aet_project_get_param (project, "result/before/rmsd_pm"));
+  g_assert_null (aet_project_get_param (project, "result/before/error"));
+  g_assert_nonnull (strstr (aet_project_get_report (project), "\"after\": null"));
+  aet_pipeline_free (p);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -388,6 +442,8 @@ main (int argc, char **argv)
     aet_unet_free (net);
   }
   g_test_add_func ("/compute/pipeline/end-to-end", test_end_to_end);
+  g_test_add_func ("/compute/pipeline/passes-and-unanalysable-model",
+                   test_passes_and_unanalysable_model);
   g_test_add_func ("/compute/pipeline/threads", test_threads_do_not_change_results);
   g_test_add_func ("/compute/pipeline/cancel-at-each-stage", test_cancel_at_each_stage);
   g_test_add_func ("/compute/pipeline/killed-save-keeps-previous-file",
