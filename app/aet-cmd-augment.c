@@ -28,7 +28,7 @@ aet_cmd_augment (int argc, char **argv)
   AetCliCommon common = { 0 };
   g_autofree char *input = NULL, *output = NULL, *model = NULL, *dataset = NULL, *tlt = NULL;
   gint tile = 96, overlap = 44, flips = 1, passes = -1;   /* -1: not given */
-  gdouble pixel = 0;
+  gdouble pixel = 0, band = AET_AUGMENT_CONSISTENT_BAND;
 
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Reconstruction: .mrc or project .h5",
@@ -47,6 +47,9 @@ aet_cmd_augment (int argc, char **argv)
     { "passes", 0, 0, G_OPTION_ARG_INT, &passes,
       "Network passes, each after the first on its output made to agree with the measured "
       "planes (1–32; default 4 when the tilt angles are known, else 1)", "N" },
+    { "band", 0, 0, G_OPTION_ARG_DOUBLE, &band,
+      "With passes: half-width in Fourier grid steps of the band kept around each measured "
+      "plane (0.5)", "B" },
     { "tlt", 0, 0, G_OPTION_ARG_FILENAME, &tlt,
       "Tilt angles (.tlt) of an MRC reconstruction, for --passes (a project has its own)",
       "FILE" },
@@ -77,6 +80,8 @@ aet_cmd_augment (int argc, char **argv)
   if (passes != -1 && (passes < 1 || passes > AET_AUGMENT_MAX_PASSES))
     return aet_cli_usage ("augment", "--passes %d: give 1 to %d", passes,
                           AET_AUGMENT_MAX_PASSES);
+  if (!(band > 0 && band <= 8))
+    return aet_cli_usage ("augment", "--band: give 0 to 8 grid steps");
   if (pixel < 0 || !isfinite (pixel))
     return aet_cli_usage ("augment", "--pixel: give a voxel size in Å");
 
@@ -138,7 +143,7 @@ aet_cmd_augment (int argc, char **argv)
   gint64 t0 = g_get_monotonic_time ();
   AetAugmentInfo info;
   g_autoptr (AetVolume) result
-    = aet_augment_consistent (net, volume, name, angles, (gint) n_angles, passes, 0, tile,
+    = aet_augment_consistent (net, volume, name, angles, (gint) n_angles, passes, band, tile,
                               overlap, (guint) flips, &info, NULL, NULL, job, &error);
   aet_cli_job_finish (job);
   if (result == NULL)
