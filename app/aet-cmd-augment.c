@@ -28,6 +28,7 @@ aet_cmd_augment (int argc, char **argv)
   AetCliCommon common = { 0 };
   g_autofree char *input = NULL, *output = NULL, *model = NULL, *dataset = NULL, *tlt = NULL;
   gint tile = 96, overlap = 44, flips = 1, passes = -1;   /* -1: not given */
+  gint sirt = AET_AUGMENT_DEFAULT_SIRT;
   gdouble pixel = 0, band = AET_AUGMENT_CONSISTENT_BAND;
 
   GOptionEntry entries[] = {
@@ -50,6 +51,9 @@ aet_cmd_augment (int argc, char **argv)
     { "band", 0, 0, G_OPTION_ARG_DOUBLE, &band,
       "With passes: half-width in Fourier grid steps of the band kept around each measured "
       "plane (0.5)", "B" },
+    { "sirt", 0, 0, G_OPTION_ARG_INT, &sirt,
+      "With passes on a project: SIRT steps against its projections in each (60; 0 = none)",
+      "N" },
     { "tlt", 0, 0, G_OPTION_ARG_FILENAME, &tlt,
       "Tilt angles (.tlt) of an MRC reconstruction, for --passes (a project has its own)",
       "FILE" },
@@ -80,6 +84,8 @@ aet_cmd_augment (int argc, char **argv)
   if (passes != -1 && (passes < 1 || passes > AET_AUGMENT_MAX_PASSES))
     return aet_cli_usage ("augment", "--passes %d: give 1 to %d", passes,
                           AET_AUGMENT_MAX_PASSES);
+  if (sirt < 0 || sirt > 10000)
+    return aet_cli_usage ("augment", "--sirt %d: give 0 to 10000", sirt);
   if (!(band > 0 && band <= 8))
     return aet_cli_usage ("augment", "--band: give 0 to 8 grid steps");
   if (pixel < 0 || !isfinite (pixel))
@@ -115,6 +121,7 @@ aet_cmd_augment (int argc, char **argv)
    * reconstruction used it */
   g_autofree gdouble *angles = NULL;
   gsize n_angles = 0;
+  g_autoptr (AetTiltSeries) series = NULL;
   if (tlt != NULL)
     {
       angles = aet_tlt_read (tlt, &n_angles, &error);
@@ -124,27 +131,37 @@ aet_cmd_augment (int argc, char **argv)
   else if (aet_cli_is_hdf5 (input))
     {
       g_autoptr (AetProject) project = aet_project_load (input, NULL);
-      g_autoptr (AetTiltSeries) series
-        = project != NULL ? aet_pipeline_dup_aligned_tilts (project) : NULL;
+      series = project != NULL ? aet_pipeline_dup_aligned_tilts (project) : NULL;
       if (series != NULL)
         {
           n_angles = (gsize) aet_tilt_series_n_images (series);
           angles = g_memdup2 (series->angles, sizeof (gdouble) * n_angles);
         }
+      /* its projections too, for the SIRT steps, when they fit the volume */
+      if (series != NULL
+          && (series->images->nx != volume->nx || series->images->ny != volume->ny))
+        g_clear_pointer (&series, aet_tilt_series_unref);
     }
   if (passes > 1 && angles == NULL)
     return aet_cli_usage ("augment", "--passes %d needs the tilt angles: give --tlt, or a "
                           "project with its tilt series", passes);
   if (passes == -1)
-    passes = angles != NULL ? AET_PIPELINE_AUGMENT_PASSES : 1;
+    passes = angles != NULL ? AET_AUGMENT_DEFAULT_PASSES : 1;
 
   g_autoptr (AetJob) job = aet_cli_job_new (&common);
   aet_job_set_stage (job, "Augment");
   gint64 t0 = g_get_monotonic_time ();
   AetAugmentInfo info;
-  g_autoptr (AetVolume) result
-    = aet_augment_consistent (net, volume, name, angles, (gint) n_angles, passes, band, tile,
-                              overlap, (guint) flips, &info, NULL, NULL, job, &error);
+  AetAugmentPasses ap;
+  aet_augment_passes_init (&ap);
+  ap.passes = passes;
+  ap.band = band;
+  ap.sirt_iterations = sirt;
+  ap.tile = tile;
+  ap.overlap = overlap;
+  ap.n_flips = (guint) flips;
+  g_autoptr (AetVolume) result = aet_augment_consistent (
+    net, volume, name, series, angles, (gint) n_angles, &ap, &info, NULL, NULL, job, &error);
   aet_cli_job_finish (job);
   if (result == NULL)
     return aet_cli_fail (error);

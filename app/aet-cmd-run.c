@@ -230,7 +230,7 @@ aet_cmd_run (int argc, char **argv)
   aet_pipeline_set_param (pipeline, "augment/flips",
                           flips > 1 ? g_ascii_dtostr (buf, sizeof buf, flips) : NULL);
   aet_pipeline_set_param (pipeline, "augment/passes",
-                          passes > 0 && passes != AET_PIPELINE_AUGMENT_PASSES
+                          passes > 0 && passes != AET_AUGMENT_DEFAULT_PASSES
                             ? g_ascii_dtostr (buf, sizeof buf, passes)
                             : NULL);
 

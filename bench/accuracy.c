@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "aet-adam.h"
+#include "aet-augment-consistent.h"
 #include "aet-pipeline.h"
 #include "aet-rng.h"
 #include "aet-simulate.h"
@@ -177,6 +178,7 @@ on_event (const AetPipelineEvent *e, gpointer user_data)
 
 static gboolean realign = FALSE;  /* --realign: a second pass from the refined geometry */
 static gint passes = -1;          /* --passes: augment/passes (-1: the pipeline's default) */
+static gint sirt = -1;            /* --sirt: augment/sirt_iterations (-1: the default) */
 
 /* The pipeline of `aet run` on particle p, with the network `model`. */
 static gboolean
@@ -204,6 +206,8 @@ run_particle (Particle *p, guint index, const char *model, guint threads, gint i
     set_double (pl, "augment/flips", flips);
   if (passes > 0)
     set_double (pl, "augment/passes", passes);
+  if (sirt >= 0)
+    set_double (pl, "augment/sirt_iterations", sirt);
 
   Progress pr = { quiet, index, -1 };
   gint64 t0 = g_get_monotonic_time ();
@@ -339,6 +343,8 @@ main (int argc, char **argv)
       "Augment averaged over N reflections (1–8; aet run --flips)", "N" },
     { "passes", 0, 0, G_OPTION_ARG_INT, &passes,
       "Network passes kept to the measured planes (1–32; aet run --passes; default 4)", "N" },
+    { "sirt", 0, 0, G_OPTION_ARG_INT, &sirt,
+      "SIRT steps against the projections in each pass (default 60; 0 = none)", "N" },
     { "realign", 0, 0, G_OPTION_ARG_NONE, &realign,
       "Then once more from the refinement's geometry (aet run --realign)", NULL },
     { "train-seed", 0, 0, G_OPTION_ARG_INT64, &train_seed,
@@ -361,7 +367,7 @@ main (int argc, char **argv)
   if (n < 1 || n > 1000 || threads < 1 || threads > 256 || iterations < 0 || first_seed < 0
       || first_seed > (G_GINT64_CONSTANT (1) << 52) || train_seed < 0 || train_pairs < 1
       || train_pairs > 1000000 || flips < 1 || flips > 8
-      || (passes != -1 && (passes < 1 || passes > 32)))
+      || (passes != -1 && (passes < 1 || passes > 32)) || sirt < -1 || sirt > 10000)
     {
       fprintf (stderr, "bench-accuracy: --n 1–1000, --threads 1–256, --genfire-iterations ≥ 0, "
                        "seeds 0–2^52, --train-pairs 1–1e6, --flips 1–8, --passes 1–32\n");
@@ -406,6 +412,11 @@ main (int argc, char **argv)
       gsize k = strlen (iterations_arg);
       g_snprintf (iterations_arg + k, sizeof iterations_arg - k, " --passes %d", passes);
     }
+  if (sirt >= 0)
+    {
+      gsize k = strlen (iterations_arg);
+      g_snprintf (iterations_arg + k, sizeof iterations_arg - k, " --sirt %d", sirt);
+    }
   if (realign)
     {
       gsize k = strlen (iterations_arg);
@@ -420,11 +431,13 @@ main (int argc, char **argv)
           MIN_ATOMS, MAX_ATOMS);
   printf ("- reconstruction: GENFIRE, %s iterations (pipeline defaults otherwise); "
           "augmentation in %d network pass%s kept to the measured planes "
-          "(aet-augment-consistent.h), averaged over %d reflection%s; tracing, refinement "
+          "(aet-augment-consistent.h) with %d SIRT steps each, averaged over %d reflection%s; "
+          "tracing, refinement "
           "against the projections (aet-refine.h, defaults) and matching (0.9 Å) as `aet run`; "
           "%d threads%s\n",
-          iterations_s, passes > 0 ? passes : AET_PIPELINE_AUGMENT_PASSES,
-          (passes > 0 ? passes : AET_PIPELINE_AUGMENT_PASSES) > 1 ? "es" : "", flips,
+          iterations_s, passes > 0 ? passes : AET_AUGMENT_DEFAULT_PASSES,
+          (passes > 0 ? passes : AET_AUGMENT_DEFAULT_PASSES) > 1 ? "es" : "",
+          sirt >= 0 ? sirt : AET_AUGMENT_DEFAULT_SIRT, flips,
           flips > 1 ? "s" : "", threads,
           realign ? "; then realigned once: reconstructed, augmented, traced and refined again "
                     "from the tilt angles and shifts the refinement found (aet run --realign); "

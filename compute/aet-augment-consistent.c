@@ -7,6 +7,7 @@
 
 #include "aet-error.h"
 #include "aet-fft.h"
+#include "aet-sirt.h"
 
 /* The larger of the x and z edges: the Fourier grid step of the band. */
 static gint
@@ -131,21 +132,39 @@ aet_augment_keep_measured (const AetVolume *augmented, const AetVolume *recon,
   return out;
 }
 
+void
+aet_augment_passes_init (AetAugmentPasses *params)
+{
+  params->passes = AET_AUGMENT_DEFAULT_PASSES;
+  params->band = AET_AUGMENT_CONSISTENT_BAND;
+  params->sirt_iterations = AET_AUGMENT_DEFAULT_SIRT;
+  params->relaxation = AET_AUGMENT_DEFAULT_RELAXATION;
+  params->tile = 96;
+  params->overlap = 44;
+  params->n_flips = 1;
+}
+
 AetVolume *
 aet_augment_consistent (AetUnet *net, const AetVolume *recon, const char *what,
-                        const gdouble *angles, gint n_angles, gint passes, gdouble band, gint tile,
-                        gint overlap, guint n_flips, AetAugmentInfo *info,
+                        const AetTiltSeries *series, const gdouble *angles, gint n_angles,
+                        const AetAugmentPasses *params, AetAugmentInfo *info,
                         AetAugmentPassFunc pass_func, gpointer pass_data, AetJob *job,
                         GError **error)
 {
-  g_return_val_if_fail (net != NULL && recon != NULL, NULL);
+  g_return_val_if_fail (net != NULL && recon != NULL && params != NULL, NULL);
   if (what == NULL)
     what = "volume";
+  const gint passes = params->passes;
   if (passes < 1 || passes > AET_AUGMENT_MAX_PASSES)
     {
       g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "%s: %d passes: give 1 to %d", what, passes,
                    AET_AUGMENT_MAX_PASSES);
       return NULL;
+    }
+  if (series != NULL)
+    {
+      angles = series->angles;
+      n_angles = aet_tilt_series_n_images (series);
     }
   if (passes > 1 && (angles == NULL || n_angles < 1))
     {
@@ -153,21 +172,33 @@ aet_augment_consistent (AetUnet *net, const AetVolume *recon, const char *what,
                    "%s: keeping to the measurements needs the tilt angles", what);
       return NULL;
     }
-  if (band <= 0)
-    band = AET_AUGMENT_CONSISTENT_BAND;
+  const gint n_sirt = series != NULL ? MAX (params->sirt_iterations, 0) : 0;
+  if (n_sirt > 0 && !(params->relaxation > 0 && params->relaxation < 2))
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_INVALID, "%s: SIRT relaxation %g: give 0 to 2", what,
+                   params->relaxation);
+      return NULL;
+    }
+  if (n_sirt > 0 && (series->images->nx != recon->nx || series->images->ny != recon->ny))
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_MISMATCH,
+                   "%s: a %d × %d × %d volume for %d × %d projections", what, recon->nx, recon->ny,
+                   recon->nz, series->images->nx, series->images->ny);
+      return NULL;
+    }
 
   aet_job_push_range (job, 0, 1.0 / passes);
-  g_autoptr (AetVolume) out
-      = aet_augment_flips (net, recon, what, tile, overlap, n_flips, info, job, error);
+  g_autoptr (AetVolume) out = aet_augment_flips (net, recon, what, params->tile, params->overlap,
+                                                 params->n_flips, info, job, error);
   aet_job_pop_range (job);
   if (out == NULL)
     return NULL;
   if (pass_func != NULL)
     pass_func (out, 1, passes, pass_data);
-  if (passes == 1)
-    return g_steal_pointer (&out);
 
   guint threads = aet_job_get_threads (job);
+  /* a pass's share of the bar: SIRT's part, then the network's */
+  const gdouble sirt_share = n_sirt > 0 ? 0.6 : 0.0;
   for (gint pass = 2; pass <= passes && out != NULL; pass++)
     {
       if (aet_job_check_cancelled (job, "augmentation", error))
@@ -175,11 +206,24 @@ aet_augment_consistent (AetUnet *net, const AetVolume *recon, const char *what,
           g_clear_pointer (&out, aet_volume_unref);
           break;
         }
-      g_autoptr (AetVolume) input
-          = aet_augment_keep_measured (out, recon, angles, n_angles, band, threads);
       aet_job_push_range (job, (gdouble) (pass - 1) / passes, (gdouble) pass / passes);
-      g_autoptr (AetVolume) next
-          = aet_augment_flips (net, input, what, tile, overlap, n_flips, NULL, job, error);
+      g_autoptr (AetVolume) input
+          = aet_augment_keep_measured (out, recon, angles, n_angles, params->band, threads);
+      gboolean ok = TRUE;
+      if (n_sirt > 0)
+        {
+          aet_job_push_range (job, 0, sirt_share);
+          ok = aet_sirt_iterate (series, input, n_sirt, params->relaxation, job, error);
+          aet_job_pop_range (job);
+        }
+      g_autoptr (AetVolume) next = NULL;
+      if (ok)
+        {
+          aet_job_push_range (job, sirt_share, 1);
+          next = aet_augment_flips (net, input, what, params->tile, params->overlap,
+                                    params->n_flips, NULL, job, error);
+          aet_job_pop_range (job);
+        }
       aet_job_pop_range (job);
       g_clear_pointer (&out, aet_volume_unref);
       out = g_steal_pointer (&next);

@@ -312,9 +312,10 @@ augment_hash (AetProject *project, GChecksum *sum)
       g_checksum_update (sum, (const guchar *) buf, -1);
     }
   /* the defaults a project that does not set them runs with */
-  g_autofree char *defaults = g_strdup_printf ("augment/passes_default=%d band_default=%g",
-                                               AET_PIPELINE_AUGMENT_PASSES,
-                                               AET_AUGMENT_CONSISTENT_BAND);
+  g_autofree char *defaults = g_strdup_printf (
+    "augment/passes_default=%d band_default=%g sirt_default=%d relaxation_default=%g",
+    AET_AUGMENT_DEFAULT_PASSES, AET_AUGMENT_CONSISTENT_BAND, AET_AUGMENT_DEFAULT_SIRT,
+    AET_AUGMENT_DEFAULT_RELAXATION);
   g_checksum_update (sum, (const guchar *) defaults, -1);
 }
 
@@ -349,21 +350,24 @@ augment_run (AetStageContext *c, GError **error)
   if (net == NULL)
     return FALSE;
   aet_unet_set_threads (net, aet_stage_context_threads (c));
-  gint tile = aet_stage_param_int (c, "augment/tile", 96);
-  gint overlap = aet_stage_param_int (c, "augment/overlap", 44);
-  gint flips = CLAMP (aet_stage_param_int (c, "augment/flips", 1), 1, AET_AUGMENT_MAX_FLIPS);
-  gint passes = CLAMP (aet_stage_param_int (c, "augment/passes", AET_PIPELINE_AUGMENT_PASSES), 1,
-                       AET_AUGMENT_MAX_PASSES);
-  gdouble band = aet_stage_param_double (c, "augment/band", AET_AUGMENT_CONSISTENT_BAND);
-  /* the angles the reconstruction used: the measured planes to keep to (a
-   * volume without its tilt series is augmented once) */
+  AetAugmentPasses ap;
+  aet_augment_passes_init (&ap);
+  ap.tile = aet_stage_param_int (c, "augment/tile", ap.tile);
+  ap.overlap = aet_stage_param_int (c, "augment/overlap", ap.overlap);
+  ap.n_flips = CLAMP (aet_stage_param_int (c, "augment/flips", 1), 1, AET_AUGMENT_MAX_FLIPS);
+  ap.passes = CLAMP (aet_stage_param_int (c, "augment/passes", ap.passes), 1,
+                     AET_AUGMENT_MAX_PASSES);
+  ap.band = aet_stage_param_double (c, "augment/band", ap.band);
+  ap.sirt_iterations = aet_stage_param_int (c, "augment/sirt_iterations", ap.sirt_iterations);
+  ap.relaxation = aet_stage_param_double (c, "augment/relaxation", ap.relaxation);
+  /* the tilt series as the reconstruction used it: the measurements to
+   * keep to (a volume without its tilt series is augmented once) */
   g_autoptr (AetTiltSeries) series = aet_pipeline_dup_aligned_tilts (project);
   if (series == NULL)
-    passes = 1;
-  g_autoptr (AetVolume) out = aet_augment_consistent (
-    net, recon, "reconstruction", series ? series->angles : NULL,
-    series ? aet_tilt_series_n_images (series) : 0, passes, band, tile, overlap, (guint) flips,
-    NULL, emit_pass, c, aet_stage_context_job (c), error);
+    ap.passes = 1;
+  g_autoptr (AetVolume) out
+    = aet_augment_consistent (net, recon, "reconstruction", series, NULL, 0, &ap, NULL,
+                              emit_pass, c, aet_stage_context_job (c), error);
   if (out == NULL)
     return FALSE;
   aet_project_set_volume (project, "augmented", out);

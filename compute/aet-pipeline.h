@@ -122,12 +122,6 @@ char *aet_pipeline_dup_log (AetPipeline *pipeline);
 /* Seconds each stage took in the last run (0 when skipped). */
 gdouble aet_pipeline_get_stage_seconds (AetPipeline *pipeline, AetStageId stage);
 
-/* The augment stage's network passes ("augment/passes"): each after the
- * first on the previous output made to agree with the reconstruction's
- * measured planes (aet-augment-consistent.h; a project without its tilt
- * series gets one). */
-#define AET_PIPELINE_AUGMENT_PASSES 4
-
 /* The project's tilt series ("tilts") as its reconstruction used it: with
  * the angles and shifts alignment found ("result/reconstruct/geometry")
  * when they were recorded for it; what the refinement starts from.  NULL

@@ -56,22 +56,19 @@ invert_sums (gfloat *v, gsize n)
     v[i] = v[i] > 1e-6f ? 1.0f / v[i] : 0.0f;
 }
 
-AetVolume *
-aet_sirt (const AetTiltSeries *series, const AetReconParams *params, AetReconStats *stats,
-          AetJob *job, GError **error)
+/* n_iter steps from x (updated in place); snapshots and stats from params
+ * and stats when given.  FALSE when cancelled. */
+static gboolean
+sirt_run (const AetTiltSeries *series, AetVolume *x, gint n_iter, gfloat step,
+          const AetReconParams *params, AetReconStats *stats, AetJob *job, GError **error)
 {
-  g_return_val_if_fail (series != NULL && params != NULL, NULL);
-  const gint nx = series->images->nx, ny = series->images->ny;
-  const gint nz = params->nz > 0 ? params->nz : nx;
+  const gint nx = x->nx, ny = x->ny, nz = x->nz;
   const gint n_img = aet_tilt_series_n_images (series);
-  const gint n_iter = params->iterations > 0 ? params->iterations : 50;
   const guint threads = aet_job_get_threads (job);
-  const gfloat step = (gfloat) (params->relaxation > 0 ? params->relaxation : 1.0);
   const gsize n_vox = (gsize) nx * ny * nz, n_pix = (gsize) nx * ny * n_img;
 
   g_autoptr (AetProjector) proj = aet_projector_new (nx, ny, nz, n_img, series->angles,
                                                      series->shifts);
-  AetVolume *x = aet_volume_new (nx, ny, nz, series->images->voxel_size);
   g_autofree gfloat *ax = g_new (gfloat, n_pix);
   g_autofree gfloat *r = g_new (gfloat, n_pix);
   g_autofree gfloat *row_inv = g_new (gfloat, n_pix);
@@ -94,14 +91,10 @@ aet_sirt (const AetTiltSeries *series, const AetReconParams *params, AetReconSta
       stats->n_iterations = 0;
       stats->error = g_new0 (gdouble, n_iter);
     }
-  aet_job_set_stage (job, "SIRT");
   for (gint it = 0; it < n_iter; it++)
     {
       if (aet_job_check_cancelled (job, "SIRT reconstruction", error))
-        {
-          aet_volume_unref (x);
-          return NULL;
-        }
+        return FALSE;
       aet_projector_forward (proj, x->data, ax, threads);
       ResidualWork rw = { series->images->data, ax, row_inv, r, partial };
       memset (partial, 0, sizeof (gdouble) * 2 * threads);
@@ -123,12 +116,44 @@ aet_sirt (const AetTiltSeries *series, const AetReconParams *params, AetReconSta
         }
       aet_job_progress (job, (it + 1.0) / n_iter, "iteration %d of %d, error %.4f", it + 1,
                         n_iter, err);
-      if (params->snapshot_func != NULL && params->snapshot_every > 0
+      if (params != NULL && params->snapshot_func != NULL && params->snapshot_every > 0
           && (it + 1) % params->snapshot_every == 0)
         {
           g_autoptr (AetVolume) snap = aet_volume_dup (x);
           params->snapshot_func (snap, it + 1, params->snapshot_data);
         }
     }
-  return x;
+  return TRUE;
+}
+
+AetVolume *
+aet_sirt (const AetTiltSeries *series, const AetReconParams *params, AetReconStats *stats,
+          AetJob *job, GError **error)
+{
+  g_return_val_if_fail (series != NULL && params != NULL, NULL);
+  const gint nx = series->images->nx, ny = series->images->ny;
+  const gint nz = params->nz > 0 ? params->nz : nx;
+  const gint n_iter = params->iterations > 0 ? params->iterations : 50;
+  const gfloat step = (gfloat) (params->relaxation > 0 ? params->relaxation : 1.0);
+  g_autoptr (AetVolume) x = aet_volume_new (nx, ny, nz, series->images->voxel_size);
+  aet_job_set_stage (job, "SIRT");
+  if (!sirt_run (series, x, n_iter, step, params, stats, job, error))
+    return NULL;
+  return g_steal_pointer (&x);
+}
+
+gboolean
+aet_sirt_iterate (const AetTiltSeries *series, AetVolume *x, gint n_iter, gdouble relaxation,
+                  AetJob *job, GError **error)
+{
+  g_return_val_if_fail (series != NULL && x != NULL, FALSE);
+  g_return_val_if_fail (n_iter >= 0 && relaxation > 0 && relaxation < 2, FALSE);
+  if (x->nx != series->images->nx || x->ny != series->images->ny)
+    {
+      g_set_error (error, AET_ERROR, AET_ERROR_MISMATCH,
+                   "SIRT: a %d × %d × %d volume for %d × %d images", x->nx, x->ny, x->nz,
+                   series->images->nx, series->images->ny);
+      return FALSE;
+    }
+  return sirt_run (series, x, n_iter, (gfloat) relaxation, NULL, NULL, job, error);
 }

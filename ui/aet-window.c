@@ -13,6 +13,7 @@
 #include "aet-match.h"
 #include "aet-mrc.h"
 #include "aet-offscreen.h"
+#include "aet-augment-consistent.h"
 #include "aet-pipeline.h"
 #include "aet-shapes.h"
 #include "aet-project-file.h"
@@ -78,6 +79,7 @@ struct _AetWindow
   GtkWidget *iterations_spin;
   GtkWidget *min_distance_spin;
   GtkWidget *flips_check;
+  GtkWidget *passes_spin;
   GtkWidget *refine_check;
   GtkWidget *network_label;
   GtkWidget *iso_scale;
@@ -582,6 +584,11 @@ start_run (AetWindow *self)
         ? g_strdup (had != NULL && atoi (had) > 1 ? had : "8")
         : NULL;
   aet_pipeline_set_param (self->pipeline, "augment/flips", flips);
+  gint passes = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->passes_spin));
+  if (passes == AET_AUGMENT_DEFAULT_PASSES)
+    aet_pipeline_set_param (self->pipeline, "augment/passes", NULL);
+  else
+    set_param_double (self->pipeline, "augment/passes", passes);
   aet_pipeline_set_param (self->pipeline, "refine/enabled",
                           action_state_bool (self, "refine-atoms") ? NULL : "false");
   RunContext *ctx = g_new0 (RunContext, 1);
@@ -866,6 +873,10 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GAction *flips_action = g_action_map_lookup_action (G_ACTION_MAP (self), "average-flips");
   g_simple_action_set_state (G_SIMPLE_ACTION (flips_action),
                              g_variant_new_boolean (flips != NULL && atoi (flips) > 1));
+  const char *passes
+    = aet_project_get_param (aet_pipeline_get_project (self->pipeline), "augment/passes");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->passes_spin),
+                             passes != NULL ? atoi (passes) : AET_AUGMENT_DEFAULT_PASSES);
   /* and its refinement setting */
   const char *refine
     = aet_project_get_param (aet_pipeline_get_project (self->pipeline), "refine/enabled");
@@ -1699,6 +1710,15 @@ build_sidebar (AetWindow *self)
                                "Run the network on the volume reflected along x, y and z and "
                                "average: slightly more precise, 8× the time (aet run --flips 8)");
   gtk_box_append (GTK_BOX (box), self->flips_check);
+  self->passes_spin = sidebar_row (box, "Network passes",
+                                   gtk_spin_button_new_with_range (1, AET_AUGMENT_MAX_PASSES, 1));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->passes_spin), AET_AUGMENT_DEFAULT_PASSES);
+  gtk_widget_set_tooltip_text (self->passes_spin,
+                               "Each pass after the first gives the network's output the "
+                               "reconstruction's values on the measured planes and runs the "
+                               "network again: the whole particle's turn and stretch from the "
+                               "few tilts shrink pass by pass (aet run --passes N; 1 = the "
+                               "network once)");
   self->network_label = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (self->network_label), 0);
   gtk_label_set_wrap (GTK_LABEL (self->network_label), TRUE);

@@ -4,6 +4,7 @@
 #include "aet-atom-density.h"
 #include "aet-augment-consistent.h"
 #include "aet-error.h"
+#include "aet-projector.h"
 #include "aet-resample.h"
 #include "aet-tiles.h"
 #include "aet-train.h"
@@ -427,9 +428,14 @@ test_augment_passes (void)
   for (gint i = 0; i < 21; i++)
     angles[i] = -65 + 6.5 * i;
   g_autoptr (GError) error = NULL;
+  AetAugmentPasses ap;
+  aet_augment_passes_init (&ap);
+  g_assert_cmpint (ap.passes, ==, AET_AUGMENT_DEFAULT_PASSES);
+  ap.tile = ap.overlap = 0;
+  ap.passes = 1;
   g_autoptr (AetVolume) plain = aet_augment_flips (unet, v, "v", 0, 0, 1, NULL, NULL, &error);
-  g_autoptr (AetVolume) one = aet_augment_consistent (unet, v, "v", angles, 21, 1, 0, 0, 0, 1,
-                                                      NULL, NULL, NULL, NULL, &error);
+  g_autoptr (AetVolume) one
+    = aet_augment_consistent (unet, v, "v", NULL, angles, 21, &ap, NULL, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpmem (plain->data, aet_volume_n_voxels (plain) * sizeof (gfloat), one->data,
                    aet_volume_n_voxels (one) * sizeof (gfloat));
@@ -438,8 +444,9 @@ test_augment_passes (void)
   g_autoptr (GArray) seen = g_array_new (FALSE, FALSE, sizeof (gdouble));
   g_autoptr (AetJob) job = aet_job_new ();
   aet_job_set_progress_func (job, record_progress, seen, NULL);
-  g_autoptr (AetVolume) three = aet_augment_consistent (unet, v, "v", angles, 21, 3, 0, 0, 0, 1,
-                                                        NULL, count_pass, passes, job, &error);
+  ap.passes = 3;
+  g_autoptr (AetVolume) three = aet_augment_consistent (unet, v, "v", NULL, angles, 21, &ap, NULL,
+                                                        count_pass, passes, job, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (passes->len, ==, 3);
   for (guint i = 0; i < 3; i++)
@@ -451,18 +458,42 @@ test_augment_passes (void)
   g_assert_cmpfloat (g_array_index (seen, gdouble, seen->len - 1), ==, 1.0);
   g_assert_cmpfloat (relative_error (three, one), >, 1e-4);
 
-  g_autoptr (AetVolume) none = aet_augment_consistent (unet, v, "v", NULL, 0, 2, 0, 0, 0, 1,
-                                                       NULL, NULL, NULL, NULL, &error);
+  ap.passes = 2;
+  g_autoptr (AetVolume) none
+    = aet_augment_consistent (unet, v, "v", NULL, NULL, 0, &ap, NULL, NULL, NULL, NULL, &error);
   g_assert_null (none);
   g_assert_error (error, AET_ERROR, AET_ERROR_INVALID);
   g_clear_error (&error);
 
   g_autoptr (AetJob) stopped = aet_job_new ();
   aet_job_cancel (stopped);
-  g_autoptr (AetVolume) cancelled = aet_augment_consistent (
-    unet, v, "v", angles, 21, 3, 0, 0, 0, 1, NULL, NULL, NULL, stopped, &error);
+  ap.passes = 3;
+  g_autoptr (AetVolume) cancelled = aet_augment_consistent (unet, v, "v", NULL, angles, 21, &ap,
+                                                            NULL, NULL, NULL, stopped, &error);
   g_assert_null (cancelled);
   g_assert_error (error, AET_ERROR, AET_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* with the projections at hand each pass also takes SIRT steps against
+   * them: another result; projections of another size are refused */
+  g_autoptr (AetVolume) images = aet_volume_new (40, 40, 21, 0.357);
+  g_autoptr (AetProjector) proj = aet_projector_new (40, 40, 40, 21, angles, NULL);
+  aet_projector_forward (proj, v->data, images->data, 2);
+  g_autoptr (AetTiltSeries) series = aet_tilt_series_new (images, angles);
+  ap.sirt_iterations = 3;
+  g_autoptr (AetVolume) with_sirt = aet_augment_consistent (unet, v, "v", series, NULL, 0, &ap,
+                                                            NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (aet_volume_check_finite (with_sirt, "with SIRT", NULL));
+  gdouble e_sirt = relative_error (with_sirt, three);
+  g_test_message ("3 passes with 3 SIRT steps each differ from without by %.3g", e_sirt);
+  g_assert_cmpfloat (e_sirt, >, 1e-4);
+  g_autoptr (AetVolume) small = aet_volume_new (36, 40, 21, 0.357);
+  g_autoptr (AetTiltSeries) other = aet_tilt_series_new (small, angles);
+  g_autoptr (AetVolume) refused = aet_augment_consistent (unet, v, "v", other, NULL, 0, &ap,
+                                                          NULL, NULL, NULL, NULL, &error);
+  g_assert_null (refused);
+  g_assert_error (error, AET_ERROR, AET_ERROR_MISMATCH);
 }
 
 int

@@ -397,6 +397,7 @@ test_passes_and_unanalysable_model (void)
 {
   AetPipeline *p = small_pipeline ();
   aet_pipeline_set_param (p, "augment/passes", "3");
+  aet_pipeline_set_param (p, "augment/sirt_iterations", "4");
   aet_pipeline_set_param (p, "refine/enabled", "false");
   guint intermediate = 0;
   g_autoptr (GError) error = NULL;
