@@ -188,9 +188,13 @@ aet_augment_consistent (AetUnet *net, const AetVolume *recon, const char *what,
     }
 
   aet_job_push_range (job, 0, 1.0 / passes);
+  g_autofree char *first = g_strdup_printf ("pass 1 of %d: ", passes);
+  if (passes > 1)
+    aet_job_set_message_prefix (job, first);
   g_autoptr (AetVolume) out = aet_augment_flips (net, recon, what, params->tile, params->overlap,
                                                  params->n_flips, info, job, error);
   aet_job_pop_range (job);
+  aet_job_set_message_prefix (job, NULL);
   if (out == NULL)
     return NULL;
   if (pass_func != NULL)
@@ -207,6 +211,8 @@ aet_augment_consistent (AetUnet *net, const AetVolume *recon, const char *what,
           break;
         }
       aet_job_push_range (job, (gdouble) (pass - 1) / passes, (gdouble) pass / passes);
+      g_autofree char *prefix = g_strdup_printf ("pass %d of %d: ", pass, passes);
+      aet_job_set_message_prefix (job, prefix);
       g_autoptr (AetVolume) input
           = aet_augment_keep_measured (out, recon, angles, n_angles, params->band, threads);
       gboolean ok = TRUE;
@@ -225,6 +231,7 @@ aet_augment_consistent (AetUnet *net, const AetVolume *recon, const char *what,
           aet_job_pop_range (job);
         }
       aet_job_pop_range (job);
+      aet_job_set_message_prefix (job, NULL);
       g_clear_pointer (&out, aet_volume_unref);
       out = g_steal_pointer (&next);
       if (out != NULL && pass_func != NULL)

@@ -10,6 +10,7 @@ struct _AetJob
   guint n_threads;
   GMutex lock;      /* guards stage */
   char *stage;
+  char *prefix;     /* put before every message (guarded by lock) */
   gdouble range_lo, range_hi;   /* progress fractions map into this range */
   gdouble saved[AET_JOB_MAX_RANGES][2];   /* the ranges pushed over */
   gint n_saved;
@@ -54,6 +55,7 @@ aet_job_unref (AetJob *job)
         job->progress_destroy (job->progress_data);
       g_mutex_clear (&job->lock);
       g_free (job->stage);
+      g_free (job->prefix);
       g_free (job);
     }
 }
@@ -104,6 +106,17 @@ aet_job_set_stage (AetJob *job, const char *stage)
 }
 
 void
+aet_job_set_message_prefix (AetJob *job, const char *prefix)
+{
+  if (job == NULL)
+    return;
+  g_mutex_lock (&job->lock);
+  g_free (job->prefix);
+  job->prefix = g_strdup (prefix);
+  g_mutex_unlock (&job->lock);
+}
+
+void
 aet_job_progress (AetJob *job, gdouble fraction, const char *format, ...)
 {
   if (job == NULL || job->progress == NULL)
@@ -118,6 +131,12 @@ aet_job_progress (AetJob *job, gdouble fraction, const char *format, ...)
     }
   g_mutex_lock (&job->lock);
   g_autofree char *stage = g_strdup (job->stage);
+  if (job->prefix != NULL)
+    {
+      char *full = g_strconcat (job->prefix, message != NULL ? message : "", NULL);
+      g_free (message);
+      message = full;
+    }
   g_mutex_unlock (&job->lock);
   gdouble f = job->range_lo + (job->range_hi - job->range_lo) * CLAMP (fraction, 0.0, 1.0);
   job->progress (job, stage, f, message, job->progress_data);

@@ -36,6 +36,9 @@ gboolean aet_job_check_cancelled (AetJob *job, const char *what, GError **error)
 
 /* The stage name reported with later progress calls (copied). */
 void aet_job_set_stage (AetJob *job, const char *stage);
+/* Text put before every later progress message (copied; NULL for none), so
+ * a step run several times says which time it is ("pass 2 of 4: "). */
+void aet_job_set_message_prefix (AetJob *job, const char *prefix);
 void aet_job_progress (AetJob *job, gdouble fraction, const char *format, ...)
   G_GNUC_PRINTF (3, 4);
 

@@ -59,7 +59,7 @@ invert_sums (gfloat *v, gsize n)
 /* n_iter steps from x (updated in place); snapshots and stats from params
  * and stats when given.  FALSE when cancelled. */
 static gboolean
-sirt_run (const AetTiltSeries *series, AetVolume *x, gint n_iter, gfloat step,
+sirt_run (const AetTiltSeries *series, AetVolume *x, gint n_iter, gfloat step, const char *label,
           const AetReconParams *params, AetReconStats *stats, AetJob *job, GError **error)
 {
   const gint nx = x->nx, ny = x->ny, nz = x->nz;
@@ -114,7 +114,7 @@ sirt_run (const AetTiltSeries *series, AetVolume *x, gint n_iter, gfloat step,
           stats->error[it] = err;
           stats->n_iterations = it + 1;
         }
-      aet_job_progress (job, (it + 1.0) / n_iter, "iteration %d of %d, error %.4f", it + 1,
+      aet_job_progress (job, (it + 1.0) / n_iter, "%s %d of %d, error %.4f", label, it + 1,
                         n_iter, err);
       if (params != NULL && params->snapshot_func != NULL && params->snapshot_every > 0
           && (it + 1) % params->snapshot_every == 0)
@@ -137,7 +137,7 @@ aet_sirt (const AetTiltSeries *series, const AetReconParams *params, AetReconSta
   const gfloat step = (gfloat) (params->relaxation > 0 ? params->relaxation : 1.0);
   g_autoptr (AetVolume) x = aet_volume_new (nx, ny, nz, series->images->voxel_size);
   aet_job_set_stage (job, "SIRT");
-  if (!sirt_run (series, x, n_iter, step, params, stats, job, error))
+  if (!sirt_run (series, x, n_iter, step, "iteration", params, stats, job, error))
     return NULL;
   return g_steal_pointer (&x);
 }
@@ -155,5 +155,5 @@ aet_sirt_iterate (const AetTiltSeries *series, AetVolume *x, gint n_iter, gdoubl
                    series->images->nx, series->images->ny);
       return FALSE;
     }
-  return sirt_run (series, x, n_iter, (gfloat) relaxation, NULL, NULL, job, error);
+  return sirt_run (series, x, n_iter, (gfloat) relaxation, "SIRT step", NULL, NULL, job, error);
 }

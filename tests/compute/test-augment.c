@@ -407,6 +407,15 @@ test_keep_measured (void)
 }
 
 static void
+keep_message (AetJob *job, const char *stage, gdouble fraction, const char *message,
+              gpointer user_data)
+{
+  char **last = user_data;
+  g_free (*last);
+  *last = g_strdup (message);
+}
+
+static void
 count_pass (AetVolume *augmented, gint pass, gint n_passes, gpointer user_data)
 {
   GArray *seen = user_data;
@@ -457,6 +466,15 @@ test_augment_passes (void)
                        g_array_index (seen, gdouble, i - 1));
   g_assert_cmpfloat (g_array_index (seen, gdouble, seen->len - 1), ==, 1.0);
   g_assert_cmpfloat (relative_error (three, one), >, 1e-4);
+  /* the messages say which pass is running */
+  g_autofree char *last = NULL;
+  g_autoptr (AetJob) told = aet_job_new ();
+  aet_job_set_progress_func (told, keep_message, &last, NULL);
+  g_autoptr (AetVolume) again = aet_augment_consistent (unet, v, "v", NULL, angles, 21, &ap, NULL,
+                                                        NULL, NULL, told, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (last);
+  g_assert_true (g_str_has_prefix (last, "pass 3 of 3: "));
 
   ap.passes = 2;
   g_autoptr (AetVolume) none
