@@ -584,7 +584,9 @@ start_run (AetWindow *self)
         ? g_strdup (had != NULL && atoi (had) > 1 ? had : "8")
         : NULL;
   aet_pipeline_set_param (self->pipeline, "augment/flips", flips);
-  gint passes = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->passes_spin));
+  g_autoptr (GVariant) passes_state
+    = g_action_group_get_action_state (G_ACTION_GROUP (self), "augment-passes");
+  gint passes = g_variant_get_int32 (passes_state);
   if (passes == AET_AUGMENT_DEFAULT_PASSES)
     aet_pipeline_set_param (self->pipeline, "augment/passes", NULL);
   else
@@ -875,8 +877,9 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
                              g_variant_new_boolean (flips != NULL && atoi (flips) > 1));
   const char *passes
     = aet_project_get_param (aet_pipeline_get_project (self->pipeline), "augment/passes");
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->passes_spin),
-                             passes != NULL ? atoi (passes) : AET_AUGMENT_DEFAULT_PASSES);
+  g_action_group_change_action_state (
+    G_ACTION_GROUP (self), "augment-passes",
+    g_variant_new_int32 (passes != NULL ? atoi (passes) : AET_AUGMENT_DEFAULT_PASSES));
   /* and its refinement setting */
   const char *refine
     = aet_project_get_param (aet_pipeline_get_project (self->pipeline), "refine/enabled");
@@ -1452,6 +1455,26 @@ action_set_state (GSimpleAction *action, GVariant *value, gpointer data)
   g_simple_action_set_state (action, value);
 }
 
+/* win.augment-passes (int): the passes Run makes; the sidebar's spin button
+ * shows it and sets it. */
+static void
+action_augment_passes (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  AetWindow *self = data;
+  gint n = CLAMP (g_variant_get_int32 (value), 1, AET_AUGMENT_MAX_PASSES);
+  g_simple_action_set_state (action, g_variant_new_int32 (n));
+  if (self->passes_spin != NULL
+      && gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->passes_spin)) != n)
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->passes_spin), n);
+}
+
+static void
+passes_spin_changed (GtkSpinButton *spin, AetWindow *self)
+{
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "augment-passes",
+                                      g_variant_new_int32 (gtk_spin_button_get_value_as_int (spin)));
+}
+
 static void
 action_show_substrate (GSimpleAction *action, GVariant *value, gpointer data)
 {
@@ -1713,6 +1736,7 @@ build_sidebar (AetWindow *self)
   self->passes_spin = sidebar_row (box, "Network passes",
                                    gtk_spin_button_new_with_range (1, AET_AUGMENT_MAX_PASSES, 1));
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->passes_spin), AET_AUGMENT_DEFAULT_PASSES);
+  g_signal_connect (self->passes_spin, "value-changed", G_CALLBACK (passes_spin_changed), self);
   gtk_widget_set_tooltip_text (self->passes_spin,
                                "Each pass after the first gives the network's output the "
                                "reconstruction's values on the measured planes and runs the "
@@ -1979,6 +2003,7 @@ aet_window_init (AetWindow *self)
     { "show-substrate", NULL, NULL, "false", action_show_substrate },
     { "average-flips", NULL, NULL, "false", action_set_state },
     { "refine-atoms", NULL, NULL, "true", action_set_state },
+    { "augment-passes", NULL, "i", "1", action_augment_passes },
     { "view-mode", action_view_mode, "s", "'iso'" },
     { "dismiss-error", action_dismiss_error },
     { "demo", action_demo },
@@ -1987,6 +2012,9 @@ aet_window_init (AetWindow *self)
     { "reset-view", action_reset_view },
   };
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  g_simple_action_set_state (
+    G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "augment-passes")),
+    g_variant_new_int32 (AET_AUGMENT_DEFAULT_PASSES));
 
   build_sidebar (self);
   build_center (self);

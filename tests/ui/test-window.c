@@ -13,6 +13,7 @@
 #include <gtk/gtk.h>
 #include <math.h>
 
+#include "aet-augment-consistent.h"
 #include "aet-canvas.h"
 #include "aet-compare-view.h"
 #include "aet-export-dialog.h"
@@ -616,6 +617,11 @@ test_run_keeps_ui_responsive (void)
    * time budgets there (AET_TEST_TIME_SCALE) */
   const char *scale_env = g_getenv ("AET_TEST_TIME_SCALE");
   gdouble scale = scale_env != NULL ? CLAMP (g_ascii_strtod (scale_env, NULL), 1.0, 10.0) : 1.0;
+  /* one network pass: the passes are measured elsewhere (test-augment,
+   * test-pipeline), and four of the shipped network under a sanitizer
+   * outlast the budget */
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "augment-passes",
+                                      g_variant_new_int32 (1));
   gint64 t0 = g_get_monotonic_time ();
   activate ("run", NULL);
   g_assert_true (aet_window_is_busy (window));
@@ -865,6 +871,53 @@ flips_state (void)
   g_autoptr (GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (window),
                                                                 "average-flips");
   return g_variant_get_boolean (state);
+}
+
+/* The first spin button under `w` showing `value` (NULL if none). */
+static GtkWidget *
+find_spin_with_value (GtkWidget *w, gint value)
+{
+  if (GTK_IS_SPIN_BUTTON (w)
+      && gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (w)) == value
+      && gtk_spin_button_get_digits (GTK_SPIN_BUTTON (w)) == 0)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_spin_with_value (c, value);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gint
+passes_state (void)
+{
+  g_autoptr (GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (window),
+                                                                "augment-passes");
+  return g_variant_get_int32 (state);
+}
+
+/* The network passes follow the project opened (its augment/passes, else
+ * the default), and the sidebar's spin button shows them. */
+static void
+test_passes_setting (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AetProject) p = aet_project_load (project_path, &error);
+  g_assert_no_error (error);
+  aet_project_set_param (p, "augment/passes", "2");
+  g_autofree char *passes_path = g_build_filename (tmpdir, "passes.h5", NULL);
+  g_assert_true (aet_project_save (p, passes_path, &error));
+  open_and_wait (passes_path);
+  g_assert_cmpint (passes_state (), ==, 2);
+  GtkWidget *spin_button = find_spin_with_value (GTK_WIDGET (window), 2);
+  g_assert_nonnull (spin_button);
+  open_and_wait (project_path);
+  g_assert_cmpint (passes_state (), ==, AET_AUGMENT_DEFAULT_PASSES);
+  g_assert_true (find_spin_with_value (GTK_WIDGET (window), 2) == NULL);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin_button)), ==,
+                   AET_AUGMENT_DEFAULT_PASSES);
 }
 
 static gboolean
@@ -1163,6 +1216,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/drop-file", test_drop_file);
   g_test_add_func ("/ui/window/flips-setting", test_flips_setting);
   g_test_add_func ("/ui/window/refine-setting", test_refine_setting);
+  g_test_add_func ("/ui/window/passes-setting", test_passes_setting);
   int status = g_test_run ();
   /* closing the window remembers its size in the settings */
   gtk_window_close (GTK_WINDOW (window));
