@@ -1471,8 +1471,9 @@ action_augment_passes (GSimpleAction *action, GVariant *value, gpointer data)
 static void
 passes_spin_changed (GtkSpinButton *spin, AetWindow *self)
 {
+  gint n = gtk_spin_button_get_value_as_int (spin);
   g_action_group_change_action_state (G_ACTION_GROUP (self), "augment-passes",
-                                      g_variant_new_int32 (gtk_spin_button_get_value_as_int (spin)));
+                                      g_variant_new_int32 (n));
 }
 
 static void

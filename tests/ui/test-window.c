@@ -881,7 +881,8 @@ find_spin_with_value (GtkWidget *w, gint value)
       && gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (w)) == value
       && gtk_spin_button_get_digits (GTK_SPIN_BUTTON (w)) == 0)
     return w;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
     {
       GtkWidget *found = find_spin_with_value (c, value);
       if (found != NULL)
